@@ -1,0 +1,217 @@
+/**
+ * A scorer turns one eval case (input, output, expected, metadata) into a score in [0, 1].
+ *
+ * Scorers are written as plain functions, async functions or Effects; `Scorer.run`
+ * normalises every outcome (a number, a boolean, `{ score, metadata }`, a NaN, an
+ * out-of-range number, a thrown exception, a typed failure or a defect) into either a
+ * {@link Score} or a {@link ScorerError}, so one bad scorer never crashes a run.
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Predicate from "effect/Predicate"
+import * as Schema from "effect/Schema"
+
+/**
+ * What a scorer is given for one case.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ScorerArgs<Input, Output, Expected> {
+  readonly input: Input
+  readonly output: Output
+  readonly expected: Expected | undefined
+  readonly metadata: Readonly<Record<string, unknown>>
+}
+
+/**
+ * What a scorer function may return: a number in [0, 1], a boolean (true = 1), or an
+ * object carrying the score and optional metadata (shown in reports).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ScoreResult =
+  | number
+  | boolean
+  | { readonly score: number | boolean; readonly metadata?: Readonly<Record<string, unknown>> | undefined }
+
+/**
+ * A named scorer. Build one with {@link make}; run one with {@link run}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Scorer<in Input = any, in Output = any, in Expected = any, out E = never, out R = never> {
+  readonly name: string
+  readonly score: (args: ScorerArgs<Input, Output, Expected>) => Effect.Effect<ScoreResult, E, R>
+}
+
+/**
+ * A normalised score: `score` is in [0, 1]; `boolean` says whether the scorer answered
+ * with a boolean (so Helicone receives a boolean, not 0/100).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class Score extends Schema.Class<Score>("@helicone-effect/evaluator/Score")({
+  name: Schema.String,
+  score: Schema.Number,
+  boolean: Schema.Boolean,
+  metadata: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+}) {}
+
+/**
+ * Why a scorer produced no score for a case: it returned something that is not a score
+ * (`InvalidScore`), failed with a typed error (`Failed`), threw or died (`Defect`) or ran
+ * out of time (`Timeout`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ScorerError extends Schema.TaggedError<ScorerError>("@helicone-effect/evaluator/ScorerError")(
+  "ScorerError",
+  {
+    scorer: Schema.String,
+    reason: Schema.Literal("InvalidScore", "Failed", "Defect", "Timeout"),
+    detail: Schema.String
+  }
+) {
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `Scorer "${this.scorer}" ${reasonText[this.reason]}: ${this.detail}`
+  }
+}
+
+const reasonText: Record<ScorerError["reason"], string> = {
+  InvalidScore: "returned an invalid score",
+  Failed: "failed",
+  Defect: "threw",
+  Timeout: "timed out"
+}
+
+/**
+ * Builds a scorer from a function that returns a {@link ScoreResult} plainly, as a Promise
+ * or as an Effect (whose errors and requirements become the scorer's).
+ *
+ * @example
+ * ```ts
+ * import { Scorer } from "@helicone-effect/evaluator"
+ *
+ * const isShort = Scorer.make("isShort", ({ output }: { output: string }) => output.length < 280)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <
+  Input = any,
+  Output = any,
+  Expected = any,
+  A extends ScoreResult = ScoreResult,
+  E = never,
+  R = never
+>(
+  name: string,
+  fn: (args: ScorerArgs<Input, Output, Expected>) => A | PromiseLike<A> | Effect.Effect<A, E, R>
+): Scorer<Input, Output, Expected, E, R> => ({
+  name,
+  score: (args) =>
+    Effect.suspend(() => {
+      const result = fn(args)
+      if (Effect.isEffect(result)) return result as Effect.Effect<A, E, R>
+      if (Predicate.isPromiseLike(result)) return Effect.promise(() => result as PromiseLike<A>)
+      return Effect.succeed(result as A)
+    })
+})
+
+/**
+ * Adapts an autoevals-style scorer (`(args) => Promise<{ name, score }>`, as exported by
+ * Braintrust's `autoevals` package) to a {@link Scorer}. A `null` score is an error.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromAutoevals = <Output = any, Expected = any>(
+  fn: (args: {
+    readonly input?: any
+    readonly output: Output
+    readonly expected?: Expected
+    readonly [key: string]: unknown
+  }) => PromiseLike<{ readonly name: string; readonly score: number | null; readonly metadata?: unknown }>,
+  name?: string
+): Scorer<unknown, Output, Expected> =>
+  make(name ?? (fn.name || "autoevals"), (args: ScorerArgs<unknown, Output, Expected>) =>
+    Effect.promise(() =>
+      fn({
+        input: args.input,
+        output: args.output,
+        ...(args.expected === undefined ? {} : { expected: args.expected }),
+        metadata: args.metadata
+      })
+    ).pipe(Effect.map((result): ScoreResult =>
+      result.score === null
+        ? Number.NaN
+        : Predicate.isRecord(result.metadata)
+        ? { score: result.score, metadata: result.metadata }
+        : result.score
+    )))
+
+/**
+ * Runs a scorer on one case and normalises the outcome: a valid result becomes a
+ * {@link Score}; anything else (NaN, a number outside [0, 1], a typed failure, a thrown
+ * exception or defect) becomes a {@link ScorerError}. Interruption is left as interruption.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const run = <Input, Output, Expected, E, R>(
+  scorer: Scorer<Input, Output, Expected, E, R>,
+  args: ScorerArgs<Input, Output, Expected>
+): Effect.Effect<Score, ScorerError, R> =>
+  Effect.suspend(() => scorer.score(args)).pipe(
+    Effect.catchAllCause((cause) => {
+      if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+      const failure = Cause.failureOption(cause)
+      return Effect.fail(
+        failure._tag === "Some"
+          ? new ScorerError({ scorer: scorer.name, reason: "Failed", detail: describe(failure.value) })
+          : new ScorerError({ scorer: scorer.name, reason: "Defect", detail: describe(Cause.squash(cause)) })
+      )
+    }),
+    Effect.flatMap((result) => normalize(scorer.name, result))
+  )
+
+const normalize = (name: string, result: ScoreResult): Effect.Effect<Score, ScorerError> => {
+  const value = Predicate.isRecord(result) ? result.score : result
+  const metadata = Predicate.isRecord(result) && Predicate.isRecord(result.metadata) ? result.metadata : undefined
+  if (typeof value === "boolean") {
+    return Effect.succeed(new Score({ name, score: value ? 1 : 0, boolean: true, metadata }))
+  }
+  if (typeof value !== "number" || Number.isNaN(value) || value < 0 || value > 1) {
+    return Effect.fail(
+      new ScorerError({
+        scorer: name,
+        reason: "InvalidScore",
+        detail: `expected a number in [0, 1] or a boolean, got ${describe(value)}`
+      })
+    )
+  }
+  return Effect.succeed(new Score({ name, score: value, boolean: false, metadata }))
+}
+
+/** @internal */
+export const describe = (u: unknown): string => {
+  if (u instanceof Error) return u.message || u.name
+  if (Predicate.isRecord(u) && typeof u.message === "string") return u.message
+  if (typeof u === "string") return JSON.stringify(u)
+  try {
+    return String(JSON.stringify(u) ?? u)
+  } catch {
+    return String(u)
+  }
+}
