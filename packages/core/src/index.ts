@@ -1,1 +1,29 @@
-export {}
+/**
+ * @since 0.1.0
+ */
+export * as HeliconeConfig from "./HeliconeConfig.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as HeliconeError from "./HeliconeError.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as HeliconeScores from "./HeliconeScores.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as RequestId from "./RequestId.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as RetryPolicy from "./RetryPolicy.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Scores from "./Scores.js"

@@ -1,0 +1,320 @@
+/**
+ * Helicone's score API as an Effect service: `submitScore` and `submitFeedback`, validated before any byte goes on
+ * the wire, retried within bounds, failing with typed errors.
+ *
+ * @example
+ * ```ts
+ * import { HeliconeScores } from "@helicone-effect/core"
+ * import { NodeHttpClient } from "@effect/platform-node"
+ * import { Effect } from "effect"
+ *
+ * HeliconeScores.submitScore(requestId, { accuracy: 92, hallucinated: false }).pipe(
+ *   Effect.provide(HeliconeScores.layerConfig),
+ *   Effect.provide(NodeHttpClient.layerUndici)
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
+import * as HeliconeConfig from "./HeliconeConfig.js"
+import type { InvalidConfig, SubmitScoreError } from "./HeliconeError.js"
+import { HeliconeUnavailable, InvalidScores } from "./HeliconeError.js"
+import { classify, fromClientError } from "./internal/response.js"
+import * as RequestId from "./RequestId.js"
+import * as RetryPolicy from "./RetryPolicy.js"
+import * as Scores from "./Scores.js"
+
+/**
+ * The operations of the score API.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /**
+   * Submits scores for a request. Each name is upserted (last write wins, other names stay), so a retry does no
+   * harm. Success means Helicone accepted the scores, not that it stored them: it stores them later, and never for
+   * a request it does not know or older than 30 days.
+   */
+  readonly submitScore: (
+    requestId: string,
+    scores: Readonly<Record<string, unknown>>
+  ) => Effect.Effect<void, SubmitScoreError>
+  /**
+   * Submits a user's thumbs up (`true`) or down (`false`) for a request, stored by Helicone as the score
+   * `helicone-score-feedback`.
+   */
+  readonly submitFeedback: (requestId: string, rating: boolean) => Effect.Effect<void, SubmitScoreError>
+}
+
+/**
+ * The score API service.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class HeliconeScores extends Context.Tag("@helicone-effect/core/HeliconeScores")<HeliconeScores, Service>() {}
+
+/**
+ * The options of {@link layer}: see `HeliconeConfig.Options`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Options = HeliconeConfig.Options
+
+/**
+ * Submits scores for a request with the `HeliconeScores` service of the context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const submitScore = (
+  requestId: string,
+  scores: Readonly<Record<string, unknown>>
+): Effect.Effect<void, SubmitScoreError, HeliconeScores> =>
+  Effect.flatMap(HeliconeScores, (service) => service.submitScore(requestId, scores))
+
+/**
+ * Submits feedback for a request with the `HeliconeScores` service of the context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const submitFeedback = (
+  requestId: string,
+  rating: boolean
+): Effect.Effect<void, SubmitScoreError, HeliconeScores> =>
+  Effect.flatMap(HeliconeScores, (service) => service.submitFeedback(requestId, rating))
+
+const ScoreRequest = Schema.Struct({ scores: Scores.Scores })
+const FeedbackRequest = Schema.Struct({ rating: Schema.Boolean })
+
+/**
+ * Builds the service over an `HttpClient` and a resolved configuration.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<Service, never, HeliconeConfig.HeliconeConfig | HttpClient.HttpClient> = Effect.gen(
+  function*() {
+    const config = yield* HeliconeConfig.HeliconeConfig
+    const client = (yield* HttpClient.HttpClient).pipe(
+      HttpClient.mapRequest((request) =>
+        request.pipe(
+          HttpClientRequest.prependUrl(config.baseUrl),
+          // the only place the key leaves its Redacted wrapper
+          HttpClientRequest.bearerToken(config.apiKey),
+          HttpClientRequest.acceptJson
+        )
+      ),
+      HttpClient.withScope
+    )
+    const retry = RetryPolicy.schedule(config.retry)
+    const timeout = Duration.format(config.timeout)
+
+    const attempt = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<void, SubmitScoreError> =>
+      client.execute(request).pipe(
+        Effect.flatMap(classify),
+        Effect.catchTags({ RequestError: fromClientError, ResponseError: fromClientError }),
+        Effect.scoped,
+        Effect.timeoutFail({
+          duration: config.timeout,
+          onTimeout: () => new HeliconeUnavailable({ reason: `no answer within ${timeout}` })
+        }),
+        Effect.tapError((error) => Effect.logDebug(`Helicone: attempt failed: ${error.message}`))
+      )
+
+    const send = (request: HttpClientRequest.HttpClientRequest) => Effect.retry(attempt(request), retry)
+
+    const submitScore = (requestId: string, scores: Readonly<Record<string, unknown>>) =>
+      Effect.gen(function*() {
+        const id = yield* RequestId.validate(requestId)
+        const valid = yield* Scores.validate(scores)
+        const request = yield* HttpClientRequest.post(`/v1/request/${id}/score`).pipe(
+          HttpClientRequest.schemaBodyJson(ScoreRequest)({ scores: valid }),
+          Effect.orDie
+        )
+        yield* send(request)
+      }).pipe(
+        Effect.withSpan("HeliconeScores.submitScore", { attributes: scoreAttributes(requestId, scores) })
+      )
+
+    const submitFeedback = (requestId: string, rating: boolean) =>
+      Effect.gen(function*() {
+        const id = yield* RequestId.validate(requestId)
+        yield* checkRating(rating)
+        const request = yield* HttpClientRequest.post(`/v1/request/${id}/feedback`).pipe(
+          HttpClientRequest.schemaBodyJson(FeedbackRequest)({ rating }),
+          Effect.orDie
+        )
+        yield* send(request)
+      }).pipe(
+        Effect.withSpan("HeliconeScores.submitFeedback", { attributes: feedbackAttributes(requestId, rating) })
+      )
+
+    return HeliconeScores.of({ submitScore, submitFeedback })
+  }
+)
+
+/**
+ * The service over `HttpClient`, with explicit options.
+ *
+ * @example
+ * ```ts
+ * import { HeliconeScores } from "@helicone-effect/core"
+ * import { Redacted } from "effect"
+ *
+ * HeliconeScores.layer({ apiKey: Redacted.make(key), baseUrl: "http://localhost:8585" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<HeliconeScores, InvalidConfig, HttpClient.HttpClient> =>
+  Layer.effect(HeliconeScores, make).pipe(Layer.provide(HeliconeConfig.layer(options)))
+
+/**
+ * The service over `HttpClient`, configured from the environment: `HELICONE_API_KEY` (required),
+ * `HELICONE_BASE_URL` or `HELICONE_REGION` (optional, US cloud by default).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig: Layer.Layer<HeliconeScores, ConfigError.ConfigError | InvalidConfig, HttpClient.HttpClient> =
+  Layer.effect(HeliconeScores, make).pipe(Layer.provide(HeliconeConfig.layerConfig))
+
+/**
+ * A submission recorded by {@link layerTest}.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export interface Submission {
+  readonly requestId: RequestId.RequestId
+  readonly scores: Scores.Scores
+}
+
+/**
+ * A feedback recorded by {@link layerTest}.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export interface FeedbackSubmission {
+  readonly requestId: RequestId.RequestId
+  readonly rating: boolean
+}
+
+/**
+ * What a test can see and steer of {@link layerTest}.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export interface TestService {
+  /** The scores accepted so far, in order. */
+  readonly submissions: Effect.Effect<ReadonlyArray<Submission>>
+  /** The feedback accepted so far, in order. */
+  readonly feedback: Effect.Effect<ReadonlyArray<FeedbackSubmission>>
+  /** Makes every later valid call fail with this error (after validation); `undefined` restores success. */
+  readonly failWith: (error: SubmitScoreError | undefined) => Effect.Effect<void>
+}
+
+/**
+ * The test side of {@link layerTest}.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export class HeliconeScoresTest extends Context.Tag("@helicone-effect/core/HeliconeScoresTest")<
+  HeliconeScoresTest,
+  TestService
+>() {}
+
+/**
+ * An in-memory `HeliconeScores` with the same validation as the real one, for a user's tests: nothing goes on the
+ * wire and `HeliconeScoresTest` tells what was submitted.
+ *
+ * @example
+ * ```ts
+ * import { HeliconeScores } from "@helicone-effect/core"
+ * import { Effect } from "effect"
+ *
+ * Effect.gen(function*() {
+ *   yield* HeliconeScores.submitScore(id, { accuracy: 92 })
+ *   const test = yield* HeliconeScores.HeliconeScoresTest
+ *   const submitted = yield* test.submissions // [{ requestId: id, scores: { accuracy: 92 } }]
+ * }).pipe(Effect.provide(HeliconeScores.layerTest))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerTest: Layer.Layer<HeliconeScores | HeliconeScoresTest> = Layer.effectContext(
+  Effect.gen(function*() {
+    const submissions = yield* Ref.make<ReadonlyArray<Submission>>([])
+    const feedback = yield* Ref.make<ReadonlyArray<FeedbackSubmission>>([])
+    const failure = yield* Ref.make<SubmitScoreError | undefined>(undefined)
+    const failIfTold = Effect.flatMap(
+      Ref.get(failure),
+      (error) => error === undefined ? Effect.void : Effect.fail(error)
+    )
+
+    const service = HeliconeScores.of({
+      submitScore: (requestId, scores) =>
+        Effect.gen(function*() {
+          const id = yield* RequestId.validate(requestId)
+          const valid = yield* Scores.validate(scores)
+          yield* failIfTold
+          yield* Ref.update(submissions, (all) => [...all, { requestId: id, scores: valid }])
+        }).pipe(Effect.withSpan("HeliconeScores.submitScore", { attributes: scoreAttributes(requestId, scores) })),
+      submitFeedback: (requestId, rating) =>
+        Effect.gen(function*() {
+          const id = yield* RequestId.validate(requestId)
+          yield* checkRating(rating)
+          yield* failIfTold
+          yield* Ref.update(feedback, (all) => [...all, { requestId: id, rating }])
+        }).pipe(
+          Effect.withSpan("HeliconeScores.submitFeedback", { attributes: feedbackAttributes(requestId, rating) })
+        )
+    })
+    const test = HeliconeScoresTest.of({
+      submissions: Ref.get(submissions),
+      feedback: Ref.get(feedback),
+      failWith: (error) => Ref.set(failure, error)
+    })
+    return Context.make(HeliconeScores, service).pipe(Context.add(HeliconeScoresTest, test))
+  })
+)
+
+const checkRating = (rating: unknown): Effect.Effect<void, InvalidScores> =>
+  typeof rating === "boolean"
+    ? Effect.void
+    : Effect.fail(
+      new InvalidScores({
+        issues: [{
+          key: "rating",
+          reason: `feedback must be true or false, got ${rating === null ? "null" : typeof rating}`
+        }]
+      })
+    )
+
+const scoreAttributes = (requestId: unknown, scores: unknown) => ({
+  "helicone.request_id": String(requestId).slice(0, 100),
+  "helicone.score_count": typeof scores === "object" && scores !== null ? Object.keys(scores).length : 0
+})
+
+const feedbackAttributes = (requestId: unknown, rating: unknown) => ({
+  "helicone.request_id": String(requestId).slice(0, 100),
+  "helicone.rating": rating
+})
