@@ -1,0 +1,148 @@
+/**
+ * A Helicone-compatible score API in one process: the routes of Helicone's self-hosted server, stored in SQLite, with
+ * optional fault injection.
+ *
+ * @since 0.1.0
+ */
+import type * as HttpServerError from "@effect/platform/HttpServerError"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import type * as Migrator from "@effect/sql/Migrator"
+import type * as SqlError from "@effect/sql/SqlError"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
+import type * as Scope from "effect/Scope"
+import * as Http from "node:http"
+import * as Faults from "./Faults.js"
+import * as InternalFaults from "./internal/faults.js"
+import * as Routes from "./internal/routes.js"
+import * as Store from "./internal/store.js"
+
+/**
+ * A running local server.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** Where it listens, e.g. `http://127.0.0.1:8585`; give it to the client as its base URL. */
+  readonly baseUrl: string
+  readonly port: number
+  /** The seed of the fault sequence (chosen at random when none was given, so that a run can be repeated). */
+  readonly seed: number
+  /**
+   * The scores stored for a request, as Helicone stores them (booleans as `<name>-hcone-bool` 1/0), or `null` when
+   * nothing is stored for it.
+   */
+  readonly scores: (requestId: string) => Effect.Effect<Readonly<Record<string, number>> | null>
+  /** How many requests the server received, on every route, faulted ones included. */
+  readonly requestCount: Effect.Effect<number>
+}
+
+/**
+ * The running local Helicone server.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class LocalHelicone extends Context.Tag("@helicone-effect/local/LocalHelicone")<LocalHelicone, Service>() {}
+
+/**
+ * How to run the server.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Default 0: a free port. */
+  readonly port?: number | undefined
+  /** Default `127.0.0.1`. */
+  readonly host?: string | undefined
+  /** A file path (its directory is created) or `":memory:"` (the default). */
+  readonly database?: string | undefined
+  /** The accepted API keys; when empty or absent, any non-empty bearer token is accepted. */
+  readonly apiKeys?: ReadonlyArray<string> | undefined
+  /** Faults to inject, e.g. `"429=0.1,503=0.05,reset=0.02,stall=0.02"` or `{ 429: 0.1 }`. */
+  readonly faults?: string | Faults.FaultSpec | undefined
+  /** Seed of the fault sequence: the n-th request's fault depends only on (seed, n). */
+  readonly seed?: number | undefined
+  /** Requests allowed per API key per 5-minute window, like Helicone's limiter; unlimited by default. */
+  readonly rateLimit?: number | undefined
+}
+
+/**
+ * Why the server could not start.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type StartError =
+  | HttpServerError.ServeError
+  | SqlError.SqlError
+  | Migrator.MigrationError
+  | Faults.InvalidFaultSpec
+
+const urlHost = (host: string): string =>
+  host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host
+
+/**
+ * Starts the server in the current scope; it stops (stalled requests included) when the scope closes.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): Effect.Effect<Service, StartError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const faults = yield* Faults.make(options.faults ?? {})
+    const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32)
+    const store = yield* Store.make(options.database ?? ":memory:")
+    const host = options.host ?? "127.0.0.1"
+    const server = yield* NodeHttpServer.make(() => Http.createServer(), { port: options.port ?? 0, host })
+    // Added after the server, so it runs before `server.close()`, which would otherwise wait for stalled requests.
+    const stalled = new InternalFaults.StalledSockets()
+    yield* Effect.addFinalizer(() => Effect.sync(() => stalled.releaseAll()))
+
+    const counter = yield* Ref.make(0)
+    const apiKeys = options.apiKeys !== undefined && options.apiKeys.length > 0 ? new Set(options.apiKeys) : undefined
+    const router = Routes.make({ store, apiKeys, rateLimit: InternalFaults.makeRateLimiter(options.rateLimit) })
+    const app = Effect.gen(function*() {
+      const n = yield* Ref.getAndUpdate(counter, (n) => n + 1)
+      const fault = Faults.faultAt(faults, seed, n)
+      if (fault === undefined) return yield* router
+      const request = yield* HttpServerRequest.HttpServerRequest
+      return yield* InternalFaults.respond(fault, request, stalled, options.rateLimit ?? 1000)
+    })
+    yield* server.serve(app)
+
+    const port = server.address._tag === "TcpAddress" ? server.address.port : 0
+    return {
+      baseUrl: `http://${urlHost(host)}:${port}`,
+      port,
+      seed,
+      scores: (requestId) =>
+        store.scores(requestId.toLowerCase()).pipe(Effect.map((scores) => scores ?? null), Effect.orDie),
+      requestCount: Ref.get(counter)
+    } satisfies Service
+  })
+
+/**
+ * The server as a layer, for tests and demos: port 0 and an in-memory database unless told otherwise.
+ *
+ * @example
+ * ```ts
+ * import { LocalHelicone } from "@helicone-effect/local"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const local = yield* LocalHelicone.LocalHelicone
+ *   console.log(`Helicone API on ${local.baseUrl}`)
+ * }).pipe(Effect.provide(LocalHelicone.layer({ faults: "429=0.1", seed: 42 })))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<LocalHelicone, StartError> =>
+  Layer.scoped(LocalHelicone, make(options))

@@ -1,0 +1,99 @@
+import * as Reactivity from "@effect/experimental/Reactivity"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as Migrator from "@effect/sql/Migrator"
+import * as SqlClient from "@effect/sql/SqlClient"
+import type { SqlError } from "@effect/sql/SqlError"
+import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import * as NodePath from "node:path"
+
+/** @internal */
+export interface Store {
+  /** Upserts each score (last write wins, other keys kept) and remembers the request, in one transaction. */
+  readonly upsert: (requestId: string, scores: ReadonlyArray<readonly [name: string, value: number]>) => Effect.Effect<
+    void,
+    SqlError
+  >
+  /** `undefined`: the request was never scored; `null`: it was, but holds no score. */
+  readonly scores: (requestId: string) => Effect.Effect<Record<string, number> | null | undefined, SqlError>
+  readonly scoreNames: Effect.Effect<ReadonlyArray<string>, SqlError>
+}
+
+/**
+ * The schema, one migration per change; never edit a migration that has shipped, add the next one.
+ *
+ * @internal
+ */
+export const migrations = Migrator.fromRecord({
+  "0001_create_scores": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`CREATE TABLE requests (
+      request_id TEXT PRIMARY KEY NOT NULL,
+      created_at TEXT NOT NULL
+    )`
+    yield* sql`CREATE TABLE scores (
+      request_id TEXT NOT NULL,
+      name TEXT NOT NULL,
+      value INTEGER NOT NULL,
+      updated_at TEXT NOT NULL,
+      PRIMARY KEY (request_id, name)
+    )`
+    yield* sql`CREATE INDEX scores_name ON scores (name)`
+  })
+})
+
+const migrate = Migrator.make({})({ loader: migrations, table: "helicone_local_migrations" })
+
+const ensureDirectory = (database: string) =>
+  database === ":memory:" || database.startsWith("file:")
+    ? Effect.void
+    : Effect.flatMap(FileSystem.FileSystem, (fs) => fs.makeDirectory(NodePath.dirname(database), { recursive: true }))
+      .pipe(Effect.provide(NodeFileSystem.layer), Effect.orDie)
+
+/**
+ * Opens (creating if needed) the SQLite database and brings its schema up to date.
+ *
+ * @internal
+ */
+export const make = (
+  database: string
+): Effect.Effect<Store, SqlError | Migrator.MigrationError, Scope.Scope> =>
+  Effect.gen(function*() {
+    yield* ensureDirectory(database)
+    const sql = yield* SqliteClient.make({ filename: database }).pipe(Effect.provide(Reactivity.layer))
+    yield* Effect.provideService(migrate, SqlClient.SqlClient, sql)
+
+    const upsert: Store["upsert"] = (requestId, scores) =>
+      Effect.gen(function*() {
+        const now = new Date(yield* Clock.currentTimeMillis).toISOString()
+        yield* sql`INSERT INTO requests (request_id, created_at) VALUES (${requestId}, ${now})
+          ON CONFLICT (request_id) DO NOTHING`
+        for (const [name, value] of scores) {
+          yield* sql`INSERT INTO scores (request_id, name, value, updated_at)
+            VALUES (${requestId}, ${name}, ${value}, ${now})
+            ON CONFLICT (request_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`
+        }
+      }).pipe(sql.withTransaction)
+
+    const scores: Store["scores"] = (requestId) =>
+      Effect.gen(function*() {
+        const known = yield* sql<{ readonly n: number }>`SELECT 1 AS n FROM requests WHERE request_id = ${requestId}`
+        if (known.length === 0) return undefined
+        const rows = yield* sql<{ readonly name: string; readonly value: number }>`
+          SELECT name, value FROM scores WHERE request_id = ${requestId} ORDER BY name`
+        if (rows.length === 0) return null
+        const result: Record<string, number> = {}
+        for (const row of rows) result[row.name] = row.value
+        return result
+      })
+
+    const scoreNames: Store["scoreNames"] = Effect.map(
+      sql<{ readonly name: string }>`SELECT DISTINCT name FROM scores ORDER BY name`,
+      (rows) => rows.map((row) => row.name)
+    )
+
+    return { upsert, scores, scoreNames }
+  })
