@@ -1,0 +1,102 @@
+/**
+ * `helicone-local`: runs the local Helicone score API until Ctrl-C.
+ *
+ * @since 0.1.0
+ */
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Config from "effect/Config"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Faults from "./Faults.js"
+import * as LocalHelicone from "./LocalHelicone.js"
+
+const port = Options.integer("port").pipe(
+  Options.withDefault(8585),
+  Options.withDescription("Port to listen on; 0 picks a free one")
+)
+const host = Options.text("host").pipe(
+  Options.withDefault("127.0.0.1"),
+  Options.withDescription("Address to listen on (loopback by default: nothing leaves this machine)")
+)
+const db = Options.text("db").pipe(
+  Options.withDefault(".helicone-local/helicone.db"),
+  Options.withDescription("SQLite file to store scores in (its directory is created), or :memory:")
+)
+const apiKeys = Options.text("api-key").pipe(
+  Options.repeated,
+  Options.withDescription(
+    "An accepted API key (repeatable; also HELICONE_LOCAL_API_KEYS, comma-separated). " +
+      "With none, any non-empty bearer token is accepted"
+  )
+)
+const faults = Options.text("faults").pipe(
+  Options.optional,
+  Options.withDescription(`Faults to inject per request, e.g. "429=0.1,503=0.05,reset=0.02,stall=0.02"`)
+)
+const seed = Options.integer("seed").pipe(
+  Options.optional,
+  Options.withDescription("Seed of the fault sequence (random, and printed, when absent)")
+)
+const rateLimit = Options.integer("rate-limit").pipe(
+  Options.optional,
+  Options.withDescription("Requests allowed per API key per 5-minute window, like Helicone's limiter")
+)
+
+const envApiKeys = Config.string("HELICONE_LOCAL_API_KEYS").pipe(
+  Config.withDefault(""),
+  Config.map((value) => value.split(",").map((key) => key.trim()).filter((key) => key !== ""))
+)
+
+const command = Command.make(
+  "helicone-local",
+  { port, host, db, apiKeys, faults, seed, rateLimit },
+  (options) =>
+    Effect.gen(function*() {
+      const keys = options.apiKeys.length > 0 ? options.apiKeys : yield* envApiKeys
+      const server = yield* LocalHelicone.make({
+        port: options.port,
+        host: options.host,
+        database: options.db,
+        apiKeys: keys,
+        faults: Option.getOrUndefined(options.faults),
+        seed: Option.getOrUndefined(options.seed),
+        rateLimit: Option.getOrUndefined(options.rateLimit)
+      })
+      yield* Console.log(`helicone-local listening on ${server.baseUrl}`)
+      yield* Console.log(`  database: ${options.db}`)
+      yield* Console.log(
+        keys.length > 0
+          ? `  api keys: ${keys.length} configured`
+          : "  api keys: none configured, so any non-empty bearer token is accepted"
+      )
+      if (Option.isSome(options.faults)) {
+        const spec = yield* Faults.make(options.faults.value)
+        yield* Console.log(`  faults: ${Faults.format(spec) || "none"} (seed ${server.seed})`)
+      }
+      if (Option.isSome(options.rateLimit)) {
+        yield* Console.log(`  rate limit: ${options.rateLimit.value} requests per key per 5 minutes`)
+      }
+      yield* Console.log("Press Ctrl-C to stop.")
+      return yield* Effect.never
+    }).pipe(
+      Effect.scoped,
+      Effect.catchTags({
+        InvalidFaultSpec: (error) => exitWith(error.message),
+        ServeError: (error) =>
+          exitWith(`could not listen on ${options.host}:${options.port}: ${String((error.cause as Error)?.message)}`),
+        SqlError: (error) => exitWith(`could not open the database ${options.db}: ${error.message}`),
+        MigrationError: (error) => exitWith(`could not prepare the database ${options.db}: ${error.message}`)
+      })
+    )
+).pipe(Command.withDescription("A Helicone-compatible score API on your machine, stored in SQLite"))
+
+const exitWith = (message: string) =>
+  Effect.zipRight(Console.error(`helicone-local: ${message}`), Effect.sync(() => process.exitCode = 1))
+
+const cli = Command.run(command, { name: "helicone-local", version: "0.1.0" })
+
+cli(process.argv).pipe(Effect.provide(NodeContext.layer), NodeRuntime.runMain)
