@@ -37,7 +37,8 @@ const authenticate = (apiKeys: RouteContext["apiKeys"]): Step<string> =>
     if (header === undefined || header === "") {
       return Effect.fail(json({ error: "No authorization header", trace: "isAuthenticated.error" }, 401))
     }
-    const token = header.replace("Bearer ", "").trim()
+    // `Bearer` is optional; a header holding only the word (HTTP clients trim "Bearer ") carries no token.
+    const token = header.trim().replace(/^Bearer(\s+|$)/, "").trim()
     if (token === "" || (apiKeys !== undefined && !apiKeys.has(token))) {
       return Effect.fail(json({ error: "No API key found", trace: "isAuthenticated.error" }, 401))
     }
