@@ -1,0 +1,365 @@
+/**
+ * The durable outbox of `ScoreQueue`: an append-only JSON-lines file of score entries that could not be delivered
+ * yet, replayed in order.
+ *
+ * Layout, for an outbox path `P`:
+ * - `P` is the active file. Batches are appended to it and fsynced; nothing else writes it.
+ * - `P.replay` is the file being replayed. A replay renames `P` to `P.replay` (under the append lock), delivers it
+ *   chunk by chunk, and removes it when every entry is delivered or dead-lettered. When a chunk fails, `P.replay` is
+ *   rewritten (temp file + fsync + rename) to the failed entries followed by the unread rest, so order is kept and
+ *   delivered entries leave the file. Everything in `P.replay` is older than everything in `P`.
+ * - `P.tmp` is the rewrite in progress (a leftover one is removed at start).
+ * - `P.corrupt` receives the lines that cannot be read (truncated by a crash, edited by hand), verbatim.
+ *
+ * Memory stays bounded: the files are read in blocks, a chunk at a time.
+ *
+ * @internal
+ */
+import type * as PlatformError from "@effect/platform/Error"
+import type * as FileSystem from "@effect/platform/FileSystem"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as RequestId from "../RequestId.js"
+import * as Scores from "../Scores.js"
+
+/** One score submission waiting in the outbox. */
+export interface Entry {
+  readonly requestId: string
+  readonly scores: Readonly<Record<string, number | boolean>>
+}
+
+/** The files of an outbox. */
+export interface Paths {
+  readonly outbox: string
+  readonly replay: string
+  readonly temp: string
+  readonly corrupt: string
+}
+
+/** The files of the outbox at `outboxPath`. */
+export const paths = (outboxPath: string): Paths => ({
+  outbox: outboxPath,
+  replay: `${outboxPath}.replay`,
+  temp: `${outboxPath}.tmp`,
+  corrupt: `${outboxPath}.corrupt`
+})
+
+/** How a replay pass ended: everything replayed (the outbox was empty), or a chunk failed and was kept. */
+export type ReplayResult = "drained" | "stalled"
+
+/**
+ * Delivers a chunk of entries (in outbox order) and returns those to keep in the outbox, in order: the ones that
+ * failed and are worth another attempt later. Entries neither delivered nor kept are the delivery's to account for
+ * (dead letters).
+ */
+export type DeliverChunk = (chunk: ReadonlyArray<Entry>) => Effect.Effect<ReadonlyArray<Entry>>
+
+/** The outbox. */
+export interface Outbox {
+  readonly paths: Paths
+  /** Entries in the outbox files. */
+  readonly size: () => number
+  /** Lines set aside as corrupt since the outbox was opened. */
+  readonly corrupt: () => number
+  /** Appends a batch and fsyncs it: when this succeeds, the entries survive a crash. */
+  readonly append: (entries: ReadonlyArray<Entry>) => Effect.Effect<void, PlatformError.PlatformError>
+  /**
+   * Replays the outbox until it is empty or a chunk fails. `whenEmpty` runs when the outbox is found empty, while
+   * appends are held off, so a caller can switch back to direct delivery without an append slipping in between.
+   */
+  readonly replay: (
+    deliver: DeliverChunk,
+    whenEmpty: () => void
+  ) => Effect.Effect<ReplayResult, PlatformError.PlatformError>
+}
+
+const blockSize = 64 * 1024
+const newline = 10
+const encoder = new TextEncoder()
+
+/** The line of an entry, newline included. */
+export const encodeEntry = (entry: Entry): string =>
+  JSON.stringify({ requestId: entry.requestId, scores: entry.scores }) + "\n"
+
+/** Reads an outbox line back, or says why it cannot be read. */
+export const decodeEntry = (line: string): Either.Either<Entry, string> => {
+  let json: unknown
+  try {
+    json = JSON.parse(line)
+  } catch {
+    return Either.left("not valid JSON (a line cut short by a crash?)")
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    return Either.left("not a JSON object")
+  }
+  const { requestId, scores } = json as { requestId?: unknown; scores?: unknown }
+  const id = RequestId.validate(requestId)
+  if (Either.isLeft(id)) return Either.left(id.left.message)
+  const valid = Scores.validate(scores)
+  if (Either.isLeft(valid)) return Either.left(valid.left.message)
+  return Either.right({ requestId: id.right, scores: valid.right })
+}
+
+/** The directory of a path (`.` for a bare file name). */
+export const directoryOf = (path: string): string => {
+  const index = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"))
+  return index < 0 ? "." : index === 0 ? path.slice(0, 1) : path.slice(0, index)
+}
+
+/** Appends text to a file and fsyncs it, creating the file (and its directory) when missing. */
+export const appendDurably = (
+  fs: FileSystem.FileSystem,
+  path: string,
+  text: string
+): Effect.Effect<void, PlatformError.PlatformError> => {
+  const write = Effect.scoped(Effect.gen(function*() {
+    const file = yield* fs.open(path, { flag: "a" })
+    yield* file.writeAll(encoder.encode(text))
+    yield* file.sync
+  }))
+  return write.pipe(
+    Effect.catchTag("SystemError", (error) =>
+      error.reason === "NotFound"
+        ? Effect.zipRight(fs.makeDirectory(directoryOf(path), { recursive: true }), write)
+        : Effect.fail(error))
+  )
+}
+
+/** Makes a rename or a file creation durable; not every platform can fsync a directory, so failures are ignored. */
+const syncDirectory = (fs: FileSystem.FileSystem, path: string) =>
+  Effect.scoped(Effect.flatMap(fs.open(directoryOf(path), { flag: "r" }), (dir) => dir.sync)).pipe(Effect.ignore)
+
+const fileSize = (fs: FileSystem.FileSystem, path: string) =>
+  fs.stat(path).pipe(
+    Effect.map((info) => Number(info.size)),
+    Effect.catchTag("SystemError", (error) => error.reason === "NotFound" ? Effect.succeed(0) : Effect.fail(error))
+  )
+
+/**
+ * Reads the lines of a file a few at a time, in blocks. Blank lines are skipped; a last line without a newline
+ * (cut short by a crash) is still returned, so it can be set aside.
+ */
+const makeLineReader = (file: FileSystem.File) => {
+  const decoder = new TextDecoder("utf-8", { fatal: true })
+  let pending: Uint8Array = new Uint8Array(0)
+  let consumed = 0
+  let eof = false
+  const decode = (bytes: Uint8Array): string => {
+    try {
+      return decoder.decode(bytes)
+    } catch {
+      // not UTF-8: keep it unreadable so that it is set aside as corrupt
+      return "\uFFFD"
+    }
+  }
+  const take = (max: number): Effect.Effect<Array<string>, PlatformError.PlatformError> =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      while (lines.length < max) {
+        const end = pending.indexOf(newline)
+        if (end >= 0) {
+          const line = pending.subarray(0, end)
+          pending = pending.subarray(end + 1)
+          consumed += end + 1
+          if (!isBlank(line)) lines.push(decode(line))
+          continue
+        }
+        if (eof) {
+          if (pending.length > 0 && !isBlank(pending)) lines.push(decode(pending))
+          consumed += pending.length
+          pending = new Uint8Array(0)
+          break
+        }
+        const block = yield* file.readAlloc(blockSize)
+        if (Option.isNone(block)) {
+          eof = true
+        } else if (pending.length === 0) {
+          pending = block.value
+        } else {
+          const joined = new Uint8Array(pending.length + block.value.length)
+          joined.set(pending)
+          joined.set(block.value, pending.length)
+          pending = joined
+        }
+      }
+      return lines
+    })
+  return { take, consumed: () => consumed }
+}
+
+const isBlank = (bytes: Uint8Array): boolean => {
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]
+    if (byte !== 32 && byte !== 9 && byte !== 13) return false
+  }
+  return true
+}
+
+const countLines = (fs: FileSystem.FileSystem, path: string) =>
+  Effect.scoped(Effect.gen(function*() {
+    const file = yield* fs.open(path, { flag: "r" })
+    const reader = makeLineReader(file)
+    let count = 0
+    while (true) {
+      const lines = yield* reader.take(4096)
+      if (lines.length === 0) return count
+      count += lines.length
+    }
+  })).pipe(
+    Effect.catchTag("SystemError", (error) => error.reason === "NotFound" ? Effect.succeed(0) : Effect.fail(error))
+  )
+
+/**
+ * Opens the outbox at `outboxPath`: creates its directory, removes a leftover rewrite, counts the entries waiting,
+ * and notes whether the active file ends in the middle of a line (a crash during a write), so the next append starts
+ * on a fresh line.
+ */
+export const make = (
+  fs: FileSystem.FileSystem,
+  outboxPath: string,
+  options: { readonly chunkSize: number }
+): Effect.Effect<Outbox, PlatformError.PlatformError> =>
+  Effect.gen(function*() {
+    const files = paths(outboxPath)
+    yield* fs.makeDirectory(directoryOf(files.outbox), { recursive: true })
+    yield* fs.remove(files.temp, { force: true })
+    const lock = yield* Effect.makeSemaphore(1)
+
+    let size = (yield* countLines(fs, files.replay)) + (yield* countLines(fs, files.outbox))
+    let corrupt = 0
+    let needsNewline = yield* endsMidLine(fs, files.outbox)
+    let fresh = !(yield* fs.exists(files.outbox))
+
+    const append = (entries: ReadonlyArray<Entry>) =>
+      entries.length === 0 ? Effect.void : lock.withPermits(1)(Effect.scoped(Effect.gen(function*() {
+        let text = needsNewline ? "\n" : ""
+        for (const entry of entries) text += encodeEntry(entry)
+        const file = yield* fs.open(files.outbox, { flag: "a" })
+        // until the fsync succeeds, assume a partial line may be on disk
+        needsNewline = true
+        yield* file.writeAll(encoder.encode(text))
+        yield* file.sync
+        needsNewline = false
+        size += entries.length
+        if (fresh) {
+          yield* syncDirectory(fs, files.outbox)
+          fresh = false
+        }
+      })))
+
+    const setAside = (line: string, reason: string, lineNumber: number) =>
+      Effect.zipRight(
+        appendDurably(fs, files.corrupt, line.endsWith("\n") ? line : line + "\n"),
+        Effect.logWarning(
+          `ScoreQueue: outbox line ${lineNumber} of ${files.replay} cannot be read (${reason}); ` +
+            `moved to ${files.corrupt}`
+        )
+      )
+
+    /**
+     * Replays `P.replay`: `true` when it was fully replayed and removed. An interruption leaves the file as it was
+     * (its delivered entries are sent again later, which Helicone's last-write-wins makes harmless).
+     */
+    const replayFile = (deliver: DeliverChunk) =>
+      Effect.gen(function*() {
+        const outcome = yield* Effect.scoped(Effect.gen(function*() {
+          const source = yield* fs.open(files.replay, { flag: "r" })
+          const reader = makeLineReader(source)
+          let changed = false
+          let lineNumber = 0
+          while (true) {
+            const lines = yield* reader.take(options.chunkSize)
+            if (lines.length === 0) return "done" as const
+            const entries: Array<Entry> = []
+            for (const line of lines) {
+              lineNumber++
+              const entry = decodeEntry(line)
+              if (Either.isRight(entry)) {
+                entries.push(entry.right)
+              } else {
+                yield* setAside(line, entry.left, lineNumber)
+                corrupt++
+                size--
+                changed = true
+              }
+            }
+            const kept = entries.length === 0 ? [] : yield* deliver(entries)
+            if (kept.length > 0) {
+              // nothing got through and nothing was set aside: leave the file alone
+              if (!changed && kept.length === entries.length) return "unchanged" as const
+              // the kept entries, then the unread rest: written aside, renamed over once the source is closed
+              yield* Effect.scoped(Effect.gen(function*() {
+                const out = yield* fs.open(files.temp, { flag: "w" })
+                let head = ""
+                for (const entry of kept) head += encodeEntry(entry)
+                yield* out.writeAll(encoder.encode(head))
+                yield* source.seek(reader.consumed(), "start")
+                while (true) {
+                  const block = yield* source.readAlloc(blockSize)
+                  if (Option.isNone(block)) break
+                  yield* out.writeAll(block.value)
+                }
+                yield* out.sync
+              }))
+              return { chunk: entries.length, kept: kept.length }
+            }
+            size -= entries.length
+            changed = true
+          }
+        }))
+        if (outcome === "done") {
+          yield* fs.remove(files.replay)
+          yield* syncDirectory(fs, files.replay)
+          return true
+        }
+        if (outcome !== "unchanged") {
+          yield* fs.rename(files.temp, files.replay)
+          yield* syncDirectory(fs, files.replay)
+          size -= outcome.chunk - outcome.kept
+        }
+        return false
+      })
+
+    const replay = (deliver: DeliverChunk, whenEmpty: () => void) =>
+      Effect.gen(function*() {
+        while (true) {
+          if (!(yield* fs.exists(files.replay))) {
+            const rotated = yield* lock.withPermits(1)(Effect.gen(function*() {
+              if ((yield* fileSize(fs, files.outbox)) === 0) {
+                size = 0
+                whenEmpty()
+                return false
+              }
+              yield* fs.rename(files.outbox, files.replay)
+              yield* syncDirectory(fs, files.outbox)
+              needsNewline = false
+              fresh = true
+              return true
+            }))
+            if (!rotated) return "drained" as const
+          }
+          if (!(yield* replayFile(deliver))) return "stalled" as const
+        }
+      })
+
+    return {
+      paths: files,
+      size: () => size,
+      corrupt: () => corrupt,
+      append,
+      replay
+    }
+  })
+
+const endsMidLine = (fs: FileSystem.FileSystem, path: string) =>
+  Effect.gen(function*() {
+    const length = yield* fileSize(fs, path)
+    if (length === 0) return false
+    return yield* Effect.scoped(Effect.gen(function*() {
+      const file = yield* fs.open(path, { flag: "r" })
+      yield* file.seek(length - 1, "start")
+      const last = yield* file.readAlloc(1)
+      return Option.isSome(last) && last.value[0] !== newline
+    }))
+  })

@@ -1,0 +1,154 @@
+import { FileSystem } from "@effect/platform"
+import { NodeFileSystem } from "@effect/platform-node"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Logger, LogLevel, Ref } from "effect"
+import * as Outbox from "../src/internal/outbox.js"
+
+const id = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`
+const entry = (n: number, scores: Record<string, number | boolean> = { n }): Outbox.Entry => ({
+  requestId: id(n),
+  scores
+})
+
+const tempOutbox = Effect.gen(function*() {
+  const fs = yield* FileSystem.FileSystem
+  const dir = yield* fs.makeTempDirectoryScoped({ prefix: "outbox-test-" })
+  return { fs, path: `${dir}/nested/outbox.jsonl` }
+})
+
+/** A delivery that records what it got and keeps the entries `keep` says to keep. */
+const recorder = (keep: (entry: Outbox.Entry) => boolean = () => false) =>
+  Effect.map(Ref.make<Array<Outbox.Entry>>([]), (seen) => ({
+    seen,
+    deliver: (chunk: ReadonlyArray<Outbox.Entry>) =>
+      Effect.as(Ref.update(seen, (all) => [...all, ...chunk]), chunk.filter(keep))
+  }))
+
+const captureLogs = Effect.map(Ref.make<Array<string>>([]), (lines) => ({
+  lines,
+  logger: Logger.replaceEffect(
+    Logger.defaultLogger,
+    Effect.map(Effect.runtime<never>(), (runtime) =>
+      Logger.make(({ message }) => {
+        const text = Array.isArray(message) ? message.join(" ") : String(message)
+        Effect.runSync(Ref.update(lines, (all) => [...all, text]).pipe(Effect.provide(runtime)))
+      }))
+  )
+}))
+
+describe("ScoreQueue outbox", () => {
+  it.scoped("replays appended entries in order, then leaves no file behind", () =>
+    Effect.gen(function*() {
+      const { fs, path } = yield* tempOutbox
+      const outbox = yield* Outbox.make(fs, path, { chunkSize: 3 })
+      yield* outbox.append([entry(1), entry(2)])
+      yield* outbox.append([entry(3), entry(4), entry(5)])
+      assert.strictEqual(outbox.size(), 5)
+      const { deliver, seen } = yield* recorder()
+      let emptied = 0
+      const result = yield* outbox.replay(deliver, () => emptied++)
+      assert.strictEqual(result, "drained")
+      assert.strictEqual(emptied, 1)
+      assert.deepStrictEqual((yield* Ref.get(seen)).map((e) => e.scores.n), [1, 2, 3, 4, 5])
+      assert.strictEqual(outbox.size(), 0)
+      assert.isFalse(yield* fs.exists(path))
+      assert.isFalse(yield* fs.exists(`${path}.replay`))
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.scoped("keeps the failed entries first, then the unread rest, and counts what left", () =>
+    Effect.gen(function*() {
+      const { fs, path } = yield* tempOutbox
+      const outbox = yield* Outbox.make(fs, path, { chunkSize: 4 })
+      yield* outbox.append([1, 2, 3, 4, 5, 6, 7].map((n) => entry(n)))
+      const { deliver } = yield* recorder((e) => e.scores.n === 2 || e.scores.n === 4)
+      const result = yield* outbox.replay(deliver, () => {})
+      assert.strictEqual(result, "stalled")
+      // appended after the replay began: must come after everything already in the outbox
+      yield* outbox.append([entry(8)])
+      assert.strictEqual(outbox.size(), 2 + 3 + 1)
+      const reopened = yield* Outbox.make(fs, path, { chunkSize: 4 })
+      assert.strictEqual(reopened.size(), 6)
+      const second = yield* recorder()
+      assert.strictEqual(yield* reopened.replay(second.deliver, () => {}), "drained")
+      assert.deepStrictEqual((yield* Ref.get(second.seen)).map((e) => e.scores.n), [2, 4, 5, 6, 7, 8])
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.scoped("leaves the file byte for byte when a chunk gets nothing through", () =>
+    Effect.gen(function*() {
+      const { fs, path } = yield* tempOutbox
+      const outbox = yield* Outbox.make(fs, path, { chunkSize: 2 })
+      yield* outbox.append([entry(1), entry(2), entry(3)])
+      const before = yield* fs.readFileString(path)
+      const { deliver } = yield* recorder(() => true)
+      assert.strictEqual(yield* outbox.replay(deliver, () => {}), "stalled")
+      assert.strictEqual(yield* fs.readFileString(`${path}.replay`), before)
+      assert.strictEqual(outbox.size(), 3)
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.scoped("sets corrupt and truncated lines aside with a warning, and replays the rest", () =>
+    Effect.gen(function*() {
+      const { fs, path } = yield* tempOutbox
+      yield* fs.makeDirectory(Outbox.directoryOf(path), { recursive: true })
+      const good = (n: number) => Outbox.encodeEntry(entry(n))
+      const lines = [
+        good(1),
+        "not json at all\n",
+        "\n",
+        `{"requestId":"0190a6e0-0000-7000-8000-000000000000","scores":{"a":1}}\n`, // a v7 id
+        `{"requestId":"${id(9)}","scores":{"a":0.5}}\n`, // a float
+        good(2),
+        `{"requestId":"${id(3)}","sco` // cut short by a crash
+      ]
+      yield* fs.writeFileString(path, lines.join(""))
+      const { lines: logged, logger } = yield* captureLogs
+      const outbox = yield* Outbox.make(fs, path, { chunkSize: 10 })
+      assert.strictEqual(outbox.size(), 6)
+      // the next append starts on a line of its own, so the cut line does not swallow it
+      yield* outbox.append([entry(4)])
+      const { deliver, seen } = yield* recorder()
+      const result = yield* outbox.replay(deliver, () => {}).pipe(
+        Effect.provide(logger),
+        Logger.withMinimumLogLevel(LogLevel.Warning)
+      )
+      assert.strictEqual(result, "drained")
+      assert.deepStrictEqual((yield* Ref.get(seen)).map((e) => e.scores.n), [1, 2, 4])
+      assert.strictEqual(outbox.corrupt(), 4)
+      const aside = yield* fs.readFileString(`${path}.corrupt`)
+      assert.deepStrictEqual(aside.split("\n").filter((l) => l.length > 0), [
+        "not json at all",
+        lines[3].trim(),
+        lines[4].trim(),
+        lines[6]
+      ])
+      const warnings = yield* Ref.get(logged)
+      assert.strictEqual(warnings.length, 4)
+      assert.isTrue(warnings.every((line) => line.includes("cannot be read") && line.includes(".corrupt")))
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.scoped("removes a rewrite left over by a crash and counts both files at start", () =>
+    Effect.gen(function*() {
+      const { fs, path } = yield* tempOutbox
+      yield* fs.makeDirectory(Outbox.directoryOf(path), { recursive: true })
+      yield* fs.writeFileString(`${path}.tmp`, "half a rewrite")
+      yield* fs.writeFileString(`${path}.replay`, Outbox.encodeEntry(entry(1)) + Outbox.encodeEntry(entry(2)))
+      yield* fs.writeFileString(path, Outbox.encodeEntry(entry(3)))
+      const outbox = yield* Outbox.make(fs, path, { chunkSize: 10 })
+      assert.isFalse(yield* fs.exists(`${path}.tmp`))
+      assert.strictEqual(outbox.size(), 3)
+      const { deliver, seen } = yield* recorder()
+      assert.strictEqual(yield* outbox.replay(deliver, () => {}), "drained")
+      assert.deepStrictEqual((yield* Ref.get(seen)).map((e) => e.scores.n), [1, 2, 3])
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.scoped("keeps names such as __proto__ as plain score names through a round trip", () =>
+    Effect.gen(function*() {
+      const { fs, path } = yield* tempOutbox
+      const outbox = yield* Outbox.make(fs, path, { chunkSize: 10 })
+      const scores = Object.fromEntries([["__proto__", 1], ["constructor", true], ["ünïcödé ✓", -5]])
+      yield* outbox.append([{ requestId: id(1), scores }])
+      const { deliver, seen } = yield* recorder()
+      yield* outbox.replay(deliver, () => {})
+      const [replayed] = yield* Ref.get(seen)
+      assert.deepStrictEqual(Object.entries(replayed.scores), Object.entries(scores))
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+})
