@@ -96,7 +96,6 @@ export const submitFeedback = (
 ): Effect.Effect<void, SubmitScoreError, HeliconeScores> =>
   Effect.flatMap(HeliconeScores, (service) => service.submitFeedback(requestId, rating))
 
-const ScoreRequest = Schema.Struct({ scores: Scores.Scores })
 const FeedbackRequest = Schema.Struct({ rating: Schema.Boolean })
 
 /**
@@ -140,8 +139,10 @@ export const make: Effect.Effect<Service, never, HeliconeConfig.HeliconeConfig |
       Effect.gen(function*() {
         const id = yield* RequestId.validate(requestId)
         const valid = yield* Scores.validate(scores)
+        // The scores are already decoded. Encoding them again through the Record schema would assign each key,
+        // and a score named "__proto__" would silently vanish from the body.
         const request = yield* HttpClientRequest.post(`/v1/request/${id}/score`).pipe(
-          HttpClientRequest.schemaBodyJson(ScoreRequest)({ scores: valid }),
+          HttpClientRequest.bodyJson({ scores: valid }),
           Effect.orDie
         )
         yield* send(request)
