@@ -112,6 +112,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, StartError, 
       const fault = Faults.faultAt(faults, seed, n)
       if (fault === undefined) return yield* router
       const request = yield* HttpServerRequest.HttpServerRequest
+      yield* Effect.logDebug(`helicone-local: injecting ${fault} into request #${n} (${request.method} ${request.url})`)
       return yield* InternalFaults.respond(fault, request, stalled, options.rateLimit ?? 1000)
     })
     yield* server.serve(app)

@@ -10,6 +10,8 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Faults from "./Faults.js"
 import * as LocalHelicone from "./LocalHelicone.js"
@@ -99,4 +101,9 @@ const exitWith = (message: string) =>
 
 const cli = Command.run(command, { name: "helicone-local", version: "0.1.0" })
 
-cli(process.argv).pipe(Effect.provide(NodeContext.layer), NodeRuntime.runMain)
+cli(process.argv).pipe(
+  // Debug lines are the injected faults, one per faulted request, so a user can see what their client went through.
+  Logger.withMinimumLogLevel(LogLevel.Debug),
+  Effect.provide(NodeContext.layer),
+  NodeRuntime.runMain
+)

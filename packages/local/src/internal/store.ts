@@ -7,6 +7,8 @@ import type { SqlError } from "@effect/sql/SqlError"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import type * as Scope from "effect/Scope"
 import * as NodePath from "node:path"
 
@@ -64,7 +66,8 @@ export const make = (
   Effect.gen(function*() {
     yield* ensureDirectory(database)
     const sql = yield* SqliteClient.make({ filename: database }).pipe(Effect.provide(Reactivity.layer))
-    yield* Effect.provideService(migrate, SqlClient.SqlClient, sql)
+    // The migrator's progress lines are noise for a user who only started a server.
+    yield* Effect.provideService(migrate, SqlClient.SqlClient, sql).pipe(Logger.withMinimumLogLevel(LogLevel.Info))
 
     const upsert: Store["upsert"] = (requestId, scores) =>
       Effect.gen(function*() {

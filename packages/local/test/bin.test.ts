@@ -1,0 +1,125 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import * as ChildProcess from "node:child_process"
+import { randomUUID } from "node:crypto"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
+import { auth, call, postScore } from "./http.js"
+
+const bin = fileURLToPath(new URL("../bin/helicone-local.js", import.meta.url))
+
+interface Running {
+  readonly child: ChildProcess.ChildProcess
+  readonly url: string
+  /** Everything printed so far, stdout and stderr. */
+  readonly output: () => string
+  /** Waits until the output matches (the fault lines are printed as the server injects them). */
+  readonly waitFor: (pattern: RegExp) => Effect.Effect<void>
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+/** Starts the bin and waits for the end of its start-up lines, reading the URL from them; the process is killed if the test fails. */
+const start = (args: ReadonlyArray<string>, cwd: string) =>
+  Effect.acquireRelease(
+    Effect.async<Running, Error>((resume) => {
+      const child = ChildProcess.spawn(process.execPath, [bin, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] })
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.once("exit", (code, signal) => resolve({ code, signal }))
+      )
+      let output = ""
+      const waiters = new Set<{ pattern: RegExp; done: () => void }>()
+      const onOutput = (chunk: Buffer) => {
+        output += chunk.toString()
+        for (const waiter of waiters) {
+          if (waiter.pattern.test(output)) {
+            waiters.delete(waiter)
+            waiter.done()
+          }
+        }
+      }
+      child.stdout!.on("data", onOutput)
+      child.stderr!.on("data", onOutput)
+      const waitFor = (pattern: RegExp) =>
+        Effect.async<void>((resume) => {
+          if (pattern.test(output)) return resume(Effect.void)
+          const waiter = { pattern, done: () => resume(Effect.void) }
+          waiters.add(waiter)
+          return Effect.sync(() => waiters.delete(waiter))
+        })
+      let found = false
+      const listening = /listening on (http:\/\/\S+)/
+      waiters.add({
+        pattern: /Press Ctrl-C to stop/,
+        done: () => {
+          found = true
+          resume(Effect.succeed({ child, url: listening.exec(output)![1], output: () => output, waitFor, exited }))
+        }
+      })
+      void exited.then(({ code }) => {
+        if (!found) resume(Effect.fail(new Error(`helicone-local exited (${code}) before listening: ${output}`)))
+      })
+    }),
+    ({ child }) => Effect.sync(() => child.exitCode === null && child.kill("SIGKILL"))
+  )
+
+const tempDir = Effect.acquireRelease(
+  Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "helicone-local-bin-"))),
+  (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+)
+
+describe("helicone-local", () => {
+  it.live("starts on a free port, prints its URL, answers like Helicone, and exits 0 on SIGINT", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const running = yield* start(["--port", "0", "--api-key", "sk-bin"], dir)
+      assert.include(running.output(), "api keys: 1 configured")
+
+      const id = randomUUID()
+      const created = yield* postScore(running.url, id, { scores: { quality: 3, ok: true } }, "sk-bin")
+      assert.strictEqual(created.status, 201)
+      assert.strictEqual(created.body, `{"data":null,"error":null}`)
+      const wrongKey = yield* postScore(running.url, id, { scores: { quality: 1 } }, "sk-other")
+      assert.strictEqual(wrongKey.status, 401)
+      const read = yield* call(running.url, `/v1/request/${id}`, { headers: auth("sk-bin") })
+      assert.strictEqual(
+        read.body,
+        `{"data":{"request_id":"${id}","scores":{"ok-hcone-bool":1,"quality":3}},"error":null}`
+      )
+
+      running.child.kill("SIGINT")
+      const exit = yield* Effect.promise(() => running.exited)
+      assert.deepStrictEqual(exit, { code: 0, signal: null })
+      assert.isTrue(Fs.existsSync(Path.join(dir, ".helicone-local", "helicone.db")), "the default database file")
+    }).pipe(Effect.scoped), 60_000)
+
+  it.live("SIGINT still exits cleanly while a request is stalled by fault injection", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const running = yield* start(["--port", "0", "--db", ":memory:", "--faults", "stall=1", "--seed", "1"], dir)
+      assert.include(running.output(), "stall=1 (seed 1)")
+      const pending = yield* Effect.fork(postScore(running.url, randomUUID(), { scores: { a: 1 } }))
+      yield* running.waitFor(/injecting stall into request #0/)
+      running.child.kill("SIGINT")
+      const exit = yield* Effect.promise(() => running.exited)
+      assert.deepStrictEqual(exit, { code: 0, signal: null })
+      const client = yield* Effect.exit(pending)
+      assert.isTrue(client._tag === "Failure", "the stalled client sees its connection closed, not a response")
+    }).pipe(Effect.scoped), 60_000)
+
+  it.live("exits 1 with a readable message for a bad --faults", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const result = yield* Effect.promise(() =>
+        new Promise<{ code: number | null; stderr: string }>((resolve) => {
+          const child = ChildProcess.spawn(process.execPath, [bin, "--port", "0", "--faults", "teapot=1"], { cwd: dir })
+          let stderr = ""
+          child.stderr.on("data", (chunk) => stderr += chunk)
+          child.once("exit", (code) => resolve({ code, stderr }))
+        })
+      )
+      assert.strictEqual(result.code, 1)
+      assert.include(result.stderr, `unknown fault "teapot"`)
+    }).pipe(Effect.scoped), 60_000)
+})
