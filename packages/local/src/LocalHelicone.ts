@@ -4,9 +4,9 @@
  *
  * @since 0.1.0
  */
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import type * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import type * as Migrator from "@effect/sql/Migrator"
 import type * as SqlError from "@effect/sql/SqlError"
 import * as Context from "effect/Context"

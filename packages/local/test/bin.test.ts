@@ -70,29 +70,33 @@ const tempDir = Effect.acquireRelease(
 )
 
 describe("helicone-local", () => {
-  it.live("starts on a free port, prints its URL, answers like Helicone, and exits 0 on SIGINT", () =>
-    Effect.gen(function*() {
-      const dir = yield* tempDir
-      const running = yield* start(["--port", "0", "--api-key", "sk-bin"], dir)
-      assert.include(running.output(), "api keys: 1 configured")
+  it.live(
+    "starts on a free port, prints its URL, answers like Helicone, and exits 0 on SIGINT",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* tempDir
+        const running = yield* start(["--port", "0", "--api-key", "sk-bin"], dir)
+        assert.include(running.output(), "api keys: 1 configured")
 
-      const id = randomUUID()
-      const created = yield* postScore(running.url, id, { scores: { quality: 3, ok: true } }, "sk-bin")
-      assert.strictEqual(created.status, 201)
-      assert.strictEqual(created.body, `{"data":null,"error":null}`)
-      const wrongKey = yield* postScore(running.url, id, { scores: { quality: 1 } }, "sk-other")
-      assert.strictEqual(wrongKey.status, 401)
-      const read = yield* call(running.url, `/v1/request/${id}`, { headers: auth("sk-bin") })
-      assert.strictEqual(
-        read.body,
-        `{"data":{"request_id":"${id}","scores":{"ok-hcone-bool":1,"quality":3}},"error":null}`
-      )
+        const id = randomUUID()
+        const created = yield* postScore(running.url, id, { scores: { quality: 3, ok: true } }, "sk-bin")
+        assert.strictEqual(created.status, 201)
+        assert.strictEqual(created.body, `{"data":null,"error":null}`)
+        const wrongKey = yield* postScore(running.url, id, { scores: { quality: 1 } }, "sk-other")
+        assert.strictEqual(wrongKey.status, 401)
+        const read = yield* call(running.url, `/v1/request/${id}`, { headers: auth("sk-bin") })
+        assert.strictEqual(
+          read.body,
+          `{"data":{"request_id":"${id}","scores":{"ok-hcone-bool":1,"quality":3}},"error":null}`
+        )
 
-      running.child.kill("SIGINT")
-      const exit = yield* Effect.promise(() => running.exited)
-      assert.deepStrictEqual(exit, { code: 0, signal: null })
-      assert.isTrue(Fs.existsSync(Path.join(dir, ".helicone-local", "helicone.db")), "the default database file")
-    }).pipe(Effect.scoped), 60_000)
+        running.child.kill("SIGINT")
+        const exit = yield* Effect.promise(() => running.exited)
+        assert.deepStrictEqual(exit, { code: 0, signal: null })
+        assert.isTrue(Fs.existsSync(Path.join(dir, ".helicone-local", "helicone.db")), "the default database file")
+      }).pipe(Effect.scoped),
+    60_000
+  )
 
   it.live("SIGINT still exits cleanly while a request is stalled by fault injection", () =>
     Effect.gen(function*() {

@@ -46,14 +46,14 @@ describe("Faults", () => {
 })
 
 const httpSpec = "429=0.2,503=0.1,500=0.05,reset=0.05"
-const outcome = (fault: Faults.Fault | undefined) => fault === undefined ? 201 : fault
+const outcome = (fault: Faults.Fault | undefined): number | "reset" | "stall" => fault === undefined ? 201 : fault
 
 /** Sends `count` score submissions one after another; returns what each got (a status, or "reset"). */
 const run = (seed: number, count: number) =>
   Effect.gen(function*() {
     const local = yield* LocalHelicone.make({ faults: httpSpec, seed })
     const id = randomUUID()
-    const outcomes: Array<number | "reset"> = []
+    const outcomes: Array<number | "reset" | "stall"> = []
     for (let i = 0; i < count; i++) {
       const reply = yield* Effect.either(postScore(local.baseUrl, id, { scores: { [`k${i}`]: i } }))
       if (reply._tag === "Left") {

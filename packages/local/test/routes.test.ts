@@ -12,7 +12,9 @@ describe("POST /v1/request/:requestId/score", () => {
       Effect.gen(function*() {
         const local = yield* server
         const id = randomUUID()
-        const reply = yield* postScore(local.baseUrl, id, { scores: { accuracy: 87, cached: true, wrong: false, "": 4 } })
+        const reply = yield* postScore(local.baseUrl, id, {
+          scores: { accuracy: 87, cached: true, wrong: false, "": 4 }
+        })
         assert.strictEqual(reply.status, 201)
         assert.strictEqual(reply.body, `{"data":null,"error":null}`)
         assert.deepStrictEqual(yield* local.scores(id), { accuracy: 87, "cached-hcone-bool": 1, "wrong-hcone-bool": 0 })
@@ -77,7 +79,8 @@ describe("POST /v1/request/:requestId/score", () => {
     it.effect("422 when scores is missing (also when the body is not sent as JSON)", () =>
       Effect.gen(function*() {
         const local = yield* server
-        const expected = `{"message":"Validation Failed","details":{"requestBody.scores":{"message":"'scores' is required"}}}`
+        const expected =
+          `{"message":"Validation Failed","details":{"requestBody.scores":{"message":"'scores' is required"}}}`
         const missing = yield* postScore(local.baseUrl, randomUUID(), {})
         assert.strictEqual(missing.status, 422)
         assert.strictEqual(missing.body, expected)
@@ -175,7 +178,10 @@ describe("POST /v1/request/:requestId/feedback", () => {
     it.effect("500 Invalid requestId for an id that is not a UUID", () =>
       Effect.gen(function*() {
         const local = yield* server
-        const reply = yield* call(local.baseUrl, "/v1/request/abc/feedback", { body: `{"rating":true}`, headers: auth() })
+        const reply = yield* call(local.baseUrl, "/v1/request/abc/feedback", {
+          body: `{"rating":true}`,
+          headers: auth()
+        })
         assert.strictEqual(reply.status, 500)
         assert.strictEqual(reply.body, `{"data":null,"error":"Invalid requestId: must be a valid UUID"}`)
       }))

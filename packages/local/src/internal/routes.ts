@@ -1,7 +1,7 @@
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import * as Effect from "effect/Effect"
 import type { RateDecision } from "./faults.js"
 import type { Store } from "./store.js"
@@ -87,15 +87,18 @@ const readBody: Step<string> = Effect.flatMap(HttpServerRequest.HttpServerReques
 const payloadTooLarge = json({ data: null, error: "request entity too large" }, 413)
 
 /** Like express.json: only an `application/json` body is parsed; anything else leaves the body `{}`. */
-const readJsonBody: Step<unknown> = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-  Effect.flatMap(readBody, (text) => {
-    const mime = (request.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase()
-    if (mime !== "application/json" || text.trim() === "") return Effect.succeed({})
-    return Effect.try({
-      try: () => JSON.parse(text) as unknown,
-      catch: () => json({ data: null, error: "Invalid JSON body" }, 400)
+const readJsonBody: Step<unknown> = Effect.flatMap(
+  HttpServerRequest.HttpServerRequest,
+  (request) =>
+    Effect.flatMap(readBody, (text) => {
+      const mime = (request.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase()
+      if (mime !== "application/json" || text.trim() === "") return Effect.succeed({})
+      return Effect.try({
+        try: () => JSON.parse(text) as unknown,
+        catch: () => json({ data: null, error: "Invalid JSON body" }, 400)
+      })
     })
-  }))
+)
 
 const validated = <A>(result: Validation.Validated<A>): Step<A> =>
   result._tag === "Valid"
@@ -124,11 +127,15 @@ const submitScore = (ctx: RouteContext) =>
     for (const [name, value] of Object.entries(scores)) {
       if (typeof value === "number" && !Number.isInteger(value)) {
         const message = `Score value for key '${name}' must be an integer. Received: ${value}`
-        return yield* Effect.fail(json({
-          message: "Internal Server Error",
-          details: message,
-          stack: `Error: ${message}\n    at ScoreManager.addScores (helicone-local)`
-        }, 500, headers))
+        return yield* Effect.fail(json(
+          {
+            message: "Internal Server Error",
+            details: message,
+            stack: `Error: ${message}\n    at ScoreManager.addScores (helicone-local)`
+          },
+          500,
+          headers
+        ))
       }
       if (name === "") continue
       rows.push(typeof value === "boolean" ? [`${name}-hcone-bool`, value ? 1 : 0] : [name, value])

@@ -17,8 +17,7 @@ export type Validated<A> =
   | { readonly _tag: "Valid"; readonly value: A }
   | { readonly _tag: "Invalid"; readonly details: FieldErrors }
 
-const isObject = (u: unknown): u is Record<string, unknown> =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
 const field = (message: string, value: unknown): FieldError => value === undefined ? { message } : { message, value }
 
@@ -49,7 +48,10 @@ export const scoreRequest = (body: unknown): Validated<Record<string, number | b
         { [path]: field("invalid float number", value) },
         { [path]: field("invalid boolean value", value) }
       ]
-      errors[path] = field(`Could not match the union against any of the items. Issues: ${JSON.stringify(issues)}`, value)
+      errors[path] = field(
+        `Could not match the union against any of the items. Issues: ${JSON.stringify(issues)}`,
+        value
+      )
     }
   }
   for (const key of Object.keys(body)) {
