@@ -163,6 +163,36 @@ describe("HeliconeScores over HTTP", () => {
         assert.strictEqual((yield* server.requests).length, 2)
       }))
 
+    it.scoped("a Retry-After given as an HTTP date is measured against the Clock", () =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(Date.parse("Wed, 21 Oct 2026 07:28:00 GMT"))
+        const { server, service } = yield* setup([
+          json(429, { error: "Too many requests, please try again later." }, {
+            "retry-after": "Wed, 21 Oct 2026 07:28:20 GMT"
+          }),
+          helicone.accepted
+        ], slowTimeout)
+        const fiber = yield* Effect.fork(service.submitScore(requestId, scores))
+        yield* server.nextRequest
+        const wait = yield* nextWakeUp("5 minutes")
+        assert.strictEqual(Duration.toMillis(wait), 20_000)
+        yield* TestClock.adjust(wait)
+        yield* Fiber.join(fiber)
+        assert.strictEqual((yield* server.requests).length, 2)
+      }))
+
+    it.scoped.each([
+      ["a 504", respond(504, "")],
+      ["a 408", respond(408, "")]
+    ])("%s is retried", ([, reply]) =>
+      Effect.gen(function*() {
+        const { server, service } = yield* setup([reply, helicone.accepted], slowTimeout)
+        const fiber = yield* Effect.fork(service.submitScore(requestId, scores))
+        yield* wakeUpNext("5 seconds")
+        yield* Fiber.join(fiber)
+        assert.strictEqual((yield* server.requests).length, 2)
+      }))
+
     it.scoped("503 then 201 is retried with the same request and succeeds", () =>
       Effect.gen(function*() {
         const { server, service } = yield* setup([helicone.unavailable, helicone.accepted], slowTimeout)
