@@ -3,8 +3,9 @@
  * parameterised ones are functions (`Scorers.regex(/…/)`, `Scorers.schema(S)`).
  *
  * Where a scorer has a namesake in Braintrust's `autoevals` (`ExactMatch`, `Levenshtein`,
- * `NumericDiff`, `JSONDiff`, `ValidJSON`), it gives the same number on the same input; each
- * JSDoc states the formula and any deliberate difference. The one difference they share: a
+ * `NumericDiff`, `JSONDiff`, `ValidJSON`), it follows the formula of the project's scorer table
+ * (`docs/scorers.md`), which matches autoevals on most inputs; each JSDoc states the formula and
+ * lists the inputs where autoevals gives a different number. The one difference they share: a
  * scorer that compares with `expected` fails with {@link MissingExpected} when the case has no
  * expected value (`undefined`), and `Scorer.run` records that as a `ScorerError` with reason
  * `"Failed"` instead of a silent 0. Inputs of the wrong kind fail the same way, with
@@ -102,16 +103,16 @@ const preview = (u: unknown): string => {
 // exactMatch ------------------------------------------------------------------------------------
 
 /**
- * 1 if the output equals the expected value, else 0 — autoevals' `ExactMatch`.
+ * 1 if the output equals the expected value, else 0 (autoevals' `ExactMatch`). Equality is deep
+ * for objects and arrays and ignores key order (`{ a: 1, b: 2 }` = `{ b: 2, a: 1 }`); objects
+ * follow JSON, so a key whose value is `undefined` counts as absent and a `Date` compares as its
+ * ISO string. Strings are compared as they are: no trimming, no case folding, no parsing
+ * (`'{"a":1}'` ≠ `{ a: 1 }`). Types are never coerced (`123` ≠ `"123"`, `undefined` ≠ `null`).
+ * `NaN` equals `NaN`, and `0` equals `-0`.
  *
- * Strings are compared as they are (no trimming, case-sensitive). Otherwise both sides are
- * compared as text: objects, arrays and `null` by their `JSON.stringify` text, so key order
- * matters (`{ a: 1, b: 2 }` ≠ `{ b: 2, a: 1 }`, as in autoevals), and a JSON string matches
- * the object it encodes (`'{"a": 1}'` = `{ a: 1 }`); other values by `String(value)`, so
- * `123` = `"123"`. An output of `undefined` counts as `null`.
- *
- * Difference from autoevals: a missing `expected` fails with {@link MissingExpected} (autoevals
- * compares with `null`).
+ * Differences from autoevals (which compares `JSON.stringify` / `String` texts): key order
+ * (autoevals: 0), `123` vs `"123"` and JSON text vs the object it encodes (autoevals: 1), and a
+ * missing `expected` fails with {@link MissingExpected} (autoevals compares with `null`).
  *
  * @since 0.1.0
  * @category scorers
@@ -371,21 +372,22 @@ export const jsonValid: Scorer.Scorer<unknown, unknown, unknown> = Scorer.make<u
 )
 
 /**
- * Structural JSON similarity — autoevals' `JSONDiff` with its default string and number
- * scorers. Recursive:
+ * Structural JSON similarity (autoevals' `JSONDiff` with its default string and number
+ * scorers). Recursive:
  * - a string holding JSON for an object or an array is parsed first, at every level;
- * - objects: both empty → 1, else the mean over the union of keys, where a key missing on one
- *   side compares `undefined` with the other value (0, unless that value is `null`: 1);
- * - arrays: both empty → 1, else compared element by element like objects keyed by index, the
- *   sum divided by the longer length (extra elements score 0);
+ * - objects: the mean over the union of keys, a key missing on one side scoring 0 even when the
+ *   other side is `null` (a key whose value is `undefined` counts as missing); both empty → 1;
+ * - arrays: compared element by element like objects keyed by index, the sum divided by the
+ *   longer length (extra elements score 0); both empty → 1;
  * - strings → {@link levenshtein}; numbers → {@link numericDiff};
- * - `null`/`undefined` on both sides → 1, on one side → 0;
- * - any other pair — booleans, or mismatched types such as an object against an array or a
- *   number against a string — scores the Levenshtein similarity of the two JSON texts (keys
- *   sorted): `true` vs `true` → 1, `true` vs `false` → 0.2, `1` vs `"1"` → 1/3.
+ * - other leaves (booleans, `null`) → exact match, 1 or 0;
+ * - mismatched types (an object against an array, a number against a string, `null` against
+ *   anything else) → 0.
  *
- * Difference from autoevals: a missing top-level `expected` fails with {@link MissingExpected}
- * (autoevals scores it like `null`).
+ * Differences from autoevals (which scores the Levenshtein similarity of the two JSON texts for
+ * any other pair): `true` vs `false` → 0 (autoevals: 0.2), mismatched types → 0 (`1` vs `"1"`:
+ * autoevals 1/3), a key missing on one side against `null` → 0 (autoevals: 1), and a missing
+ * top-level `expected` fails with {@link MissingExpected} (autoevals scores it like `null`).
  *
  * @example
  * ```ts

@@ -41,6 +41,14 @@ const naiveDistance = (a: string, b: string): number => {
   return previous[b.length]
 }
 
+/** The same JSON value with the keys of every object in reverse order. */
+const reverseKeys = (u: unknown): unknown =>
+  Array.isArray(u)
+    ? u.map(reverseKeys)
+    : typeof u === "object" && u !== null
+    ? Object.fromEntries(Object.entries(u).reverse().map(([k, v]) => [k, reverseKeys(v)]))
+    : u
+
 const scoreOf = (scorer: Scorer.Scorer<any, any, any, any>, output: unknown, expected: unknown) =>
   Scorer.run(scorer, { input: null, output, expected, metadata: {} }).pipe(
     Effect.map((score) => score.score),
@@ -79,6 +87,21 @@ describe("built-in scorers on arbitrary input", () => {
         if (typeof value === "object" && value !== null) {
           assert.strictEqual(yield* scoreOf(Scorers.jsonDiff, JSON.stringify(value), copy), 1)
         }
+      })
+  )
+
+  it.effect.prop(
+    "exactMatch and jsonDiff ignore key order at every level; exactMatch is symmetric",
+    [fc.jsonValue(), fc.jsonValue()],
+    ([value, other]) =>
+      Effect.gen(function*() {
+        const reversed = reverseKeys(value)
+        assert.strictEqual(yield* scoreOf(Scorers.exactMatch, value, reversed), 1)
+        assert.strictEqual(yield* scoreOf(Scorers.jsonDiff, value, reversed), 1)
+        assert.strictEqual(
+          yield* scoreOf(Scorers.exactMatch, value, other),
+          yield* scoreOf(Scorers.exactMatch, other, value)
+        )
       })
   )
 

@@ -25,30 +25,78 @@ const expectScores = (scorer: AnyScorer, cases: ReadonlyArray<readonly [unknown,
 const failure = (scorer: AnyScorer, output: unknown, expected?: unknown) => Effect.flip(run(scorer, output, expected))
 
 describe("exactMatch", () => {
-  it.effect("compares strings as they are and other values as autoevals' ExactMatch does", () =>
+  it.effect("compares strings as they are: no trimming, no case folding, no parsing", () =>
     expectScores(Scorers.exactMatch, [
       ["hello", "hello", 1],
       ["hello", "world", 0],
       ["hello ", "hello", 0],
       ["Hello", "hello", 0],
       ["", "", 1],
-      [123, 123, 1],
-      [123, "123", 1],
-      [true, "true", 1],
+      ["😀", "😀", 1],
+      ["{\"a\":1}", "{\"a\":1}", 1],
+      ["{\"a\":1}", "{\"a\": 1}", 0],
+      // a JSON string is not the object it encodes
+      ["{\"a\":1}", { a: 1 }, 0],
+      [{ a: 1, b: 2 }, "{\"a\": 1, \"b\": 2}", 0],
+      ["null", null, 0],
+      ["x", null, 0]
+    ]))
+
+  it.effect("compares objects and arrays deeply, ignoring key order", () =>
+    expectScores(Scorers.exactMatch, [
       [{ a: 1, b: 2 }, { a: 1, b: 2 }, 1],
+      [{ a: 1, b: 2 }, { b: 2, a: 1 }, 1],
       [{ a: 1, b: 2 }, { a: 1, b: 3 }, 0],
+      [{ a: 1, b: 2 }, { b: 2, a: 1, c: 3 }, 0],
+      [{ a: 1, b: 2, c: 3 }, { a: 1, b: 2 }, 0],
+      [{ a: [1, { b: "x", c: null }] }, { a: [1, { c: null, b: "x" }] }, 1],
+      [{ a: [1, { b: "x" }] }, { a: [1, { b: "y" }] }, 0],
+      [{ a: { b: 1 } }, { a: { b: 1, c: 2 } }, 0],
       [[1, 2, 3], [1, 2, 3], 1],
       [[1, 2, 3], [3, 2, 1], 0],
-      // as in autoevals: objects compare by JSON text, so key order matters
-      [{ a: 1, b: 2 }, { b: 2, a: 1 }, 0],
-      [{ a: 1, b: 2 }, "{\"a\": 1, \"b\": 2}", 1],
-      [{ a: 1, b: 2 }, "{\"b\":2, \"a\":1}", 0],
-      [{ a: 1, b: 2 }, { b: 2, a: 1, c: 3 }, 0],
-      [{ a: [1, { b: "x" }] }, { a: [1, { b: "x" }] }, 1],
+      [[1, 2], [1, 2, 3], 0],
+      [[], [], 1],
+      [{}, {}, 1],
+      [[], {}, 0],
+      [[1, 2], { 0: 1, 1: 2 }, 0],
+      [{ a: 1 }, ["a", 1], 0],
+      [{ a: null }, {}, 0],
+      [{ a: null }, { a: null }, 1]
+    ]))
+
+  it.effect("follows JSON for objects: an undefined value is an absent key, a Date is its ISO text", () =>
+    expectScores(Scorers.exactMatch, [
+      [{ a: 1, b: undefined }, { a: 1 }, 1],
+      [{ a: 1 }, { b: undefined, a: 1 }, 1],
+      [{ a: undefined }, {}, 1],
+      [{ a: undefined }, { a: null }, 0],
+      [{ a: undefined, b: 1 }, { b: 1, c: undefined }, 1],
+      [new Date(0), new Date(0), 1],
+      [new Date(0), new Date(1), 0],
+      [{ at: new Date(0) }, { at: "1970-01-01T00:00:00.000Z" }, 1]
+    ]))
+
+  it.effect("never coerces between types", () =>
+    expectScores(Scorers.exactMatch, [
+      [123, 123, 1],
+      [123, 124, 0],
+      [123, "123", 0],
+      ["123", 123, 0],
+      [true, true, 1],
+      [true, false, 0],
+      [true, "true", 0],
+      [1, true, 0],
+      [0, false, 0],
+      ["", 0, 0],
       [null, null, 1],
-      [undefined, null, 1],
-      ["null", null, 1],
-      ["x", null, 0]
+      [undefined, null, 0],
+      [null, {}, 0],
+      [[null], [undefined], 0],
+      [{ a: 1 }, { a: "1" }, 0],
+      // documented choices for the two numbers that are not `===` to themselves or each other
+      [NaN, NaN, 1],
+      [{ a: NaN }, { a: NaN }, 1],
+      [0, -0, 1]
     ]))
 
   it.effect("fails with MissingExpected when the case has no expected value", () =>
@@ -310,17 +358,19 @@ describe("jsonDiff", () => {
   it.effect("objects average over the union of keys, recursively (autoevals' JSONDiff cases)", () =>
     expectScores(Scorers.jsonDiff, [
       [null, null, 1],
-      [undefined, null, 1],
+      [undefined, null, 0],
       ["", null, 0],
       [[], {}, 0],
       [[], [], 1],
       [{}, {}, 1],
       [{ a: 1 }, { a: 1 }, 1],
       [{ a: 1 }, { a: 2 }, 2 / 3],
-      // object vs array: Levenshtein of '{"a":1}' and '["a",1]', d = 3 of 7
-      [{ a: 1 }, ["a", 1], 4 / 7],
+      // x: numericDiff(1, 2) = 2/3, y: levenshtein("abc", "abd") = 2/3
+      [{ x: 1, y: "abc" }, { x: 2, y: "abd" }, (2 / 3 + 2 / 3) / 2],
       [{ a: 1 }, { b: { a: 1 } }, 0],
       [{ a: 1 }, { a: null }, 0],
+      // a: 1, b: missing on the left → 0, c: missing on the right → 0
+      [{ a: 1, c: "x" }, { a: 1, b: 2 }, 1 / 3],
       // mapping: (2/3 + 2/3) / 2, Extra: missing → 0
       [{ mapping: { a: "foo", b: "bar" } }, { mapping: { a: "Foo", b: "Bar" }, Extra: 5 }, 1 / 3],
       [{ a: { b: { c: "abc" } } }, { a: { b: { c: "axc" } } }, 2 / 3],
@@ -353,20 +403,49 @@ describe("jsonDiff", () => {
       [[[1], [2, 3]], [[1], [2]], 3 / 4]
     ]))
 
-  it.effect("mismatched types and booleans compare their JSON texts with Levenshtein, as autoevals does", () =>
+  it.effect("booleans and null are exact matches; mismatched types score 0", () =>
     expectScores(Scorers.jsonDiff, [
       [true, true, 1],
-      // "true" vs "false": d = 4 of 5
-      [true, false, 1 / 5],
-      // '1' vs '"1"': d = 2 of 3
-      [1, "1", 1 / 3],
-      // 'true' vs '"true"': d = 2 of 6
-      [{ a: true }, { a: "true" }, 2 / 3],
-      // keys sorted before comparing: '{"a":1,"b":2}' vs '[{"a":1,"b":2}]', d = 2 of 15
-      [{ b: 2, a: 1 }, [{ a: 1, b: 2 }], 13 / 15],
-      // a key missing on one side against null counts as null vs undefined
-      [{ a: null }, {}, 1],
-      [{ a: 0 }, {}, 0]
+      [false, false, 1],
+      [true, false, 0],
+      [{ a: true }, { a: false }, 0],
+      [{ a: true, b: 1 }, { a: true, b: 1 }, 1],
+      [{ a: null }, { a: null }, 1],
+      [1, "1", 0],
+      ["1", 1, 0],
+      [1, true, 0],
+      [{ a: true }, { a: "true" }, 0],
+      [{ a: 1 }, ["a", 1], 0],
+      [{ b: 2, a: 1 }, [{ a: 1, b: 2 }], 0],
+      [null, {}, 0],
+      [null, [], 0],
+      [null, 0, 0],
+      [null, "", 0],
+      [null, false, 0],
+      // a: null vs 1 → 0, b: 2 vs 2 → 1
+      [{ a: null, b: 2 }, { a: 1, b: 2 }, 1 / 2],
+      [[null, "x"], [undefined, "x"], 1 / 2]
+    ]))
+
+  it.effect("a key missing on one side scores 0, even against null; an undefined value is a missing key", () =>
+    expectScores(Scorers.jsonDiff, [
+      [{ a: null }, {}, 0],
+      [{}, { a: null }, 0],
+      [{ a: 0 }, {}, 0],
+      // a: 1, b: missing on the right → 0
+      [{ a: 1, b: null }, { a: 1 }, 1 / 2],
+      [{ a: undefined }, {}, 1],
+      [{ a: 1, b: undefined }, { a: 1 }, 1],
+      [{ a: undefined }, { a: null }, 0],
+      [{ a: 1, b: undefined }, { a: 1, b: 2 }, 1 / 2]
+    ]))
+
+  it.effect("a Date is compared as its ISO text, as JSON would carry it", () =>
+    expectScores(Scorers.jsonDiff, [
+      [new Date(0), "1970-01-01T00:00:00.000Z", 1],
+      [{ at: new Date(0) }, { at: new Date(0) }, 1],
+      // "1970-01-01T00:00:00.000Z" vs "1970-01-01T00:00:00.001Z": d = 1 of 24
+      [{ at: new Date(0) }, { at: new Date(1) }, 23 / 24]
     ]))
 
   it.effect("fails with MissingExpected when the case has no expected value", () =>

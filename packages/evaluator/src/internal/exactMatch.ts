@@ -1,33 +1,55 @@
 /**
- * Equality as autoevals' `ExactMatch` decides it.
+ * Deep equality of JSON values, as the `exactMatch` scorer decides it.
  *
  * @internal
  */
+import { isObject, toJsonValue } from "./json.js"
+
 /**
- * Two strings are equal when they are identical. Otherwise both sides are turned into text and
- * the texts compared: an object, an array or `null` becomes its `JSON.stringify` text (so key
- * order matters), `undefined` counts as `null`, and when either side is an object, array or
- * `null`, a string on the other side holding JSON is re-serialised (`'{"a": 1}'` equals
- * `{ a: 1 }`); anything else becomes `String(value)` (so `123` equals `"123"`).
+ * `true` when `a` and `b` are the same JSON value:
+ * - strings, numbers, booleans and `null` are equal only to the same value of the same type: no
+ *   coercion (`123` ≠ `"123"`), and strings are neither trimmed nor parsed (`'{"a":1}'` ≠
+ *   `{ a: 1 }`); `NaN` equals `NaN` and `0` equals `-0`;
+ * - arrays are equal element by element, in order;
+ * - objects are equal when they have the same keys with equal values, in any order; a key whose
+ *   value is `undefined` counts as absent, as in JSON (`{ a: 1, b: undefined }` = `{ a: 1 }`);
+ * - a value with a `toJSON` method (a `Date`) is compared as what it returns, as
+ *   `JSON.stringify` would see it;
+ * - anything else (`undefined`, bigints, functions, symbols) only with `===`.
+ *
+ * Identical values, and so the common case of two equal strings, are decided by the first `===`.
  *
  * @internal
  */
-export const exactMatch = (output: unknown, expected: unknown): boolean => {
-  if (typeof output === "string" && typeof expected === "string") return output === expected
-  const structured = typeof output === "object" || typeof expected === "object"
-  return toText(output ?? null, structured) === toText(expected ?? null, structured)
-}
+export const exactMatch = (a: unknown, b: unknown): boolean => a === b || sameJson(toJsonValue(a), toJsonValue(b))
 
-const toText = (u: unknown, structured: boolean): string | undefined => {
-  if (typeof u === "object") return JSON.stringify(u)
-  if (typeof u === "string" && structured) return reserialize(u)
-  return String(u)
-}
-
-const reserialize = (text: string): string => {
-  try {
-    return JSON.stringify(JSON.parse(text))
-  } catch {
-    return text
+const sameJson = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) {
+    // NaN is the one value that is not `===` to itself
+    return a !== a && b !== b
   }
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) {
+      if (!exactMatch(a[i], b[i])) return false
+    }
+    return true
+  }
+  return isObject(a) && isObject(b) && sameEntries(a, b)
+}
+
+const sameEntries = (a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): boolean => {
+  let defined = 0
+  for (const key of Object.keys(a)) {
+    const value = a[key]
+    if (value === undefined) continue
+    if (!Object.hasOwn(b, key) || !exactMatch(value, b[key])) return false
+    defined++
+  }
+  // every defined key of `a` is a defined key of `b`: the key sets are equal when the counts are
+  for (const key of Object.keys(b)) {
+    if (b[key] !== undefined) defined--
+  }
+  return defined === 0
 }

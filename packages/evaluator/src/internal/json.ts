@@ -33,13 +33,13 @@ export const parseStructured = (text: string): object | undefined => {
   }
 }
 
-const sortKeys = (_key: string, value: unknown): unknown =>
-  isObject(value) ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, value[k]])) : value
-
 /**
- * `JSON.stringify` with object keys sorted at every level, falling back to `String` for values
- * JSON cannot represent (functions, symbols, `undefined`).
+ * What `JSON.stringify` would serialise in place of `u`: the result of its `toJSON` method when it
+ * has one (a `Date` becomes its ISO string), otherwise `u` itself.
  *
  * @internal
  */
-export const canonicalJson = (u: unknown): string => JSON.stringify(u, sortKeys) ?? String(u)
+export const toJsonValue = (u: unknown): unknown =>
+  typeof u === "object" && u !== null && typeof (u as { readonly toJSON?: unknown }).toJSON === "function"
+    ? (u as { readonly toJSON: (key: string) => unknown }).toJSON("")
+    : u

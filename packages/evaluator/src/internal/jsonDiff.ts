@@ -1,59 +1,57 @@
 /**
- * Structural JSON similarity, the number autoevals' `JSONDiff` gives with its default string
- * and number scorers.
+ * Structural JSON similarity, the formula of `docs/scorers.md` for `jsonDiff`.
  *
  * @internal
  */
-import { canonicalJson, isObject, parseStructured } from "./json.js"
+import { isObject, parseStructured, toJsonValue } from "./json.js"
 import { similarity } from "./levenshtein.js"
 import { numericDiff } from "./numericDiff.js"
 
 /**
- * Recursive similarity in [0, 1]. At every level a string holding JSON for an object or an array
- * is parsed first; then:
- * - two objects: 1 if both are empty, else the mean over the union of their own keys, a key
- *   missing on one side comparing `undefined` with the other value;
- * - two arrays: 1 if both are empty, else the sum over the common indices divided by the longer
- *   length (extra elements score 0);
+ * Recursive similarity in [0, 1]. At every level a value with a `toJSON` method (a `Date`) is
+ * replaced by what it returns, and a string holding JSON for an object or an array is parsed;
+ * then:
+ * - two objects: the mean over the union of their keys, a key missing on one side scoring 0
+ *   (whatever the other side holds, `null` included); a key whose value is `undefined` counts as
+ *   absent, as in JSON; both without keys → 1;
+ * - two arrays: compared like objects keyed by index, so the sum over the common indices divided
+ *   by the longer length (extra elements score 0); both empty → 1;
  * - two strings: Levenshtein similarity; two numbers: numeric difference;
- * - `null`/`undefined` on both sides: 1; on one side only: 0;
- * - anything else (booleans, or mismatched types such as an object against an array or a number
- *   against a string): Levenshtein similarity of their JSON texts with sorted keys.
+ * - other leaves (booleans, `null`, `undefined`): 1 if `===`, else 0;
+ * - mismatched types (an object against an array, a number against a string, `null` against
+ *   anything else): 0.
  *
  * @internal
  */
-export const jsonDiff = (a: unknown, b: unknown): number => {
-  if (typeof a === "string") a = parseStructured(a) ?? a
-  if (typeof b === "string") b = parseStructured(b) ?? b
-  if (typeof a === "string" && typeof b === "string") return similarity(a, b)
-  if (typeof a === "number" && typeof b === "number") return numericDiff(a, b)
-  if (Array.isArray(a)) {
-    if (Array.isArray(b)) return arrayDiff(a, b)
-  } else if (isObject(a) && isObject(b)) {
-    return objectDiff(a, b)
-  }
-  const aNullish = a === null || a === undefined
-  const bNullish = b === null || b === undefined
-  if (aNullish || bNullish) return aNullish && bNullish ? 1 : 0
-  return similarity(canonicalJson(a), canonicalJson(b))
+export const jsonDiff = (output: unknown, expected: unknown): number => {
+  const a = normalize(output)
+  const b = normalize(expected)
+  if (typeof a === "string") return typeof b === "string" ? similarity(a, b) : 0
+  if (typeof a === "number") return typeof b === "number" ? numericDiff(a, b) : 0
+  if (Array.isArray(a)) return Array.isArray(b) ? arrayDiff(a, b) : 0
+  if (isObject(a)) return isObject(b) ? objectDiff(a, b) : 0
+  return a === b ? 1 : 0
+}
+
+const normalize = (u: unknown): unknown => {
+  const value = toJsonValue(u)
+  return typeof value === "string" ? parseStructured(value) ?? value : value
 }
 
 const objectDiff = (a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): number => {
-  const aKeys = Object.keys(a)
-  const bKeys = Object.keys(b)
-  if (aKeys.length === 0 && bKeys.length === 0) return 1
   let sum = 0
-  let count = aKeys.length
-  for (const key of aKeys) {
-    sum += jsonDiff(a[key], Object.hasOwn(b, key) ? b[key] : undefined)
+  let count = 0
+  for (const key of Object.keys(a)) {
+    const value = a[key]
+    if (value === undefined) continue
+    count++
+    const other = Object.hasOwn(b, key) ? b[key] : undefined
+    if (other !== undefined) sum += jsonDiff(value, other)
   }
-  for (const key of bKeys) {
-    if (!Object.hasOwn(a, key)) {
-      sum += jsonDiff(undefined, b[key])
-      count++
-    }
+  for (const key of Object.keys(b)) {
+    if (b[key] !== undefined && (!Object.hasOwn(a, key) || a[key] === undefined)) count++
   }
-  return sum / count
+  return count === 0 ? 1 : sum / count
 }
 
 const arrayDiff = (a: ReadonlyArray<unknown>, b: ReadonlyArray<unknown>): number => {
