@@ -1,0 +1,267 @@
+/**
+ * Background delivery of scores that never loses one: `offer` checks the scores and returns at once, delivery fibers
+ * submit them with `HeliconeScores` (and its retry policy), and what cannot be delivered now goes to a durable outbox
+ * file that is replayed later.
+ *
+ * How an offered score travels:
+ * - `offer` validates with the same rules as `submitScore` (a bad id or score is a typed error at the call site,
+ *   never queued) and puts the scores in a bounded in-memory buffer. Offers for a request id that is still waiting
+ *   are merged into it (later keys win).
+ * - Up to `concurrency` fibers deliver the buffer, at most one delivery per request id at a time.
+ * - When the buffer is full, or a delivery still fails after the retry policy (rate limit, outage, timeouts), the
+ *   scores are appended to the outbox (`outboxPath`, JSON lines, fsynced per batch) with a warning in the log. While
+ *   the outbox holds anything, new scores queue behind it, so the value offered last for a score is the one stored
+ *   last. The outbox is replayed when the layer starts, when it receives entries, and every `replayInterval` while
+ *   Helicone keeps failing; entries leave it once accepted.
+ * - Rejections that no retry can fix (401/403, 400/422, the integer 500) go to a dead-letter file
+ *   (`deadLetterPath`, one JSON line per submission with the error) and are counted as `rejected`.
+ * - An outbox line that cannot be read is moved to `<outboxPath>.corrupt` with a warning; start-up goes on.
+ * - When the layer's scope closes (a test's scope, or SIGINT/SIGTERM through `NodeRuntime.runMain`), `offer` fails
+ *   with `QueueClosed`, the buffer is delivered for at most `shutdownDeadline`, and the rest is written to the outbox.
+ *
+ * Delivery guarantees: at least once (a score may be sent twice, which Helicone's per-key last-write-wins makes
+ * harmless). A score is durable once Helicone accepted it (2xx), or once it is in the outbox and fsynced; `flush`
+ * waits for exactly that. Until then it lives in process memory: at most `capacity` waiting request ids, plus
+ * `concurrency` in flight, plus the outbox batch being written. A clean shutdown loses nothing; a crash (kill -9, OOM,
+ * power loss) loses what was in that window, never what the last fsync covered. Only one process may use an outbox
+ * path at a time.
+ *
+ * @example
+ * ```ts
+ * import { HeliconeScores, ScoreQueue } from "@helicone-effect/core"
+ * import { NodeContext, NodeHttpClient, NodeRuntime } from "@effect/platform-node"
+ * import { Effect, Layer } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const queue = yield* ScoreQueue.ScoreQueue
+ *   yield* queue.offer(requestId, { thumbs_up: true }) // returns at once
+ *   yield* queue.flush // delivered, dead-lettered or durably in the outbox
+ * })
+ *
+ * program.pipe(
+ *   Effect.provide(ScoreQueue.layer({ capacity: 10_000 }).pipe(
+ *     Layer.provide(HeliconeScores.layerConfig),
+ *     Layer.provide([NodeHttpClient.layerUndici, NodeContext.layer])
+ *   )),
+ *   NodeRuntime.runMain
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type * as PlatformError from "@effect/platform/Error"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import type { InvalidRequestId, InvalidScores } from "./HeliconeError.js"
+import { InvalidConfig } from "./HeliconeError.js"
+import * as HeliconeScores from "./HeliconeScores.js"
+import { decodeDuration } from "./internal/duration.js"
+import * as Engine from "./internal/queue.js"
+
+/**
+ * The queue is shut down (its layer's scope is closing or closed); the scores were not accepted.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class QueueClosed extends Schema.TaggedError<QueueClosed>("@helicone-effect/core/QueueClosed")(
+  "QueueClosed",
+  { requestId: Schema.String }
+) {
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `The score queue is shut down; the scores of ${this.requestId} were not accepted.`
+  }
+}
+
+/**
+ * Every way `offer` can fail. None of them means a score was lost: each means it was never accepted.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type OfferError = InvalidRequestId | InvalidScores | QueueClosed
+
+/**
+ * Counters of the queue, for dashboards and tests.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Stats {
+  /** Request ids whose scores are in memory, waiting for delivery or for the outbox. */
+  readonly queued: number
+  /** Deliveries in progress. */
+  readonly inFlight: number
+  /** Submissions Helicone accepted (scores merged for one request id count once). */
+  readonly delivered: number
+  /** Deliveries attempted again from the outbox, after failing past the retry policy. */
+  readonly retried: number
+  /** Submissions waiting in the outbox files. */
+  readonly inOutbox: number
+  /** Submissions Helicone rejected for good, written to the dead-letter file. */
+  readonly rejected: number
+  /** Offers refused at the call site (invalid request id or scores). */
+  readonly invalid: number
+  /** Outbox lines that could not be read and were moved to the `.corrupt` file. */
+  readonly corrupt: number
+}
+
+/**
+ * The queue.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /**
+   * Accepts scores for background delivery, or fails at once with the reason they are refused. It never waits for
+   * the network (only, when the outbox's write buffer is full, for the disk).
+   */
+  readonly offer: (
+    requestId: string,
+    scores: Readonly<Record<string, unknown>>
+  ) => Effect.Effect<void, OfferError>
+  /** Waits until everything offered so far is delivered, dead-lettered or fsynced in the outbox. */
+  readonly flush: Effect.Effect<void>
+  /** The current counters. */
+  readonly stats: Effect.Effect<Stats>
+}
+
+/**
+ * The score queue service.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class ScoreQueue extends Context.Tag("@helicone-effect/core/ScoreQueue")<ScoreQueue, Service>() {}
+
+/**
+ * The options of {@link layer}; every one is optional.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Request ids held in memory before scores go straight to the outbox. Default 10,000. */
+  readonly capacity?: number | undefined
+  /** Deliveries in progress at a time. Default 8. */
+  readonly concurrency?: number | undefined
+  /** The outbox file. Default `.helicone-outbox/outbox.jsonl` (relative to the working directory). */
+  readonly outboxPath?: string | undefined
+  /** The dead-letter file. Default `.helicone-outbox/dead-letter.jsonl`. */
+  readonly deadLetterPath?: string | undefined
+  /** How long a shutdown keeps delivering before it writes the rest to the outbox. Default 5 seconds. */
+  readonly shutdownDeadline?: Duration.DurationInput | undefined
+  /** How often the outbox is tried again while Helicone keeps failing. Default 5 seconds. */
+  readonly replayInterval?: Duration.DurationInput | undefined
+}
+
+/**
+ * The defaults of {@link Options}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const defaults = {
+  capacity: 10_000,
+  concurrency: 8,
+  outboxPath: ".helicone-outbox/outbox.jsonl",
+  deadLetterPath: ".helicone-outbox/dead-letter.jsonl",
+  shutdownDeadline: Duration.seconds(5),
+  replayInterval: Duration.seconds(5)
+} as const
+
+const positiveInteger = (option: string, value: number | undefined, fallback: number) =>
+  value === undefined
+    ? Either.right(fallback)
+    : Number.isSafeInteger(value) && value >= 1
+    ? Either.right(value)
+    : Either.left(new InvalidConfig({ option, reason: `must be an integer >= 1, got ${value}` }))
+
+const path = (option: string, value: string | undefined, fallback: string) =>
+  value === undefined
+    ? Either.right(fallback)
+    : typeof value === "string" && value.trim().length > 0
+    ? Either.right(value)
+    : Either.left(new InvalidConfig({ option, reason: "must be a non-empty file path" }))
+
+const resolve = (options: Options): Either.Either<Engine.Config, InvalidConfig> =>
+  Either.all({
+    capacity: positiveInteger("capacity", options.capacity, defaults.capacity),
+    concurrency: positiveInteger("concurrency", options.concurrency, defaults.concurrency),
+    outboxPath: path("outboxPath", options.outboxPath, defaults.outboxPath),
+    deadLetterPath: path("deadLetterPath", options.deadLetterPath, defaults.deadLetterPath),
+    shutdownDeadline: decodeDuration("shutdownDeadline", options.shutdownDeadline, defaults.shutdownDeadline),
+    replayInterval: decodeDuration("replayInterval", options.replayInterval, defaults.replayInterval)
+  })
+
+/**
+ * Starts a queue in the current scope: opens the outbox (replaying it in the background) and starts the delivery
+ * fibers. Closing the scope shuts the queue down (see the module documentation).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options = {}
+): Effect.Effect<
+  Service,
+  InvalidConfig | PlatformError.PlatformError,
+  HeliconeScores.HeliconeScores | FileSystem.FileSystem | Scope.Scope
+> =>
+  Effect.gen(function*() {
+    const config = yield* resolve(options)
+    const scores = yield* HeliconeScores.HeliconeScores
+    const fs = yield* FileSystem.FileSystem
+    return yield* Engine.make(config, scores, fs)
+  })
+
+/**
+ * The queue as a layer over `HeliconeScores` and a `FileSystem` (`NodeContext.layer` or `NodeFileSystem.layer`).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: Options = {}
+): Layer.Layer<
+  ScoreQueue,
+  InvalidConfig | PlatformError.PlatformError,
+  HeliconeScores.HeliconeScores | FileSystem.FileSystem
+> => Layer.scoped(ScoreQueue, make(options))
+
+/**
+ * Offers scores to the `ScoreQueue` of the context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const offer = (
+  requestId: string,
+  scores: Readonly<Record<string, unknown>>
+): Effect.Effect<void, OfferError, ScoreQueue> => Effect.flatMap(ScoreQueue, (queue) => queue.offer(requestId, scores))
+
+/**
+ * Waits until everything offered to the `ScoreQueue` of the context is delivered, dead-lettered or in the outbox.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const flush: Effect.Effect<void, never, ScoreQueue> = Effect.flatMap(ScoreQueue, (queue) => queue.flush)
+
+/**
+ * The counters of the `ScoreQueue` of the context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const stats: Effect.Effect<Stats, never, ScoreQueue> = Effect.flatMap(ScoreQueue, (queue) => queue.stats)

@@ -1,0 +1,379 @@
+/**
+ * The engine of `ScoreQueue`: the in-memory buffer with coalescing, the delivery fibers, the outbox writer, the
+ * replayer, and the shutdown drain.
+ *
+ * Ordering: at most one delivery per request id is in flight, and while the outbox holds anything every new entry
+ * goes through it (behind what is already there), so for each request id and score name the value offered last is
+ * the value stored last, across failures, overflow and restarts.
+ *
+ * @internal
+ */
+import type * as PlatformError from "@effect/platform/Error"
+import type * as FileSystem from "@effect/platform/FileSystem"
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import type { SubmitScoreError } from "../HeliconeError.js"
+import { isRetriable } from "../HeliconeError.js"
+import type * as HeliconeScores from "../HeliconeScores.js"
+import * as RequestId from "../RequestId.js"
+import type * as ScoreQueue from "../ScoreQueue.js"
+import { QueueClosed } from "../ScoreQueue.js"
+import * as Scores from "../Scores.js"
+import * as Outbox from "./outbox.js"
+
+/** Resolved options. */
+export interface Config {
+  readonly capacity: number
+  readonly concurrency: number
+  readonly outboxPath: string
+  readonly deadLetterPath: string
+  readonly shutdownDeadline: Duration.Duration
+  readonly replayInterval: Duration.Duration
+}
+
+type ScoreMap = Record<string, number | boolean>
+
+/** What `flush` waits for: the entries alive when it was called. */
+interface Barrier {
+  remaining: number
+  readonly done: Deferred.Deferred<void>
+}
+
+/** One request id's scores on their way: waiting, being delivered, or being written to the outbox. */
+interface Item {
+  readonly requestId: string
+  readonly scores: ScoreMap
+  barriers: Array<Barrier> | undefined
+}
+
+type Outcome = "delivered" | "kept" | "dead"
+
+const writeBatch = 1024
+const chunkFactor = 32
+
+/** Later keys win; `__proto__` is an ordinary score name here, so it is defined rather than assigned. */
+const merge = (target: ScoreMap, source: Scores.Scores): void => {
+  for (const key of Object.keys(source)) {
+    if (key === "__proto__") {
+      Object.defineProperty(target, key, { value: source[key], enumerable: true, writable: true, configurable: true })
+    } else {
+      target[key] = source[key]
+    }
+  }
+}
+
+const complete = (item: Item): void => {
+  const barriers = item.barriers
+  if (barriers === undefined) return
+  item.barriers = undefined
+  for (const barrier of barriers) {
+    if (--barrier.remaining === 0) Deferred.unsafeDone(barrier.done, Exit.void)
+  }
+}
+
+/** Builds the queue and starts its fibers in the scope; closing the scope drains it (see `ScoreQueue.layer`). */
+export const make = (
+  config: Config,
+  scores: HeliconeScores.Service,
+  fs: FileSystem.FileSystem
+): Effect.Effect<ScoreQueue.Service, PlatformError.PlatformError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const outbox = yield* Outbox.make(fs, config.outboxPath, { chunkSize: config.concurrency * chunkFactor })
+    const ready = yield* Queue.unbounded<string>()
+    const writerInput = yield* Queue.bounded<Item>(Math.max(config.capacity, writeBatch))
+    const wake = yield* Queue.dropping<void>(1)
+    const deadLetterLock = yield* Effect.makeSemaphore(1)
+
+    /** Waiting entries, by request id, in arrival order. */
+    const pending = new Map<string, Item>()
+    /** Entries taken by a delivery fiber, by request id. */
+    const inFlight = new Map<string, Item>()
+    /** Entries handed to the outbox writer and not written yet, in hand-off order. */
+    const handedOff = new Set<Item>()
+    let closed = false
+    let viaOutbox = outbox.size() > 0 || (yield* fs.exists(outbox.paths.replay))
+    /** Whether the current replay pass got anything through, and the longest `Retry-After` it was told. */
+    let progressed = false
+    let retryAfter: Duration.Duration = Duration.zero
+    const counts = { sending: 0, delivered: 0, retried: 0, rejected: 0, invalid: 0 }
+
+    /** Switches to delivery through the outbox (at once, when called); the effect logs the switch. */
+    const fallBack = (reason: string): Effect.Effect<void> => {
+      if (viaOutbox) return Effect.void
+      viaOutbox = true
+      return Effect.logWarning(
+        `ScoreQueue: ${reason}; scores go to the outbox ${outbox.paths.outbox} until it is replayed`
+      )
+    }
+
+    /** Gives an entry to the outbox writer; it is complete once written and fsynced. */
+    const handOff = (item: Item): Effect.Effect<void> => {
+      handedOff.add(item)
+      viaOutbox = true
+      return writerInput.unsafeOffer(item) ? Effect.void : Queue.offer(writerInput, item)
+    }
+
+    // ---- offer
+
+    const accept = (requestId: string, valid: Scores.Scores): Effect.Effect<void> => {
+      const waiting = pending.get(requestId)
+      if (waiting !== undefined) {
+        merge(waiting.scores, valid)
+        return Effect.void
+      }
+      const item: Item = { requestId, scores: valid as ScoreMap, barriers: undefined }
+      const busy = inFlight.has(requestId)
+      // an id in flight always waits in memory, behind its delivery, so that its order holds (at most `concurrency`)
+      if (busy || pending.size < config.capacity) {
+        pending.set(requestId, item)
+        if (!busy) ready.unsafeOffer(requestId)
+        return Effect.void
+      }
+      const warning = fallBack(`the buffer is full (${config.capacity} request ids)`)
+      return Effect.zipRight(warning, handOff(item))
+    }
+
+    const offer = (requestId: string, input: Readonly<Record<string, unknown>>) =>
+      Effect.suspend((): Effect.Effect<void, ScoreQueue.OfferError> => {
+        if (closed) return Effect.fail(new QueueClosed({ requestId: String(requestId).slice(0, 100) }))
+        const id = RequestId.validate(requestId)
+        if (Either.isLeft(id)) {
+          counts.invalid++
+          return Effect.fail(id.left)
+        }
+        const valid = Scores.validate(input)
+        if (Either.isLeft(valid)) {
+          counts.invalid++
+          return Effect.fail(valid.left)
+        }
+        return accept(id.right.toLowerCase(), valid.right)
+      })
+
+    // ---- delivery
+
+    const deadLetter = (entry: Outbox.Entry, error: SubmitScoreError) => {
+      const reason = "status" in error
+        ? { _tag: error._tag, status: error.status, message: error.message }
+        : { _tag: error._tag, message: error.message }
+      const line = JSON.stringify({
+        requestId: entry.requestId,
+        scores: entry.scores,
+        error: reason,
+        at: new Date().toISOString()
+      })
+      return deadLetterLock.withPermits(1)(Outbox.appendDurably(fs, config.deadLetterPath, line + "\n")).pipe(
+        Effect.zipRight(Effect.logWarning(
+          `ScoreQueue: Helicone rejected the scores of ${entry.requestId} (${error._tag}), ` +
+            `written to ${config.deadLetterPath}: ${error.message}`
+        )),
+        Effect.catchAll((cause) =>
+          Effect.logError(`ScoreQueue: could not write the dead letter of ${entry.requestId}: ${cause.message}`)
+        )
+      )
+    }
+
+    /** One delivery with `HeliconeScores` and its retry policy; failures past the policy are sorted here. */
+    const deliver = (entry: Outbox.Entry, source: "buffer" | "outbox"): Effect.Effect<Outcome, never> =>
+      Effect.suspend(() => {
+        counts.sending++
+        if (source === "outbox") counts.retried++
+        return scores.submitScore(entry.requestId, entry.scores)
+      }).pipe(
+        Effect.ensuring(Effect.sync(() => counts.sending--)),
+        Effect.matchCauseEffect({
+          onSuccess: () => Effect.sync(() => (counts.delivered++, "delivered" as const)),
+          onFailure: (cause) => {
+            if (Cause.isInterruptedOnly(cause)) return Effect.interrupt
+            const failure = Option.getOrUndefined(Cause.failureOption(cause))
+            if (failure !== undefined && !isRetriable(failure)) {
+              counts.rejected++
+              return Effect.as(deadLetter(entry, failure), "dead" as const)
+            }
+            if (failure?._tag === "RateLimited" && failure.retryAfter !== undefined) {
+              retryAfter = Duration.max(retryAfter, failure.retryAfter)
+            }
+            // a defect is kept too: the entry must not be lost to a bug
+            const reason = failure !== undefined ? failure.message : `a defect: ${Cause.pretty(cause)}`
+            return Effect.as(
+              Effect.zipRight(
+                Effect.logDebug(`ScoreQueue: delivery of ${entry.requestId} failed past the retry policy: ${reason}`),
+                source === "buffer" ? fallBack(`Helicone keeps failing (${reason})`) : Effect.void
+              ),
+              "kept" as const
+            )
+          }
+        }),
+        Effect.withSpan("ScoreQueue.deliver", {
+          attributes: {
+            "helicone.request_id": entry.requestId,
+            "helicone.score_count": Object.keys(entry.scores).length,
+            "score_queue.source": source
+          }
+        })
+      )
+
+    const worker = Effect.gen(function*() {
+      const requestId = yield* Queue.take(ready)
+      const item = pending.get(requestId)!
+      pending.delete(requestId)
+      inFlight.set(requestId, item)
+      if (viaOutbox) {
+        yield* handOff(item)
+      } else {
+        const outcome = yield* deliver(item, "buffer")
+        if (outcome === "kept") yield* handOff(item)
+        else complete(item)
+      }
+      inFlight.delete(requestId)
+      if (pending.has(requestId)) ready.unsafeOffer(requestId)
+    }).pipe(Effect.forever)
+
+    // ---- outbox writer and replayer
+
+    /** One fsynced batch at a time; a failing disk is retried (and logged) rather than losing the entries. */
+    const writer = Effect.gen(function*() {
+      const batch = yield* Queue.takeBetween(writerInput, 1, writeBatch)
+      const items = Array.from(batch)
+      const written = Effect.sync(() => {
+        for (const item of items) {
+          handedOff.delete(item)
+          complete(item)
+        }
+      })
+      // written and accounted for as one step, so that a shutdown never writes them twice
+      yield* Effect.uninterruptible(Effect.zipRight(outbox.append(items), written)).pipe(
+        Effect.tapError((error) =>
+          Effect.logError(`ScoreQueue: cannot write the outbox ${outbox.paths.outbox}, retrying: ${error.message}`)
+        ),
+        Effect.retry(Schedule.exponential("100 millis").pipe(Schedule.union(Schedule.spaced("5 seconds")))),
+        Effect.orDie
+      )
+      yield* Queue.offer(wake, undefined)
+    }).pipe(Effect.forever)
+
+    /** Delivers a chunk of the outbox, merging entries of the same id; a failed probe spares the rest. */
+    const deliverChunk = (chunk: ReadonlyArray<Outbox.Entry>) =>
+      Effect.gen(function*() {
+        const merged = new Map<string, ScoreMap>()
+        for (const entry of chunk) {
+          const known = merged.get(entry.requestId)
+          if (known === undefined) merged.set(entry.requestId, { ...entry.scores })
+          else merge(known, entry.scores)
+        }
+        const entries = Array.from(merged, ([requestId, scores]) => ({ requestId, scores }))
+        const keep = (entry: Outbox.Entry, outcome: Outcome) => outcome === "kept" ? [entry] : []
+        const probe = yield* deliver(entries[0], "outbox")
+        if (probe === "kept") return chunk
+        progressed = true
+        const rest = yield* Effect.forEach(
+          entries.slice(1),
+          (entry) => Effect.map(deliver(entry, "outbox"), (outcome) => keep(entry, outcome)),
+          { concurrency: config.concurrency }
+        )
+        return rest.flat()
+      })
+
+    const whenEmpty = () => {
+      if (viaOutbox && handedOff.size === 0) viaOutbox = false
+    }
+
+    const replayer = Effect.gen(function*() {
+      yield* Queue.take(wake)
+      while (true) {
+        progressed = false
+        retryAfter = Duration.zero
+        const before = viaOutbox
+        const result = yield* outbox.replay(deliverChunk, whenEmpty).pipe(
+          Effect.catchAll((error) =>
+            Effect.as(Effect.logError(`ScoreQueue: cannot replay the outbox: ${error.message}`), "stalled" as const)
+          )
+        )
+        if (result === "drained") {
+          if (before && !viaOutbox) yield* Effect.logInfo("ScoreQueue: outbox replayed, delivering directly again")
+          return
+        }
+        if (!progressed) yield* Effect.sleep(Duration.max(config.replayInterval, retryAfter))
+      }
+    }).pipe(Effect.forever)
+
+    // ---- flush, stats, shutdown
+
+    const flush = Effect.suspend(() => {
+      const barrier: Barrier = { remaining: 0, done: Deferred.unsafeMake<void>(FiberId.none) }
+      const watch = (item: Item) => {
+        if (item.barriers === undefined) item.barriers = [barrier]
+        else if (!item.barriers.includes(barrier)) item.barriers.push(barrier)
+        else return
+        barrier.remaining++
+      }
+      handedOff.forEach(watch)
+      inFlight.forEach(watch)
+      pending.forEach(watch)
+      return barrier.remaining === 0 ? Effect.void : Deferred.await(barrier.done)
+    })
+
+    const stats = Effect.sync((): ScoreQueue.Stats => ({
+      queued: pending.size + handedOff.size,
+      inFlight: counts.sending,
+      delivered: counts.delivered,
+      retried: counts.retried,
+      inOutbox: outbox.size(),
+      rejected: counts.rejected,
+      invalid: counts.invalid,
+      corrupt: outbox.corrupt()
+    }))
+
+    const workers = yield* Effect.forkScoped(
+      Effect.forEach(Array.from({ length: config.concurrency }), () => worker, {
+        concurrency: "unbounded",
+        discard: true
+      })
+    )
+    const writerFiber = yield* Effect.forkScoped(writer)
+    const replayerFiber = yield* Effect.forkScoped(replayer)
+    if (viaOutbox) yield* Queue.offer(wake, undefined)
+
+    /** Stops accepting, drains within the deadline, and writes what is left to the outbox. */
+    const shutdown = Effect.gen(function*() {
+      closed = true
+      yield* Fiber.interrupt(replayerFiber)
+      const drained = yield* Effect.interruptible(flush).pipe(Effect.timeout(config.shutdownDeadline), Effect.option)
+      yield* Fiber.interrupt(workers)
+      yield* Fiber.interrupt(writerFiber)
+      // oldest first: entries handed off, then those in flight, then those waiting
+      const rest = new Set<Item>(handedOff)
+      inFlight.forEach((item) => rest.add(item))
+      pending.forEach((item) => rest.add(item))
+      if (rest.size === 0) return
+      const items = Array.from(rest)
+      yield* outbox.append(items).pipe(
+        Effect.zipRight(Effect.logWarning(
+          `ScoreQueue: shut down with ${items.length} scores undelivered${
+            drained._tag === "None" ? ` after ${Duration.format(config.shutdownDeadline)}` : ""
+          }; written to the outbox ${outbox.paths.outbox}`
+        )),
+        Effect.catchAll((error) =>
+          Effect.logError(
+            `ScoreQueue: could not write ${items.length} undelivered scores to the outbox: ${error.message}`
+          )
+        )
+      )
+      items.forEach(complete)
+      handedOff.clear()
+      inFlight.clear()
+      pending.clear()
+    })
+    yield* Effect.addFinalizer(() => shutdown)
+
+    return { offer, flush, stats }
+  })

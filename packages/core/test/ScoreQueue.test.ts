@@ -1,0 +1,277 @@
+import { FileSystem } from "@effect/platform"
+import { NodeFileSystem } from "@effect/platform-node"
+import { assert, describe, it } from "@effect/vitest"
+import type { Duration } from "effect"
+import { Deferred, Effect, Exit, Fiber, Option, Scope, TestClock, TestServices } from "effect"
+import * as HeliconeError from "../src/HeliconeError.js"
+import * as HeliconeScores from "../src/HeliconeScores.js"
+import * as ScoreQueue from "../src/ScoreQueue.js"
+import * as StubScores from "./fixtures/queue/StubScores.js"
+import { captureLogs, eventually, readLines, tempDirectory } from "./fixtures/queue/Support.js"
+
+const id = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`
+const unavailable = new HeliconeError.HeliconeUnavailable({ reason: "connection refused" })
+
+/** A queue over a stub Helicone in a scope of its own, with its outbox in a temporary directory. */
+const setup = (options: ScoreQueue.Options = {}, directory?: string) =>
+  Effect.gen(function*() {
+    const dir = directory ?? (yield* tempDirectory)
+    const stub = StubScores.make()
+    const scope = yield* Scope.make()
+    const paths = { outboxPath: `${dir}/outbox.jsonl`, deadLetterPath: `${dir}/dead-letter.jsonl` }
+    const queue = yield* ScoreQueue.make({ ...paths, ...options }).pipe(
+      Effect.provideService(HeliconeScores.HeliconeScores, stub.service),
+      Scope.extend(scope)
+    )
+    yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
+    return { dir, stub, queue, scope, ...paths }
+  })
+
+/** Closes a queue's scope while its deliveries hang: the shutdown deadline runs on the TestClock. */
+const shutdown = (scope: Scope.CloseableScope, deadline: Duration.DurationInput = "5 seconds") =>
+  Effect.gen(function*() {
+    const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
+    yield* eventually(Effect.map(TestClock.sleeps(), (sleeps) => sleeps.length > 0))
+    yield* TestClock.adjust(deadline)
+    yield* Fiber.join(closing)
+  })
+
+/** Waits until the stub has received `n` calls. */
+const calls = (stub: ReturnType<typeof StubScores.make>, n: number) =>
+  eventually(Effect.sync(() => stub.calls.length >= n))
+
+/** A gate that holds deliveries until opened. */
+const gate = Effect.map(Deferred.make<void>(), (open) => ({
+  wait: Deferred.await(open),
+  open: Deferred.succeed(open, undefined)
+}))
+
+describe("ScoreQueue", () => {
+  describe("offer", () => {
+    it.scoped("refuses a bad request id or bad scores at the call site, and queues nothing", () =>
+      Effect.gen(function*() {
+        const { queue, stub } = yield* setup()
+        const badId = yield* Effect.flip(queue.offer("not-a-uuid", { a: 1 }))
+        assert.strictEqual(badId._tag, "InvalidRequestId")
+        const badScores = yield* Effect.flip(queue.offer(id(1), { accuracy: 0.92, ok: true }))
+        assert.strictEqual(badScores._tag, "InvalidScores")
+        assert.deepStrictEqual(badScores._tag === "InvalidScores" ? badScores.issues.map((i) => i.key) : [], [
+          "accuracy"
+        ])
+        yield* queue.flush
+        assert.strictEqual(stub.calls.length, 0)
+        const stats = yield* queue.stats
+        assert.strictEqual(stats.invalid, 2)
+        assert.strictEqual(stats.queued, 0)
+      }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+    it.scoped("returns at once while Helicone does not answer", () =>
+      Effect.gen(function*() {
+        const { queue, scope, stub } = yield* setup({ concurrency: 2 })
+        stub.behave(() => Effect.never)
+        for (let n = 0; n < 100; n++) yield* queue.offer(id(n), { n })
+        yield* calls(stub, 2)
+        const stats = yield* queue.stats
+        assert.strictEqual(stats.inFlight, 2)
+        assert.strictEqual(stats.queued, 98)
+        assert.strictEqual(stats.delivered, 0)
+        yield* shutdown(scope)
+      }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+    it.scoped("merges offers for a request id while it waits: one submission, later keys win", () =>
+      Effect.gen(function*() {
+        const { queue, stub } = yield* setup({ concurrency: 1 })
+        const held = yield* gate
+        stub.behave((call) => call.requestId === id(1) ? held.wait : Effect.void)
+        yield* queue.offer(id(1), { first: 1 })
+        yield* calls(stub, 1)
+        yield* queue.offer(id(2), { a: 1, b: true })
+        yield* queue.offer(id(2), { b: false, c: 3 })
+        yield* queue.offer(id(2), { a: 4 })
+        yield* held.open
+        yield* queue.flush
+        assert.deepStrictEqual(stub.calls.filter((call) => call.requestId === id(2)), [
+          { requestId: id(2), scores: { a: 4, b: false, c: 3 } }
+        ])
+      }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+    it.scoped("never delivers one request id twice at a time: a later offer is sent after, so it wins", () =>
+      Effect.gen(function*() {
+        const { queue, stub } = yield* setup({ concurrency: 4 })
+        const held = yield* gate
+        stub.behave((call) => call.scores.v === 1 ? held.wait : Effect.void)
+        yield* queue.offer(id(1), { v: 1 })
+        yield* calls(stub, 1)
+        yield* queue.offer(id(1), { v: 2 })
+        yield* Effect.sleep("10 millis").pipe(TestServices.provideLive)
+        assert.strictEqual(stub.calls.length, 1)
+        yield* held.open
+        yield* queue.flush
+        assert.deepStrictEqual(stub.calls.map((call) => call.scores.v), [1, 2])
+        assert.deepStrictEqual(stub.stored.get(id(1)), { v: 2 })
+      }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+    it.scoped("treats request ids case-insensitively, as Helicone does", () =>
+      Effect.gen(function*() {
+        const { queue, stub } = yield* setup({ concurrency: 1 })
+        const held = yield* gate
+        stub.behave((call) => call.requestId === id(9) ? held.wait : Effect.void)
+        const upper = "ABCDEF00-0000-4000-8000-000000000001"
+        yield* queue.offer(id(9), {})
+        yield* calls(stub, 1)
+        yield* queue.offer(upper, { a: 1 })
+        yield* queue.offer(upper.toLowerCase(), { b: 2 })
+        yield* held.open
+        yield* queue.flush
+        assert.deepStrictEqual(stub.calls.slice(1), [{ requestId: upper.toLowerCase(), scores: { a: 1, b: 2 } }])
+      }).pipe(Effect.provide(NodeFileSystem.layer)))
+  })
+
+  describe("failures", () => {
+    it.scoped("a delivery failing past the retry policy goes to the outbox with a warning, then is replayed", () =>
+      Effect.gen(function*() {
+        const logs = yield* captureLogs()
+        yield* logs.around(Effect.gen(function*() {
+          const { outboxPath, queue, stub } = yield* setup({ replayInterval: "10 seconds" })
+          stub.behave(() => Effect.fail(unavailable))
+          for (let n = 1; n <= 3; n++) yield* queue.offer(id(n), { n })
+          yield* queue.flush
+          assert.deepStrictEqual(
+            (yield* readLines(outboxPath)).map((line) => line.requestId).sort(),
+            [id(1), id(2), id(3)]
+          )
+          assert.strictEqual((yield* queue.stats).inOutbox, 3)
+          const warnings = (yield* logs.lines).filter((line) => line.startsWith("WARN"))
+          assert.strictEqual(warnings.length, 1)
+          assert.include(warnings[0], "connection refused")
+          assert.include(warnings[0], outboxPath)
+
+          stub.behave(() => Effect.void)
+          yield* TestClock.adjust("10 seconds")
+          yield* eventually(Effect.map(queue.stats, (stats) => stats.inOutbox === 0 && stats.delivered === 3))
+          assert.deepStrictEqual([1, 2, 3].map((n) => stub.stored.get(id(n))), [{ n: 1 }, { n: 2 }, { n: 3 }])
+          assert.strictEqual((yield* queue.stats).retried, 3)
+          assert.deepStrictEqual(yield* readLines(outboxPath), [])
+        }))
+      }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+    it.scoped("a rejection no retry can fix goes to the dead-letter file with its reason, and is counted", () =>
+      Effect.gen(function*() {
+        const { deadLetterPath, outboxPath, queue, stub } = yield* setup()
+        const errors: Record<string, HeliconeError.SubmitScoreError> = {
+          [id(1)]: new HeliconeError.Unauthorized({ status: 401, serverMessage: "No API key found" }),
+          [id(2)]: new HeliconeError.RequestRejected({ status: 422, details: { "requestBody.scores": {} } }),
+          [id(3)]: new HeliconeError.HeliconeServerError({
+            status: 500,
+            serverMessage: "Score value for key 'a' must be an integer. Received: 0.5"
+          })
+        }
+        stub.behave((call) => errors[call.requestId] ? Effect.fail(errors[call.requestId]) : Effect.void)
+        for (let n = 1; n <= 4; n++) yield* queue.offer(id(n), { n })
+        yield* queue.flush
+        assert.strictEqual(stub.calls.length, 4)
+        const dead = yield* readLines(deadLetterPath)
+        assert.deepStrictEqual(
+          dead.map((line) => [line.requestId, line.scores.n, line.error._tag, line.error.status]),
+          [
+            [id(1), 1, "Unauthorized", 401],
+            [id(2), 2, "RequestRejected", 422],
+            [id(3), 3, "HeliconeServerError", 500]
+          ].sort((a, b) => dead.findIndex((l) => l.requestId === a[0]) - dead.findIndex((l) => l.requestId === b[0]))
+        )
+        assert.include(dead.find((line) => line.requestId === id(3)).error.message, "must be an integer")
+        const stats = yield* queue.stats
+        assert.strictEqual(stats.rejected, 3)
+        assert.strictEqual(stats.delivered, 1)
+        assert.deepStrictEqual(yield* readLines(outboxPath), [])
+      }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+    it.scoped("while the outbox holds scores new ones queue behind it, so the value offered last is stored", () =>
+      Effect.gen(function*() {
+        const { queue, stub } = yield* setup({ replayInterval: "10 seconds" })
+        stub.behave(() => Effect.fail(unavailable))
+        yield* queue.offer(id(1), { verdict: 1 })
+        yield* queue.flush
+        // Helicone is back, but the outbox has not been replayed yet
+        stub.behave(() => Effect.void)
+        yield* queue.offer(id(1), { verdict: 2 })
+        yield* queue.flush
+        yield* TestClock.adjust("10 seconds")
+        yield* eventually(Effect.map(queue.stats, (stats) => stats.inOutbox === 0 && stats.queued === 0))
+        assert.deepStrictEqual(stub.stored.get(id(1)), { verdict: 2 })
+      }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+    it.scoped("a full buffer overflows to the outbox with a warning, and every score is still delivered", () =>
+      Effect.gen(function*() {
+        const logs = yield* captureLogs()
+        yield* logs.around(Effect.gen(function*() {
+          const { queue, stub } = yield* setup({ capacity: 2, concurrency: 1 })
+          for (let n = 0; n < 20; n++) yield* queue.offer(id(n), { n })
+          yield* queue.offer(id(19), { again: true })
+          yield* eventually(Effect.map(queue.stats, (stats) => stats.inOutbox === 0 && stats.queued === 0))
+          assert.isAbove((yield* queue.stats).retried, 0)
+          for (let n = 0; n < 19; n++) assert.deepStrictEqual(stub.stored.get(id(n)), { n })
+          assert.deepStrictEqual(stub.stored.get(id(19)), { n: 19, again: true })
+          assert.isTrue((yield* logs.lines).some((line) => line.startsWith("WARN") && line.includes("buffer is full")))
+        }))
+      }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+    it.scoped("a defect in the delivery keeps the scores in the outbox instead of losing them", () =>
+      Effect.gen(function*() {
+        const { outboxPath, queue, stub } = yield* setup({ replayInterval: "10 seconds" })
+        stub.behave(() => Effect.dieMessage("boom"))
+        yield* queue.offer(id(1), { n: 1 })
+        yield* queue.flush
+        assert.deepStrictEqual(yield* readLines(outboxPath), [{ requestId: id(1), scores: { n: 1 } }])
+      }).pipe(Effect.provide(NodeFileSystem.layer)))
+  })
+
+  describe("shutdown", () => {
+    it.scoped("stops accepting, writes what it could not deliver by the deadline, and a new queue replays it", () =>
+      Effect.gen(function*() {
+        const first = yield* setup({ concurrency: 2, shutdownDeadline: "2 seconds" })
+        first.stub.behave(() => Effect.never)
+        for (let n = 0; n < 5; n++) yield* first.queue.offer(id(n), { n })
+        yield* calls(first.stub, 2)
+        yield* first.queue.offer(id(0), { later: 1 })
+        const closing = yield* Effect.fork(Scope.close(first.scope, Exit.void))
+        yield* eventually(Effect.map(TestClock.sleeps(), (sleeps) => sleeps.length > 0))
+        assert.strictEqual((yield* Effect.flip(first.queue.offer(id(7), { n: 7 })))._tag, "QueueClosed")
+        yield* TestClock.adjust("2 seconds")
+        yield* Fiber.join(closing)
+        const lines = yield* readLines(first.outboxPath)
+        assert.deepStrictEqual(lines.filter((line) => line.requestId === id(0)), [
+          { requestId: id(0), scores: { n: 0 } },
+          { requestId: id(0), scores: { later: 1 } }
+        ])
+        assert.deepStrictEqual(lines.map((line) => line.requestId).sort(), [0, 0, 1, 2, 3, 4].map(id))
+
+        const second = yield* setup({}, first.dir)
+        yield* eventually(Effect.map(second.queue.stats, (stats) => stats.inOutbox === 0 && stats.delivered === 5))
+        assert.deepStrictEqual(second.stub.stored.get(id(0)), { n: 0, later: 1 })
+        for (let n = 1; n < 5; n++) assert.deepStrictEqual(second.stub.stored.get(id(n)), { n })
+      }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+    it.scoped("a clean shutdown delivers everything and leaves no outbox", () =>
+      Effect.gen(function*() {
+        const { outboxPath, queue, scope, stub } = yield* setup()
+        for (let n = 0; n < 50; n++) yield* queue.offer(id(n), { n })
+        yield* Scope.close(scope, Exit.void)
+        assert.strictEqual(stub.stored.size, 50)
+        const fs = yield* FileSystem.FileSystem
+        assert.isFalse(yield* fs.exists(outboxPath))
+      }).pipe(Effect.provide(NodeFileSystem.layer)))
+  })
+
+  describe("options", () => {
+    it.scoped("refuses options out of range when the queue is built", () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(setup({ capacity: 0 }))
+        assert.strictEqual(error._tag, "InvalidConfig")
+        assert.include(error.message, "capacity")
+        const deadline = yield* Effect.flip(setup({ shutdownDeadline: "-1 seconds" as never }))
+        assert.strictEqual(deadline._tag, "InvalidConfig")
+        assert.isTrue(Option.isNone(Option.none()))
+      }).pipe(Effect.provide(NodeFileSystem.layer)))
+  })
+})
