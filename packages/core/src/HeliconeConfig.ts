@@ -149,9 +149,15 @@ const checkApiKey = (apiKey: Redacted.Redacted<string>): Either.Either<Redacted.
     return Either.left(new InvalidConfig({ option: "apiKey", reason: "must be a Redacted value (Redacted.make(key))" }))
   }
   const value = Redacted.value(apiKey)
-  return typeof value === "string" && value.trim().length > 0
+  if (typeof value !== "string" || value.trim().length === 0) {
+    return Either.left(new InvalidConfig({ option: "apiKey", reason: "is empty" }))
+  }
+  // A header cannot carry these, and the HTTP stack's error about it could quote the key.
+  return /^[\x21-\x7e]+$/.test(value)
     ? Either.right(apiKey)
-    : Either.left(new InvalidConfig({ option: "apiKey", reason: "is empty" }))
+    : Either.left(
+      new InvalidConfig({ option: "apiKey", reason: "contains whitespace, control or non-ASCII characters" })
+    )
 }
 
 const resolveBaseUrl = (options: Options): Either.Either<string, InvalidConfig> => {

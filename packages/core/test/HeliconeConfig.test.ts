@@ -42,6 +42,7 @@ describe("HeliconeConfig", () => {
       ["a query", { baseUrl: "https://api.helicone.ai/?x=1" }, "baseUrl", "query"],
       ["both baseUrl and region", { baseUrl: "https://api.helicone.ai", region: "eu" }, "baseUrl", "not both"],
       ["an empty key", { apiKey: Redacted.make("  ") }, "apiKey", "empty"],
+      ["a key with a trailing newline", { apiKey: Redacted.make("sk-abc\n") }, "apiKey", "whitespace"],
       ["zero attempts", { retry: { maxAttempts: 0 } }, "retry.maxAttempts", ">= 1"],
       ["a zero timeout", { timeout: 0 }, "timeout", "above zero"],
       ["an infinite timeout", { timeout: Duration.infinity }, "timeout", "finite"]
