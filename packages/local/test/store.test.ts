@@ -54,5 +54,5 @@ describe("storage", () => {
       for (let i = 0; i < 1000; i++) assert.strictEqual(stored![`own${i}`], i)
       for (let k = 0; k < 50; k++) assert.strictEqual(stored![`shared${k}`], 7)
       assert.strictEqual(yield* local.requestCount, 1000)
-    }).pipe(Effect.scoped))
+    }).pipe(Effect.scoped), 120_000)
 })
