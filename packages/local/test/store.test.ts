@@ -38,21 +38,25 @@ describe("storage", () => {
       }))
     }).pipe(Effect.scoped))
 
-  it.live("1,000 concurrent submissions with overlapping keys for one request are all merged", () =>
-    Effect.gen(function*() {
-      const local = yield* LocalHelicone.make()
-      const id = randomUUID()
-      const submissions = Array.from({ length: 1000 }, (_, i) => ({ [`shared${i % 50}`]: 7, [`own${i}`]: i }))
-      const replies = yield* Effect.forEach(submissions, (scores) => postScore(local.baseUrl, id, { scores }), {
-        concurrency: "unbounded"
-      })
-      assert.deepStrictEqual(new Set(replies.map((reply) => reply.status)), new Set([201]))
+  it.live(
+    "1,000 concurrent submissions with overlapping keys for one request are all merged",
+    () =>
+      Effect.gen(function*() {
+        const local = yield* LocalHelicone.make()
+        const id = randomUUID()
+        const submissions = Array.from({ length: 1000 }, (_, i) => ({ [`shared${i % 50}`]: 7, [`own${i}`]: i }))
+        const replies = yield* Effect.forEach(submissions, (scores) => postScore(local.baseUrl, id, { scores }), {
+          concurrency: "unbounded"
+        })
+        assert.deepStrictEqual(new Set(replies.map((reply) => reply.status)), new Set([201]))
 
-      const stored = yield* local.scores(id)
-      assert.isNotNull(stored)
-      assert.strictEqual(Object.keys(stored!).length, 1050)
-      for (let i = 0; i < 1000; i++) assert.strictEqual(stored![`own${i}`], i)
-      for (let k = 0; k < 50; k++) assert.strictEqual(stored![`shared${k}`], 7)
-      assert.strictEqual(yield* local.requestCount, 1000)
-    }).pipe(Effect.scoped), 120_000)
+        const stored = yield* local.scores(id)
+        assert.isNotNull(stored)
+        assert.strictEqual(Object.keys(stored!).length, 1050)
+        for (let i = 0; i < 1000; i++) assert.strictEqual(stored![`own${i}`], i)
+        for (let k = 0; k < 50; k++) assert.strictEqual(stored![`shared${k}`], 7)
+        assert.strictEqual(yield* local.requestCount, 1000)
+      }).pipe(Effect.scoped),
+    120_000
+  )
 })
