@@ -181,10 +181,12 @@ describe("HeliconeScores over HTTP", () => {
         assert.strictEqual((yield* server.requests).length, 2)
       }))
 
-    it.scoped.each([
-      ["a 504", respond(504, "")],
-      ["a 408", respond(408, "")]
-    ])("%s is retried", ([, reply]) =>
+    it.scoped.each(
+      [
+        ["a 504", respond(504, "")],
+        ["a 408", respond(408, "")]
+      ] as const
+    )("%s is retried", ([, reply]) =>
       Effect.gen(function*() {
         const { server, service } = yield* setup([reply, helicone.accepted], slowTimeout)
         const fiber = yield* Effect.fork(service.submitScore(requestId, scores))
