@@ -27,3 +27,8 @@ export * as RetryPolicy from "./RetryPolicy.js"
  * @since 0.1.0
  */
 export * as Scores from "./Scores.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as ScoreQueue from "./ScoreQueue.js"
