@@ -1,6 +1,36 @@
 /**
  * @since 0.1.0
  */
+export * as Dataset from "./Dataset.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Eval from "./Eval.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as EvalReport from "./EvalReport.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as HtmlReport from "./HtmlReport.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as JUnitReport from "./JUnitReport.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Reporter from "./Reporter.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Scorer from "./Scorer.js"
 
 /**

@@ -1,0 +1,157 @@
+/**
+ * Where an eval suite's cases come from: an array, an iterable, an async iterable, an Effect `Stream` or a JSONL file
+ * read line by line.
+ *
+ * A dataset is pulled as the runner needs cases, so a file or stream of any length runs in bounded memory.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Predicate from "effect/Predicate"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as source from "./internal/source.js"
+
+/**
+ * One eval case: the `input` given to the task, the `expected` output scorers compare against, free-form
+ * `metadata` (given to scorers, kept in the report) and an optional `name` shown in reports.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Case<Input, Expected = unknown> {
+  readonly input: Input
+  readonly expected?: Expected | undefined
+  readonly metadata?: Readonly<Record<string, unknown>> | undefined
+  readonly name?: string | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const TypeId: unique symbol = Symbol.for("@helicone-effect/evaluator/Dataset")
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * A source of cases. `size` is the number of cases when known up front (for progress and ETA).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Dataset<out Input, out Expected = unknown, out R = never> {
+  readonly [TypeId]: TypeId
+  readonly size: number | undefined
+  /** @internal */
+  readonly open: Effect.Effect<source.Source<Case<Input, Expected>>, never, Scope.Scope | R>
+}
+
+/**
+ * Everything `Eval.make` accepts as `data`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DataInput<Input, Expected, R> =
+  | Dataset<Input, Expected, R>
+  | ReadonlyArray<Case<Input, Expected>>
+  | Iterable<Case<Input, Expected>>
+  | AsyncIterable<Case<Input, Expected>>
+  | Stream.Stream<Case<Input, Expected>, unknown, R>
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isDataset = (u: unknown): u is Dataset<unknown, unknown, unknown> => Predicate.hasProperty(u, TypeId)
+
+const make = <Input, Expected, R>(
+  size: number | undefined,
+  open: Effect.Effect<source.Source<Case<Input, Expected>>, never, Scope.Scope | R>
+): Dataset<Input, Expected, R> => ({ [TypeId]: TypeId, size, open })
+
+/**
+ * A dataset over an array or any synchronous iterable. An iterable that throws ends the data with a `data` error.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromIterable = <Input, Expected = unknown>(
+  cases: Iterable<Case<Input, Expected>>
+): Dataset<Input, Expected> =>
+  make<Input, Expected, never>(
+    Array.isArray(cases) ? cases.length : undefined,
+    Effect.sync(() => Array.isArray(cases) ? source.fromArray(cases) : source.fromIterator(cases[Symbol.iterator]()))
+  )
+
+/**
+ * A dataset over an async iterable (an async generator, a Node readable in object mode). The iterator is closed
+ * (`return()`) when the run ends early.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromAsyncIterable = <Input, Expected = unknown>(
+  cases: AsyncIterable<Case<Input, Expected>>
+): Dataset<Input, Expected> =>
+  make<Input, Expected, never>(undefined, source.fromAsyncIterator(() => cases[Symbol.asyncIterator]()))
+
+/**
+ * A dataset over an Effect `Stream`. A stream failure ends the data and is recorded as a `data` error.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromStream = <Input, Expected = unknown, E = unknown, R = never>(
+  stream: Stream.Stream<Case<Input, Expected>, E, R>
+): Dataset<Input, Expected, R> => make(undefined, source.fromStream(stream))
+
+/**
+ * A dataset read from a JSONL file, one case per line (`{"input": …, "expected": …, "metadata": …, "name": …}`),
+ * streamed in blocks so the file is never held in memory. Blank lines are skipped; a line that is not JSON, or not
+ * an object with an `input` key, becomes a case with a `data` error carrying its 1-based line number, and the run
+ * goes on. A file that cannot be opened or read ends the data with a `data` error.
+ *
+ * @example
+ * ```ts
+ * import { Dataset, Eval } from "@helicone-effect/evaluator"
+ *
+ * const suite = Eval.make({
+ *   name: "support-answers",
+ *   data: Dataset.jsonl<{ question: string }, string>("./cases.jsonl"),
+ *   task: (input) => input.question.toUpperCase(),
+ *   scorers: []
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const jsonl = <Input = unknown, Expected = unknown>(path: string): Dataset<Input, Expected> =>
+  make<Input, Expected, never>(
+    undefined,
+    source.fromJsonlFile(path) as Effect.Effect<source.Source<Case<Input, Expected>>, never, Scope.Scope>
+  )
+
+/**
+ * Turns anything `Eval.make` accepts as `data` into a {@link Dataset}.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const from = <Input, Expected, R>(data: DataInput<Input, Expected, R>): Dataset<Input, Expected, R> => {
+  if (isDataset(data)) return data as Dataset<Input, Expected, R>
+  if (Stream.StreamTypeId in (data as object)) {
+    return fromStream(data as Stream.Stream<Case<Input, Expected>, unknown, R>)
+  }
+  if (Predicate.hasProperty(data, Symbol.iterator)) return fromIterable(data as Iterable<Case<Input, Expected>>)
+  if (Predicate.hasProperty(data, Symbol.asyncIterator)) {
+    return fromAsyncIterable(data as AsyncIterable<Case<Input, Expected>>)
+  }
+  throw new TypeError("Eval data must be an array, an iterable, an async iterable, a Stream or a Dataset")
+}

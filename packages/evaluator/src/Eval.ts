@@ -1,0 +1,240 @@
+/**
+ * Eval suites as code: a dataset, a task, scorers; {@link run} streams the cases through the task and the scorers
+ * and returns an {@link EvalReport.EvalReport}.
+ *
+ * @since 0.1.0
+ */
+import * as HeliconeScores from "@helicone-effect/core/HeliconeScores"
+import type { RequestId } from "@helicone-effect/core/RequestId"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Predicate from "effect/Predicate"
+import * as Dataset from "./Dataset.js"
+import type { EvalReport } from "./EvalReport.js"
+import * as runner from "./internal/runner.js"
+import type { Reporter } from "./Reporter.js"
+import type { Scorer } from "./Scorer.js"
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const TypeId: unique symbol = Symbol.for("@helicone-effect/evaluator/Eval")
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * What the task receives with each input. `requestId` is a fresh Helicone request id (UUID v4) for this case and
+ * trial; send `heliconeHeaders` with the model call made through Helicone's gateway so that the logged request
+ * carries it, and the case's scores land on that request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TaskContext {
+  /** The case's position in the dataset, from 0. */
+  readonly index: number
+  /** The trial, from 0 to `trials - 1`. */
+  readonly trial: number
+  readonly requestId: RequestId
+  readonly heliconeHeaders: { readonly "Helicone-Request-Id": string }
+  readonly name: string | undefined
+  readonly metadata: Readonly<Record<string, unknown>>
+}
+
+/**
+ * The task under evaluation: returns the output plainly, as a Promise or as an Effect. A throw, a rejection, a
+ * failure or a defect is recorded as the case's `task` error; the other cases go on.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Task<Input, Output, R> = (
+  input: Input,
+  ctx: TaskContext
+) => Output | PromiseLike<Output> | Effect.Effect<Output, unknown, R>
+
+/**
+ * An eval suite, built with {@link make}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Suite<Input, Output, Expected = unknown, R = never> {
+  readonly [TypeId]: TypeId
+  readonly name: string
+  readonly data: Dataset.Dataset<Input, Expected, any>
+  readonly task: Task<Input, Output, any>
+  readonly scorers: ReadonlyArray<Scorer<Input, Output, Expected, unknown, any>>
+  readonly trials: number
+  readonly concurrency: number
+  readonly timeout: Duration.Duration | undefined
+  readonly thresholds: Readonly<Record<string, number>>
+  /** Phantom: what the task, the scorers and the data need. */
+  readonly _R?: (_: never) => R
+}
+
+/**
+ * The options of {@link make}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options<Input, Output, Expected, RD, RT, RS> {
+  readonly name: string
+  readonly data: Dataset.DataInput<Input, Expected, RD>
+  readonly task: Task<Input, Output, RT>
+  readonly scorers: ReadonlyArray<Scorer<Input, Output, Expected, any, RS>>
+  /** How many times each case runs; each trial is a separate result. Default 1. */
+  readonly trials?: number | undefined
+  /** How many cases run at the same time. Default 10. */
+  readonly concurrency?: number | undefined
+  /** How long one case (task and scorers) may take; none by default. */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Minimum mean score per scorer name; a scorer below its threshold fails the run (`report.passed`). */
+  readonly thresholds?: Readonly<Record<string, number>> | undefined
+}
+
+/**
+ * Defines an eval suite.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Eval, Scorers } from "@helicone-effect/evaluator"
+ *
+ * const suite = Eval.make({
+ *   name: "capitals",
+ *   data: [{ input: "France", expected: "Paris" }, { input: "Japan", expected: "Tokyo" }],
+ *   task: (country) => (country === "France" ? "Paris" : "Kyoto"),
+ *   scorers: [Scorers.exactMatch],
+ *   thresholds: { exactMatch: 0.9 }
+ * })
+ *
+ * Effect.runPromise(Eval.run(suite)).then((report) => console.log(report.passed))
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <Input, Output, Expected = unknown, RD = never, RT = never, RS = never>(
+  options: Options<Input, Output, Expected, RD, RT, RS>
+): Suite<Input, Output, Expected, RD | RT | RS> => {
+  const trials = options.trials ?? 1
+  const concurrency = options.concurrency ?? 10
+  if (!Number.isSafeInteger(trials) || trials < 1) throw new RangeError(`trials must be an integer >= 1, got ${trials}`)
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(`concurrency must be an integer >= 1, got ${concurrency}`)
+  }
+  return {
+    [TypeId]: TypeId,
+    name: options.name,
+    data: Dataset.from(options.data),
+    task: options.task,
+    scorers: options.scorers,
+    trials,
+    concurrency,
+    timeout: options.timeout === undefined ? undefined : Duration.decode(options.timeout),
+    thresholds: options.thresholds ?? {}
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isSuite = (u: unknown): u is Suite<unknown, unknown, unknown, unknown> => Predicate.hasProperty(u, TypeId)
+
+/**
+ * Sending each case's scores to Helicone as the case finishes, under the case's request id.
+ *
+ * Each score goes under the scorer's name as it is (Helicone's rules, checked by core: not blank, at most 256
+ * characters, not `helicone-score-feedback`); a 0..1 score is sent as `Scores.fromUnit(score, scale)`, a boolean
+ * score as a boolean. Submissions run in a bounded background pool (`concurrency`, default 8) that the run waits for
+ * at the end; a failed submission is recorded in `report.helicone` and does not fail the run unless `strict` is set
+ * (then `report.passed` is false).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HeliconeOptions {
+  /** The integer a score of 1 becomes. Default 100. */
+  readonly scale?: number | undefined
+  readonly concurrency?: number | undefined
+  readonly strict?: boolean | undefined
+}
+
+/**
+ * The options of {@link run}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunOptions {
+  /** How many case results the report keeps in memory; past it they go to a JSONL file. Default 10,000. */
+  readonly maxCases?: number | undefined
+  /** Write every case result to this JSONL file as it finishes (the report then keeps only summaries). */
+  readonly casesFile?: string | undefined
+  /** Where the JSONL file goes when a run passes `maxCases` and no `casesFile` was given. Default `.helicone-eval`. */
+  readonly outputDir?: string | undefined
+  readonly reporters?: ReadonlyArray<Reporter> | undefined
+  /** Send scores to Helicone (requires the `HeliconeScores` service). */
+  readonly helicone?: HeliconeOptions | undefined
+}
+
+/**
+ * Runs a suite and returns its report. The run streams: at most `concurrency` cases are in flight, the scorers of a
+ * case run concurrently, a case's failure is recorded in its result and never stops the others, and memory does not
+ * grow with the number of cases past `maxCases`.
+ *
+ * The returned Effect never fails. Interrupting it (Ctrl-C under `NodeRuntime.runMain`, `Fiber.interrupt`) stops
+ * taking new cases, interrupts the cases in flight and still succeeds with the report of the finished cases, marked
+ * `interrupted: true`.
+ *
+ * It needs only what the task, scorers and data need, plus `HeliconeScores` when the `helicone` option is given.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const run: {
+  <Input, Output, Expected, R>(
+    suite: Suite<Input, Output, Expected, R>,
+    options: RunOptions & { readonly helicone: HeliconeOptions }
+  ): Effect.Effect<EvalReport, never, R | HeliconeScores.HeliconeScores>
+  <Input, Output, Expected, R>(
+    suite: Suite<Input, Output, Expected, R>,
+    options?: RunOptions & { readonly helicone?: undefined }
+  ): Effect.Effect<EvalReport, never, R>
+} = <Input, Output, Expected, R>(
+  suite: Suite<Input, Output, Expected, R>,
+  options: RunOptions = {}
+): Effect.Effect<EvalReport, never, any> => {
+  const config = (helicone: runner.Config["helicone"]): runner.Config => ({
+    name: suite.name,
+    dataset: suite.data,
+    task: suite.task,
+    scorers: suite.scorers,
+    trials: suite.trials,
+    concurrency: suite.concurrency,
+    timeout: suite.timeout,
+    thresholds: suite.thresholds,
+    maxCases: options.maxCases ?? 10_000,
+    casesFile: options.casesFile,
+    outputDir: options.outputDir ?? ".helicone-eval",
+    reporters: options.reporters ?? [],
+    helicone
+  })
+  const helicone = options.helicone
+  if (helicone === undefined) return runner.run(config(undefined))
+  return Effect.flatMap(HeliconeScores.HeliconeScores, (service) =>
+    runner.run(config({
+      submit: service.submitScore,
+      scale: helicone.scale ?? 100,
+      concurrency: helicone.concurrency ?? 8,
+      strict: helicone.strict ?? false
+    })))
+}

@@ -1,0 +1,284 @@
+/**
+ * The result of an eval run: per-scorer summaries, totals, timings and (up to a limit) every case.
+ *
+ * The report is a versioned schema (`version: 1`): write it with {@link toJson}, read it back with {@link fromJson}
+ * and compare two runs with {@link compare}.
+ *
+ * @since 0.1.0
+ */
+import type * as Effect from "effect/Effect"
+import type * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { Score } from "./Scorer.js"
+
+/**
+ * Why a case, or part of it, produced no result: the task failed (`task`), a scorer failed (`scorer`), the case ran
+ * out of time (`timeout`) or the dataset row could not be read (`data`, with its 1-based `line` for JSONL files).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CaseError = Schema.Struct({
+  source: Schema.Literal("task", "scorer", "timeout", "data"),
+  message: Schema.String,
+  scorer: Schema.optional(Schema.String),
+  line: Schema.optional(Schema.Number)
+}).annotations({ identifier: "CaseError" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface CaseError extends Schema.Schema.Type<typeof CaseError> {}
+
+/**
+ * One finished case of one trial. `duration` is in milliseconds; `requestId` is the Helicone request id the task was
+ * given (`ctx.requestId`), under which the scores were submitted.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CaseResult = Schema.Struct({
+  index: Schema.Number,
+  trial: Schema.Number,
+  name: Schema.optional(Schema.String),
+  input: Schema.Unknown,
+  output: Schema.Unknown,
+  expected: Schema.Unknown,
+  metadata: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
+  scores: Schema.Array(Score),
+  errors: Schema.Array(CaseError),
+  duration: Schema.Number,
+  requestId: Schema.String
+}).annotations({ identifier: "CaseResult" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface CaseResult extends Schema.Schema.Type<typeof CaseResult> {}
+
+/**
+ * A pointer to a notable case (slowest, worst scored), small enough to keep whatever the size of the run.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CaseRef = Schema.Struct({
+  index: Schema.Number,
+  trial: Schema.Number,
+  name: Schema.optional(Schema.String),
+  requestId: Schema.String,
+  duration: Schema.Number,
+  score: Schema.optional(Schema.Number)
+}).annotations({ identifier: "CaseRef" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface CaseRef extends Schema.Schema.Type<typeof CaseRef> {}
+
+/**
+ * The summary of one scorer over the run. `mean`, `min` and `max` are over the cases it scored (`count`), `null`
+ * when it scored none; `errors` counts the cases where it failed. With a `threshold`, `passed` says whether
+ * `mean >= threshold`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ScorerSummary = Schema.Struct({
+  name: Schema.String,
+  count: Schema.Number,
+  mean: Schema.NullOr(Schema.Number),
+  min: Schema.NullOr(Schema.Number),
+  max: Schema.NullOr(Schema.Number),
+  errors: Schema.Number,
+  threshold: Schema.optional(Schema.Number),
+  passed: Schema.optional(Schema.Boolean),
+  worst: Schema.Array(CaseRef)
+}).annotations({ identifier: "ScorerSummary" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ScorerSummary extends Schema.Schema.Type<typeof ScorerSummary> {}
+
+/**
+ * What happened to the scores sent to Helicone: `submitted` succeeded, `failed` did not (the first failures are
+ * listed with the reason), `skipped` were never sent because the run was interrupted first.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const HeliconeSummary = Schema.Struct({
+  submitted: Schema.Number,
+  failed: Schema.Number,
+  skipped: Schema.Number,
+  failures: Schema.Array(Schema.Struct({
+    index: Schema.Number,
+    trial: Schema.Number,
+    requestId: Schema.String,
+    error: Schema.String,
+    message: Schema.String
+  }))
+}).annotations({ identifier: "HeliconeSummary" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface HeliconeSummary extends Schema.Schema.Type<typeof HeliconeSummary> {}
+
+/**
+ * Counts over the whole run. `cases` counts finished case trials (a case run with 3 trials counts 3);
+ * `errored` counts those with at least one error.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Totals = Schema.Struct({
+  cases: Schema.Number,
+  errored: Schema.Number,
+  scores: Schema.Number,
+  scorerErrors: Schema.Number
+}).annotations({ identifier: "Totals" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Totals extends Schema.Schema.Type<typeof Totals> {}
+
+/**
+ * Wall-clock timings of the run; `startedAt`/`finishedAt` are ISO 8601 strings, durations are milliseconds.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Timings = Schema.Struct({
+  startedAt: Schema.String,
+  finishedAt: Schema.String,
+  duration: Schema.Number,
+  casesPerSecond: Schema.Number,
+  slowest: Schema.Array(CaseRef)
+}).annotations({ identifier: "Timings" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Timings extends Schema.Schema.Type<typeof Timings> {}
+
+/**
+ * The report of one run, version 1.
+ *
+ * `cases` holds every finished case while the run stays within `maxCases` (10,000 by default). Past that, or when a
+ * `casesFile` was asked for, every case is written to the JSONL file named by `casesFile` instead, one
+ * {@link CaseResult} per line, and `cases` is empty. `passed` is false when a scorer misses its threshold (or, in
+ * strict Helicone mode, when a submission failed) or the run was interrupted; `interrupted` marks a run stopped
+ * before the end of its data. `warnings` lists what went wrong around the run (a cases file that could not be
+ * written, a reporter that failed) without failing it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const EvalReport = Schema.Struct({
+  version: Schema.Literal(1),
+  name: Schema.String,
+  interrupted: Schema.Boolean,
+  passed: Schema.Boolean,
+  trials: Schema.Number,
+  concurrency: Schema.Number,
+  totals: Totals,
+  scorers: Schema.Array(ScorerSummary),
+  timings: Timings,
+  helicone: Schema.optional(HeliconeSummary),
+  cases: Schema.Array(CaseResult),
+  casesFile: Schema.optional(Schema.String),
+  warnings: Schema.optional(Schema.Array(Schema.String))
+}).annotations({ identifier: "EvalReport" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface EvalReport extends Schema.Schema.Type<typeof EvalReport> {}
+
+const ReportJson = Schema.parseJson(EvalReport)
+
+/**
+ * Reads a report from the text of its JSON file.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const fromJson: (json: string) => Effect.Effect<EvalReport, ParseResult.ParseError> = Schema.decode(ReportJson)
+
+/**
+ * Writes a report as JSON text (two-space indented). Values that JSON cannot hold (a `bigint`, a cycle) in inputs or
+ * outputs are written as strings rather than failing the write.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const toJson = (report: EvalReport): string => safeStringify(report, 2)
+
+/** @internal */
+export const safeStringify = (value: unknown, indent?: number): string => {
+  try {
+    // No replacer on the fast path: a replacer function makes JSON.stringify several times slower.
+    return JSON.stringify(value, undefined, indent)
+  } catch {
+    const seen = new WeakSet<object>()
+    return JSON.stringify(value, (key, v) => {
+      if (typeof v === "bigint") return v.toString()
+      if (typeof v === "object" && v !== null) {
+        if (seen.has(v)) return "[Circular]"
+        seen.add(v)
+      }
+      return v
+    }, indent)
+  }
+}
+
+/**
+ * How one scorer moved between two runs; `delta` is `current - baseline` of the means (`null` when either side has
+ * no mean).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ScorerDelta {
+  readonly name: string
+  readonly baseline: number | null
+  readonly current: number | null
+  readonly delta: number | null
+}
+
+/**
+ * Compares two reports scorer by scorer (the union of both runs' scorers, in the current run's order first).
+ *
+ * @example
+ * ```ts
+ * import { EvalReport } from "@helicone-effect/evaluator"
+ *
+ * declare const baseline: EvalReport.EvalReport
+ * declare const current: EvalReport.EvalReport
+ * const regressions = EvalReport.compare(baseline, current).filter((d) => d.delta !== null && d.delta < -0.02)
+ * ```
+ *
+ * @since 0.1.0
+ * @category comparing
+ */
+export const compare = (baseline: EvalReport, current: EvalReport): ReadonlyArray<ScorerDelta> => {
+  const before = new Map(baseline.scorers.map((s) => [s.name, s.mean]))
+  const after = new Map(current.scorers.map((s) => [s.name, s.mean]))
+  const names = [...new Set([...after.keys(), ...before.keys()])]
+  return names.map((name) => {
+    const b = before.get(name) ?? null
+    const c = after.get(name) ?? null
+    return { name, baseline: b, current: c, delta: b === null || c === null ? null : c - b }
+  })
+}

@@ -1,0 +1,111 @@
+/**
+ * A self-contained HTML page of a report: one file, inline CSS, no scripts and no external assets, every value
+ * escaped (an output containing `<script>` shows as text).
+ *
+ * @since 0.1.0
+ */
+import type { CaseResult, EvalReport } from "./EvalReport.js"
+import { safeStringify } from "./EvalReport.js"
+
+/**
+ * Escapes text for HTML element content and attribute values.
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const escapeHtml = (text: string): string =>
+  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(
+    /'/g,
+    "&#39;"
+  )
+
+const maxValueLength = 4000
+const maxRows = 10_000
+
+const value = (u: unknown): string => {
+  if (u === undefined) return ""
+  const text = typeof u === "string" ? u : safeStringify(u, 2)
+  return escapeHtml(text.length > maxValueLength ? `${text.slice(0, maxValueLength)}…` : text)
+}
+
+const num = (n: number | null | undefined): string => (n === null || n === undefined ? "–" : n.toFixed(3))
+
+const style = `
+body{font:14px/1.4 system-ui,sans-serif;margin:2rem;color:#222}
+h1{font-size:1.4rem}table{border-collapse:collapse;margin:1rem 0}
+th,td{border:1px solid #ddd;padding:.3rem .6rem;text-align:left;vertical-align:top}
+th{background:#f5f5f5}.pass{color:#17803d}.fail{color:#c62828;font-weight:600}
+pre{margin:0;white-space:pre-wrap;word-break:break-word;max-width:40rem}.muted{color:#777}
+`
+
+const caseRow = (result: CaseResult): string => {
+  const scores = result.scores.map((s) => `${escapeHtml(s.name)}: ${s.boolean ? String(s.score === 1) : num(s.score)}`)
+  const errors = result.errors.map((e) => `${escapeHtml(e.scorer ?? e.source)}: ${escapeHtml(e.message)}`)
+  return `<tr><td>${result.index}${result.trial > 0 ? `.${result.trial}` : ""}</td><td>${
+    escapeHtml(result.name ?? "")
+  }</td><td><pre>${value(result.input)}</pre></td><td><pre>${value(result.output)}</pre></td><td><pre>${
+    value(result.expected)
+  }</pre></td><td>${scores.join("<br>")}</td><td class="fail">${errors.join("<br>")}</td><td>${
+    Math.round(result.duration)
+  } ms</td><td class="muted">${escapeHtml(result.requestId)}</td></tr>`
+}
+
+/**
+ * Renders the page. Cases come from the report (the first 10,000); for a run whose cases went to a JSONL file the
+ * page shows the summaries, the notable cases and the file's path.
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const render = (report: EvalReport): string => {
+  const status = report.interrupted ? "interrupted" : report.passed ? "passed" : "failed"
+  const scorerRows = report.scorers.map((s) =>
+    `<tr><td>${escapeHtml(s.name)}</td><td>${num(s.mean)}</td><td>${num(s.min)}</td><td>${
+      num(s.max)
+    }</td><td>${s.count}</td><td>${s.errors}</td><td>${
+      s.threshold === undefined ? "" : `&ge; ${s.threshold}`
+    }</td><td class="${s.passed === false ? "fail" : "pass"}">${
+      s.passed === undefined ? "" : s.passed ? "pass" : "FAIL"
+    }</td></tr>`
+  ).join("\n")
+  const slowest = report.timings.slowest.map((ref) =>
+    `<li>#${ref.index}${ref.name === undefined ? "" : ` ${escapeHtml(ref.name)}`} – ${
+      Math.round(ref.duration)
+    } ms <span class="muted">${escapeHtml(ref.requestId)}</span></li>`
+  ).join("")
+  const helicone = report.helicone === undefined ?
+    "" :
+    `<p>Helicone: ${report.helicone.submitted} submitted, ${
+      report.helicone.failed === 0 ? "0 failed" : `<span class="fail">${report.helicone.failed} failed</span>`
+    }, ${report.helicone.skipped} skipped</p>`
+  const shown = report.cases.slice(0, maxRows)
+  const cases = report.casesFile !== undefined ?
+    `<p>Every case is in <code>${escapeHtml(report.casesFile)}</code>.</p>` :
+    `<table><thead><tr><th>#</th><th>name</th><th>input</th><th>output</th><th>expected</th><th>scores</th><th>errors</th><th>time</th><th>request id</th></tr></thead><tbody>
+${shown.map(caseRow).join("\n")}
+</tbody></table>${
+      report.cases.length > shown.length
+        ? `<p class="muted">${report.cases.length - shown.length} more not shown</p>`
+        : ""
+    }`
+  const warnings = (report.warnings ?? []).map((w) => `<li class="fail">${escapeHtml(w)}</li>`).join("")
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${escapeHtml(report.name)} – eval report</title><style>${style}</style></head><body>
+<h1>${escapeHtml(report.name)} <span class="${report.passed ? "pass" : "fail"}">${status}</span></h1>
+<p>${report.totals.cases} cases (${report.trials} trial${
+    report.trials === 1 ? "" : "s"
+  } each), ${report.totals.errored} with errors, ${(report.timings.duration / 1000).toFixed(2)} s, started ${
+    escapeHtml(report.timings.startedAt)
+  }</p>
+${helicone}${warnings === "" ? "" : `<ul>${warnings}</ul>`}
+<h2>Scorers</h2>
+<table><thead><tr><th>scorer</th><th>mean</th><th>min</th><th>max</th><th>scored</th><th>errors</th><th>threshold</th><th></th></tr></thead><tbody>
+${scorerRows}
+</tbody></table>
+<h2>Slowest cases</h2><ul>${slowest}</ul>
+<h2>Cases</h2>
+${cases}
+</body></html>
+`
+}

@@ -1,0 +1,119 @@
+/**
+ * Reporters show a run as it goes and write its report when it ends: a live terminal view, the report as JSON,
+ * JUnit XML for CI, a self-contained HTML page. Give them to `Eval.run(suite, { reporters: [...] })`.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import * as Fs from "node:fs/promises"
+import * as Path from "node:path"
+import type { EvalReport } from "./EvalReport.js"
+import * as EvalReportModule from "./EvalReport.js"
+import * as HtmlReport from "./HtmlReport.js"
+import * as TerminalReporter from "./internal/terminal.js"
+import * as JUnitReport from "./JUnitReport.js"
+
+/**
+ * How far a run has got.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Progress {
+  /** Finished case trials. */
+  readonly done: number
+  /** Finished case trials with at least one error. */
+  readonly errored: number
+  /** Milliseconds since the run started. */
+  readonly elapsed: number
+}
+
+/**
+ * What a reporter is told when a run starts. `total` is the number of case trials when the data's size is known;
+ * `progress` reads the live counters (cheap: call it on a timer, not per case).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunInfo {
+  readonly name: string
+  readonly total: number | undefined
+  readonly progress: () => Progress
+}
+
+/**
+ * A reporter. `onStart` may fork fibers into the given scope (closed when the last case finishes); `onEnd` receives
+ * the report. A reporter's failure is recorded in `report.warnings` and never fails the run.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Reporter {
+  readonly onStart?: ((run: RunInfo) => Effect.Effect<void, unknown, Scope.Scope>) | undefined
+  readonly onEnd?: ((report: EvalReport) => Effect.Effect<void, unknown>) | undefined
+}
+
+/**
+ * The options of {@link terminal}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TerminalOptions {
+  /** Where the text goes. Default: `process.stderr` for progress, `process.stdout` for the summary. */
+  readonly write?: ((text: string) => void) | undefined
+  /** Draw a live progress bar (redrawn in place) rather than plain lines. Default: whether stderr is a TTY. */
+  readonly tty?: boolean | undefined
+  /** How often progress is shown. Default 100 ms on a TTY, 10 s otherwise. */
+  readonly interval?: number | undefined
+  /** Colours in the summary. Default: on a TTY, unless `NO_COLOR` is set. */
+  readonly color?: boolean | undefined
+}
+
+/**
+ * Shows progress while the run goes (a live bar with cases done / total, rate and ETA on a TTY; a plain line every
+ * 10 s otherwise, for CI logs), then a summary table per scorer with pass/fail against thresholds and the slowest and
+ * worst cases.
+ *
+ * @since 0.1.0
+ * @category reporters
+ */
+export const terminal = (options: TerminalOptions = {}): Reporter => TerminalReporter.make(options)
+
+/**
+ * Writes the report as JSON (readable with `EvalReport.fromJson`).
+ *
+ * @since 0.1.0
+ * @category reporters
+ */
+export const json = (path: string): Reporter => ({
+  onEnd: (report) => writeFile(path, EvalReportModule.toJson(report))
+})
+
+/**
+ * Writes JUnit XML: one test case per eval case, failing when a scorer is below
+ * its threshold on that case or errored, or the case had an error.
+ *
+ * @since 0.1.0
+ * @category reporters
+ */
+export const junit = (path: string): Reporter => ({
+  onEnd: (report) => JUnitReport.write(report, path)
+})
+
+/**
+ * Writes a self-contained HTML page of the report (no external assets; every value escaped).
+ *
+ * @since 0.1.0
+ * @category reporters
+ */
+export const html = (path: string): Reporter => ({
+  onEnd: (report) => writeFile(path, HtmlReport.render(report))
+})
+
+const writeFile = (path: string, text: string): Effect.Effect<void, unknown> =>
+  Effect.tryPromise(async () => {
+    await Fs.mkdir(Path.dirname(path), { recursive: true })
+    await Fs.writeFile(path, text)
+  })

@@ -1,0 +1,125 @@
+/**
+ * Folds finished cases into the run's summaries, in constant memory: running sums per scorer and a few notable cases.
+ *
+ * @internal
+ */
+import type { CaseRef, CaseResult, ScorerSummary, Totals } from "../EvalReport.js"
+
+const keep = 5
+
+/** The `keep` largest (by `key`) refs seen, largest first. */
+class Top {
+  readonly refs: Array<CaseRef> = []
+  constructor(private readonly key: (ref: CaseRef) => number) {}
+  /** Whether a value would make the list: checked before building a ref. */
+  wants(value: number): boolean {
+    return this.refs.length < keep || value > this.key(this.refs[this.refs.length - 1])
+  }
+  add(ref: CaseRef): void {
+    const value = this.key(ref)
+    let i = this.refs.length
+    while (i > 0 && this.key(this.refs[i - 1]) < value) i--
+    this.refs.splice(i, 0, ref)
+    if (this.refs.length > keep) this.refs.pop()
+  }
+}
+
+const refOf = (result: CaseResult, score?: number): CaseRef => {
+  const ref: { -readonly [K in keyof CaseRef]: CaseRef[K] } = {
+    index: result.index,
+    trial: result.trial,
+    requestId: result.requestId,
+    duration: result.duration
+  }
+  if (result.name !== undefined) ref.name = result.name
+  if (score !== undefined) ref.score = score
+  return ref
+}
+
+class ScorerFold {
+  count = 0
+  sum = 0
+  min = Infinity
+  max = -Infinity
+  errors = 0
+  readonly worst = new Top((ref) => -(ref.score ?? 0))
+  constructor(readonly name: string, readonly threshold: number | undefined) {}
+
+  summary(): ScorerSummary {
+    const mean = this.count === 0 ? null : this.sum / this.count
+    const summary: { -readonly [K in keyof ScorerSummary]: ScorerSummary[K] } = {
+      name: this.name,
+      count: this.count,
+      mean,
+      min: this.count === 0 ? null : this.min,
+      max: this.count === 0 ? null : this.max,
+      errors: this.errors,
+      worst: this.worst.refs
+    }
+    if (this.threshold !== undefined) {
+      summary.threshold = this.threshold
+      summary.passed = mean !== null && mean >= this.threshold
+    }
+    return summary
+  }
+}
+
+export class Summary {
+  cases = 0
+  errored = 0
+  scores = 0
+  scorerErrors = 0
+  private readonly byName = new Map<string, ScorerFold>()
+  private readonly folds: Array<ScorerFold> = []
+  private readonly slowest = new Top((ref) => ref.duration)
+
+  constructor(scorers: ReadonlyArray<string>, thresholds: Readonly<Record<string, number>>) {
+    for (const name of scorers) this.fold(name, thresholds[name])
+    for (const name of Object.keys(thresholds)) this.fold(name, thresholds[name])
+  }
+
+  private fold(name: string, threshold: number | undefined): ScorerFold {
+    let fold = this.byName.get(name)
+    if (fold === undefined) {
+      fold = new ScorerFold(name, threshold)
+      this.byName.set(name, fold)
+      this.folds.push(fold)
+    }
+    return fold
+  }
+
+  add(result: CaseResult): void {
+    this.cases++
+    if (result.errors.length > 0) this.errored++
+    if (this.slowest.wants(result.duration)) this.slowest.add(refOf(result))
+    for (let i = 0; i < result.scores.length; i++) {
+      const { name, score } = result.scores[i]
+      const fold = this.fold(name, undefined)
+      fold.count++
+      fold.sum += score
+      if (score < fold.min) fold.min = score
+      if (score > fold.max) fold.max = score
+      if (fold.worst.wants(-score)) fold.worst.add(refOf(result, score))
+      this.scores++
+    }
+    for (let i = 0; i < result.errors.length; i++) {
+      const error = result.errors[i]
+      if (error.scorer !== undefined) {
+        this.fold(error.scorer, undefined).errors++
+        this.scorerErrors++
+      }
+    }
+  }
+
+  totals(): Totals {
+    return { cases: this.cases, errored: this.errored, scores: this.scores, scorerErrors: this.scorerErrors }
+  }
+
+  scorers(): Array<ScorerSummary> {
+    return this.folds.map((fold) => fold.summary())
+  }
+
+  slowestCases(): Array<CaseRef> {
+    return this.slowest.refs
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The terminal reporter: live progress, then the summary table.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
+import type { CaseRef, EvalReport } from "../EvalReport.js"
+import type { Progress, Reporter, RunInfo, TerminalOptions } from "../Reporter.js"
+
+export const make = (options: TerminalOptions): Reporter => {
+  const progressOut = options.write ?? ((text: string) => void process.stderr.write(text))
+  const summaryOut = options.write ?? ((text: string) => void process.stdout.write(text))
+  const tty = options.tty ?? process.stderr.isTTY === true
+  const interval = options.interval ?? (tty ? 100 : 10_000)
+  const color = options.color ?? (tty && process.env.NO_COLOR === undefined)
+  return {
+    onStart: (run) =>
+      Effect.gen(function*() {
+        const show = Effect.sync(() => {
+          const line = progressLine(run, run.progress(), tty)
+          progressOut(tty ? `\r\x1b[2K${line}` : `${line}\n`)
+        })
+        yield* Effect.forkScoped(Effect.repeat(Effect.delay(show, interval), Schedule.forever))
+        if (tty) yield* Effect.addFinalizer(() => Effect.zipRight(show, Effect.sync(() => progressOut("\n"))))
+      }),
+    onEnd: (report) => Effect.sync(() => summaryOut(summary(report, color)))
+  }
+}
+
+const count = (n: number): string => Math.round(n).toLocaleString("en-US")
+
+const seconds = (ms: number): string =>
+  ms < 1000 ?
+    `${Math.round(ms)}ms` :
+    ms < 60_000 ?
+    `${(ms / 1000).toFixed(1)}s` :
+    `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`
+
+export const progressLine = (run: RunInfo, progress: Progress, bar: boolean): string => {
+  const rate = progress.elapsed > 0 ? progress.done / (progress.elapsed / 1000) : 0
+  const errored = progress.errored > 0 ? ` ${count(progress.errored)} errored` : ""
+  if (run.total === undefined || run.total === 0) {
+    return `${run.name} ${count(progress.done)} cases${errored} ${count(rate)}/s ${seconds(progress.elapsed)}`
+  }
+  const ratio = Math.min(1, progress.done / run.total)
+  const eta = rate > 0 ? seconds(((run.total - progress.done) / rate) * 1000) : "?"
+  const width = 24
+  const filled = Math.round(ratio * width)
+  const graphic = bar ? `[${"█".repeat(filled)}${"░".repeat(width - filled)}] ` : ""
+  return `${run.name} ${graphic}${count(progress.done)}/${count(run.total)} ${(ratio * 100).toFixed(0)}%${errored} ${
+    count(rate)
+  }/s ETA ${eta}`
+}
+
+const fixed = (n: number | null | undefined): string => (n === null || n === undefined ? "-" : n.toFixed(3))
+
+const refText = (ref: CaseRef): string =>
+  `#${ref.index}${ref.trial > 0 ? `.${ref.trial}` : ""}${ref.name === undefined ? "" : ` ${ref.name}`}`
+
+export const summary = (report: EvalReport, color: boolean): string => {
+  const paint = (code: number) => (text: string) => color ? `\x1b[${code}m${text}\x1b[0m` : text
+  const green = paint(32)
+  const red = paint(31)
+  const dim = paint(2)
+  const lines: Array<string> = []
+  const status = report.interrupted ? red("INTERRUPTED") : report.passed ? green("PASSED") : red("FAILED")
+  const { totals, timings } = report
+  lines.push(
+    `${report.name}: ${status}  ${count(totals.cases)} cases, ${count(totals.errored)} errored, ${
+      seconds(timings.duration)
+    } (${count(timings.casesPerSecond)} cases/s)`
+  )
+  const rows: Array<Array<string>> = [["scorer", "mean", "min", "max", "scored", "errors", "threshold", ""]]
+  for (const s of report.scorers) {
+    rows.push([
+      s.name,
+      fixed(s.mean),
+      fixed(s.min),
+      fixed(s.max),
+      count(s.count),
+      count(s.errors),
+      s.threshold === undefined ? "" : `>= ${s.threshold}`,
+      s.passed === undefined ? "" : s.passed ? green("pass") : red("FAIL")
+    ])
+  }
+  if (report.scorers.length > 0) {
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)))
+    for (const [r, row] of rows.entries()) {
+      const text = row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  ")
+      lines.push(r === 0 ? dim(text) : text)
+    }
+  }
+  if (timings.slowest.length > 0) {
+    lines.push(`slowest: ${timings.slowest.map((ref) => `${refText(ref)} ${seconds(ref.duration)}`).join(", ")}`)
+  }
+  for (const s of report.scorers) {
+    const worst = s.worst.filter((ref) => ref.score !== undefined && ref.score < 1)
+    if (worst.length > 0) {
+      lines.push(`worst ${s.name}: ${worst.map((ref) => `${refText(ref)} ${fixed(ref.score)}`).join(", ")}`)
+    }
+  }
+  if (report.helicone !== undefined) {
+    const h = report.helicone
+    const failed = h.failed > 0 ? red(`${count(h.failed)} failed`) : "0 failed"
+    lines.push(
+      `helicone: ${count(h.submitted)} submitted, ${failed}${h.skipped > 0 ? `, ${count(h.skipped)} skipped` : ""}`
+    )
+    for (const failure of h.failures.slice(0, 3)) {
+      lines.push(dim(`  #${failure.index} ${failure.requestId}: ${failure.error}: ${failure.message}`))
+    }
+  }
+  if (report.casesFile !== undefined) lines.push(`cases: ${report.casesFile}`)
+  for (const warning of report.warnings ?? []) lines.push(red(`warning: ${warning}`))
+  return lines.join("\n") + "\n"
+}
