@@ -192,8 +192,10 @@ export interface RunOptions {
  * grow with the number of cases past `maxCases`.
  *
  * The returned Effect never fails. Interrupting it (Ctrl-C under `NodeRuntime.runMain`, `Fiber.interrupt`) stops
- * taking new cases, interrupts the cases in flight and still succeeds with the report of the finished cases, marked
- * `interrupted: true`.
+ * taking new cases and interrupts the cases in flight; the report of the finished cases, marked `interrupted: true`,
+ * is still built and handed to the reporters (the terminal summary is printed, report files are written, scores of
+ * finished cases already queued for Helicone are counted as skipped) before the fiber ends as interrupted, as every
+ * interrupted Effect does.
  *
  * It needs only what the task, scorers and data need, plus `HeliconeScores` when the `helicone` option is given.
  *

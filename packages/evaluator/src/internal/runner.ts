@@ -156,7 +156,8 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       const scope = yield* Scope.make()
       const startedAt = new Date()
       const started = performance.now()
-      const runtime = yield* Effect.runtime<any>()
+      // Captured inside `restore` so that fibers started from it (slow scorers, cases under a timeout) are interruptible.
+      const runtime = yield* restore(Effect.runtime<any>())
       const forkNow = Runtime.runFork(runtime)
       const { scorers, trials, maxCases } = config
       const summary = new Summary(scorers.map((s) => s.name), config.thresholds)
@@ -186,7 +187,7 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       const reporterScope = yield* Scope.fork(scope, ExecutionStrategy.sequential)
       for (const reporter of config.reporters) {
         if (reporter.onStart === undefined) continue
-        yield* reporter.onStart(info).pipe(
+        yield* restore(reporter.onStart(info)).pipe(
           Scope.extend(reporterScope),
           Effect.catchAllCause((cause) =>
             Effect.sync(() => warnings.push(`a reporter failed to start: ${Cause.pretty(cause)}`))

@@ -7,7 +7,7 @@
  * @internal
  */
 import * as Cause from "effect/Cause"
-import type * as Chunk from "effect/Chunk"
+import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as FiberId from "effect/FiberId"
@@ -139,7 +139,7 @@ export const fromStream = <A, E, R>(
     return buffered<A>(Effect.suspend((): Effect.Effect<ReadonlyArray<A | Invalid> | typeof Done> => {
       if (done) return Effect.succeed(Done)
       return pull.pipe(
-        Effect.map((chunk): ReadonlyArray<A | Invalid> => chunk as unknown as ReadonlyArray<A>),
+        Effect.map((chunk): ReadonlyArray<A | Invalid> => Chunk.toReadonlyArray(chunk)),
         Effect.catchAll((error): Effect.Effect<ReadonlyArray<A | Invalid> | typeof Done> => {
           done = true
           return Option.isNone(error)

@@ -77,7 +77,7 @@ export const make = (
     })
     const fibers = yield* Effect.forEach(
       Array.from({ length: concurrency }),
-      () => Effect.forkScoped(worker)
+      () => Effect.forkScoped(Effect.interruptible(worker))
     )
     return {
       offer: (job) => {

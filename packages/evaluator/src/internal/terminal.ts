@@ -21,7 +21,7 @@ export const make = (options: TerminalOptions): Reporter => {
           const line = progressLine(run, run.progress(), tty)
           progressOut(tty ? `\r\x1b[2K${line}` : `${line}\n`)
         })
-        yield* Effect.forkScoped(Effect.repeat(Effect.delay(show, interval), Schedule.forever))
+        yield* Effect.forkScoped(Effect.interruptible(Effect.repeat(Effect.delay(show, interval), Schedule.forever)))
         if (tty) yield* Effect.addFinalizer(() => Effect.zipRight(show, Effect.sync(() => progressOut("\n"))))
       }),
     onEnd: (report) => Effect.sync(() => summaryOut(summary(report, color)))

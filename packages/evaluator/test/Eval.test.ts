@@ -1,0 +1,304 @@
+import { assert, describe, expect, it } from "@effect/vitest"
+import { Context, Deferred, Effect, Exit, Fiber, Stream, TestClock } from "effect"
+import { Eval, type EvalReport, Scorer, Scorers } from "../src/index.js"
+
+const uuidV4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+
+const cases = (n: number) => Array.from({ length: n }, (_, i) => ({ input: i, expected: i * 2 }))
+const double = (n: number) => n * 2
+
+describe("Eval.run", () => {
+  it.effect("runs every case through the task and the scorers and folds the summaries", () =>
+    Effect.gen(function*() {
+      const suite = Eval.make({
+        name: "double",
+        data: [{ input: 1, expected: 2 }, { input: 2, expected: 5, name: "off" }, { input: 3, expected: 6 }],
+        task: double,
+        scorers: [Scorers.exactMatch]
+      })
+      const report = yield* Eval.run(suite)
+      assert.strictEqual(report.version, 1)
+      assert.strictEqual(report.totals.cases, 3)
+      assert.isFalse(report.interrupted)
+      const [summary] = report.scorers
+      assert.deepStrictEqual(
+        { name: summary.name, count: summary.count, min: summary.min, max: summary.max, errors: summary.errors },
+        { name: "exactMatch", count: 3, min: 0, max: 1, errors: 0 }
+      )
+      assert.closeTo(summary.mean!, 2 / 3, 1e-12)
+      assert.deepStrictEqual(summary.worst[0], { ...summary.worst[0], index: 1, name: "off", score: 0 })
+      const byIndex = [...report.cases].sort((a, b) => a.index - b.index)
+      assert.deepStrictEqual(byIndex.map((c) => c.output), [2, 4, 6])
+      assert.deepStrictEqual(byIndex[1].scores, [{ name: "exactMatch", score: 0, boolean: false }])
+      for (const c of byIndex) assert.match(c.requestId, uuidV4)
+    }))
+
+  it.effect("gives the task a fresh request id per case and trial, with the Helicone header carrying it", () =>
+    Effect.gen(function*() {
+      const seen: Array<{ index: number; trial: number; id: string; header: string }> = []
+      const suite = Eval.make({
+        name: "ids",
+        data: cases(3),
+        trials: 2,
+        task: (input: number, ctx) => {
+          seen.push({
+            index: ctx.index,
+            trial: ctx.trial,
+            id: ctx.requestId,
+            header: ctx.heliconeHeaders["Helicone-Request-Id"]
+          })
+          return input
+        },
+        scorers: []
+      })
+      const report = yield* Eval.run(suite)
+      assert.strictEqual(seen.length, 6)
+      assert.strictEqual(new Set(seen.map((s) => s.id)).size, 6)
+      for (const s of seen) {
+        assert.match(s.id, uuidV4)
+        assert.strictEqual(s.header, s.id)
+        const result = report.cases.find((c) => c.index === s.index && c.trial === s.trial)!
+        assert.strictEqual(result.requestId, s.id, "the report names the id the task was given")
+      }
+    }))
+
+  it.effect("keeps at most `concurrency` cases in flight", () =>
+    Effect.gen(function*() {
+      let inFlight = 0
+      let max = 0
+      const suite = Eval.make({
+        name: "bounded",
+        data: cases(40),
+        concurrency: 3,
+        task: (input: number) =>
+          Effect.gen(function*() {
+            inFlight++
+            max = Math.max(max, inFlight)
+            for (let i = 0; i < 5; i++) yield* Effect.yieldNow()
+            inFlight--
+            return input
+          }),
+        scorers: []
+      })
+      const report = yield* Eval.run(suite)
+      assert.strictEqual(report.totals.cases, 40)
+      assert.strictEqual(max, 3, "three at a time, not more, and not fewer")
+    }))
+
+  it.effect("runs a case's scorers concurrently", () =>
+    Effect.gen(function*() {
+      let inFlight = 0
+      let max = 0
+      const slow = (name: string) =>
+        Scorer.make(name, () =>
+          Effect.gen(function*() {
+            inFlight++
+            max = Math.max(max, inFlight)
+            for (let i = 0; i < 5; i++) yield* Effect.yieldNow()
+            inFlight--
+            return 1
+          }))
+      const suite = Eval.make({
+        name: "scorers",
+        data: cases(1),
+        concurrency: 1,
+        task: double,
+        scorers: [slow("a"), slow("b"), slow("c")]
+      })
+      const report = yield* Eval.run(suite)
+      assert.strictEqual(max, 3)
+      assert.deepStrictEqual(report.cases[0].scores.map((s) => s.name), ["a", "b", "c"], "in the scorers' order")
+    }))
+
+  it.effect("a case that runs past the timeout is recorded as timed out; the others finish", () =>
+    Effect.gen(function*() {
+      const suite = Eval.make({
+        name: "timeout",
+        data: cases(3),
+        timeout: "1 second",
+        task: (input: number) => input === 1 ? Effect.as(Effect.sleep("1 hour"), 2) : Effect.succeed(input * 2),
+        scorers: [Scorers.exactMatch]
+      })
+      const fiber = yield* Effect.fork(Eval.run(suite))
+      yield* TestClock.adjust("2 seconds")
+      const report = yield* Fiber.join(fiber)
+      const slow = report.cases.find((c) => c.index === 1)!
+      assert.deepStrictEqual(slow.errors.map((e) => e.source), ["timeout"])
+      assert.include(slow.errors[0].message, "1s")
+      assert.deepStrictEqual(slow.scores, [])
+      assert.strictEqual(report.totals.errored, 1)
+      assert.strictEqual(report.scorers[0].count, 2)
+    }))
+
+  it.effect("a scorer still running at the timeout is recorded as a timed-out scorer", () =>
+    Effect.gen(function*() {
+      const suite = Eval.make({
+        name: "slow scorer",
+        data: cases(1),
+        timeout: "1 second",
+        task: double,
+        scorers: [Scorers.exactMatch, Scorer.make("judge", () => Effect.as(Effect.sleep("1 minute"), 1))]
+      })
+      const fiber = yield* Effect.fork(Eval.run(suite))
+      yield* TestClock.adjust("2 seconds")
+      const report = yield* Fiber.join(fiber)
+      const [result] = report.cases
+      assert.deepStrictEqual(result.scores.map((s) => s.name), ["exactMatch"])
+      assert.deepStrictEqual(result.errors.map((e) => [e.source, e.scorer]), [["timeout", undefined], [
+        "scorer",
+        "judge"
+      ]])
+      assert.strictEqual(report.scorers[1].errors, 1)
+    }))
+
+  it.effect("isolates failures: a throwing, failing, dying or rejecting task and a failing scorer stop nothing else", () =>
+    Effect.gen(function*() {
+      const suite = Eval.make({
+        name: "isolation",
+        data: cases(8),
+        concurrency: 2,
+        task: (input: number): number | Promise<number> | Effect.Effect<number, Error> => {
+          switch (input) {
+            case 1:
+              throw new Error("thrown")
+            case 2:
+              return Effect.fail(new Error("typed failure"))
+            case 3:
+              return Effect.die(new Error("defect"))
+            case 4:
+              return Promise.reject(new Error("rejected"))
+            default:
+              return Promise.resolve(input * 2)
+          }
+        },
+        scorers: [
+          Scorers.exactMatch,
+          Scorer.make("picky", ({ input }: { input: number }) => {
+            if (input === 5) throw new Error("scorer bug")
+            return 1
+          })
+        ]
+      })
+      const report = yield* Eval.run(suite)
+      assert.strictEqual(report.totals.cases, 8)
+      const errors = Object.fromEntries(
+        report.cases.map((c) => [c.index, c.errors.map((e) => `${e.source}:${e.scorer ?? ""}:${e.message}`)])
+      )
+      assert.deepStrictEqual(errors[1], ["task::thrown"])
+      assert.deepStrictEqual(errors[2], ["task::typed failure"])
+      assert.deepStrictEqual(errors[3], ["task::defect"])
+      assert.deepStrictEqual(errors[4], ["task::rejected"])
+      assert.strictEqual(errors[5].length, 1)
+      assert.match(errors[5][0], /^scorer:picky:.*scorer bug/)
+      for (const i of [0, 6, 7]) assert.deepStrictEqual(errors[i], [])
+      assert.strictEqual(report.totals.errored, 5)
+      assert.deepStrictEqual(report.scorers.map((s) => [s.name, s.count, s.errors]), [["exactMatch", 4, 0], [
+        "picky",
+        3,
+        1
+      ]])
+    }))
+
+  it.effect("repeats each case `trials` times and keeps every trial", () =>
+    Effect.gen(function*() {
+      let calls = 0
+      const suite = Eval.make({
+        name: "trials",
+        data: cases(3),
+        trials: 3,
+        task: (input: number, ctx) => {
+          calls++
+          return ctx.trial === 0 ? input * 2 : input
+        },
+        scorers: [Scorers.exactMatch]
+      })
+      const report = yield* Eval.run(suite)
+      assert.strictEqual(calls, 9)
+      assert.strictEqual(report.trials, 3)
+      const keys = report.cases.map((c) => `${c.index}/${c.trial}`).sort()
+      assert.deepStrictEqual(keys, ["0/0", "0/1", "0/2", "1/0", "1/1", "1/2", "2/0", "2/1", "2/2"])
+      assert.strictEqual(report.scorers[0].count, 9)
+      assert.closeTo(report.scorers[0].mean!, 5 / 9, 1e-12, "all 3 in trial 0, then only input 0 (0 * 2 = 0)")
+    }))
+
+  it.effect("interrupting the run stops it and still reports the finished cases, marked interrupted", () =>
+    Effect.gen(function*() {
+      const stuck = yield* Deferred.make<void>()
+      const reports: Array<EvalReport.EvalReport> = []
+      let started = 0
+      const suite = Eval.make({
+        name: "interrupted",
+        data: cases(100),
+        concurrency: 2,
+        task: (input: number) => {
+          started++
+          if (input < 5) return input * 2
+          return Effect.zipRight(Deferred.succeed(stuck, undefined), Effect.never)
+        },
+        scorers: [Scorers.exactMatch]
+      })
+      const fiber = yield* Effect.fork(
+        Eval.run(suite, { reporters: [{ onEnd: (report) => Effect.sync(() => reports.push(report)) }] })
+      )
+      yield* Deferred.await(stuck)
+      const exit = yield* Fiber.interrupt(fiber)
+      assert.isTrue(Exit.isInterrupted(exit))
+      assert.strictEqual(reports.length, 1, "the reporters still get the report")
+      const [report] = reports
+      assert.isTrue(report.interrupted)
+      assert.isFalse(report.passed)
+      assert.deepStrictEqual(report.cases.map((c) => c.index).sort((a, b) => a - b), [0, 1, 2, 3, 4])
+      assert.strictEqual(report.scorers[0].count, 5)
+      assert.strictEqual(started, 7, "the two in flight were interrupted and no case started after")
+    }))
+
+  it.effect("passes or fails each scorer against its threshold", () =>
+    Effect.gen(function*() {
+      const suite = Eval.make({
+        name: "thresholds",
+        data: [{ input: 1, expected: 2 }, { input: 2, expected: 4 }, { input: 3, expected: 7 }, {
+          input: 4,
+          expected: 8
+        }],
+        task: double,
+        scorers: [Scorers.exactMatch, Scorer.make("positive", ({ output }: { output: number }) => output > 0)],
+        thresholds: { exactMatch: 0.8, positive: 1 }
+      })
+      const report = yield* Eval.run(suite)
+      const byName = Object.fromEntries(report.scorers.map((s) => [s.name, s]))
+      assert.strictEqual(byName.exactMatch.mean, 0.75)
+      assert.strictEqual(byName.exactMatch.threshold, 0.8)
+      assert.isFalse(byName.exactMatch.passed)
+      assert.isTrue(byName.positive.passed)
+      assert.isFalse(report.passed)
+      const passing = yield* Eval.run(Eval.make({ ...suiteOptions, thresholds: { exactMatch: 0.75 } }))
+      assert.isTrue(passing.passed)
+    }))
+
+  it.effect("needs only what the task and scorers need", () =>
+    Effect.gen(function*() {
+      class Multiplier extends Context.Tag("test/Multiplier")<Multiplier, number>() {}
+      const suite = Eval.make({
+        name: "services",
+        data: Stream.fromIterable(cases(4)),
+        task: (input: number) => Effect.map(Multiplier, (m) => input * m),
+        scorers: [Scorers.exactMatch]
+      })
+      const report = yield* Eval.run(suite).pipe(Effect.provideService(Multiplier, 2))
+      assert.strictEqual(report.scorers[0].mean, 1)
+    }))
+})
+
+const suiteOptions = {
+  name: "thresholds",
+  data: [{ input: 1, expected: 2 }, { input: 2, expected: 4 }, { input: 3, expected: 7 }, { input: 4, expected: 8 }],
+  task: double,
+  scorers: [Scorers.exactMatch]
+}
+
+describe("Eval.make", () => {
+  it("rejects a concurrency or trials below 1", () => {
+    expect(() => Eval.make({ ...suiteOptions, concurrency: 0 })).toThrow(/concurrency/)
+    expect(() => Eval.make({ ...suiteOptions, trials: 1.5 })).toThrow(/trials/)
+  })
+})

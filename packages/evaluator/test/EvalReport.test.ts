@@ -1,0 +1,155 @@
+import { assert, describe, expect, it } from "@effect/vitest"
+import { Effect, Schema } from "effect"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { Eval, EvalReport, HtmlReport, JUnitReport, Reporter, Scorer, Scorers } from "../src/index.js"
+
+const tmpDir = () => Fs.mkdtempSync(Path.join(Os.tmpdir(), "helicone-eval-report-"))
+
+const mixed = Eval.make({
+  name: "mixed <&> suite",
+  data: [
+    { input: { q: "a" }, expected: "A", name: "first", metadata: { tag: "x" } },
+    { input: { q: "b" }, expected: "B" },
+    { input: { q: "boom" }, expected: "?" },
+    { input: { q: "<script>alert(1)</script>" }, expected: "no" }
+  ],
+  task: ({ q }: { q: string }) => {
+    if (q === "boom") throw new Error("task <exploded> & died")
+    return q === "b" ? "b" : q.toUpperCase()
+  },
+  scorers: [Scorers.exactMatch, Scorer.make("short", ({ output }: { output: string }) => output.length < 5)],
+  thresholds: { exactMatch: 0.5 }
+})
+
+describe("EvalReport", () => {
+  it.effect("round-trips through its JSON file: encode, JSON text, decode", () =>
+    Effect.gen(function*() {
+      const report = yield* Eval.run(mixed)
+      const json = EvalReport.toJson(report)
+      const decoded = yield* EvalReport.fromJson(json)
+      expect(decoded).toEqual(report)
+      assert.strictEqual(decoded.version, 1)
+      assert.isTrue(Schema.is(EvalReport.EvalReport)(decoded))
+      const wrongVersion = yield* Effect.flip(EvalReport.fromJson(json.replace(`"version": 1`, `"version": 2`)))
+      assert.strictEqual(wrongVersion._tag, "ParseError")
+    }))
+
+  it.effect("compares two reports scorer by scorer", () =>
+    Effect.gen(function*() {
+      const baseline = yield* Eval.run(mixed)
+      const current = { ...baseline, scorers: baseline.scorers.map((s) => ({ ...s, mean: (s.mean ?? 0) - 0.25 })) }
+      const deltas = EvalReport.compare(baseline, current)
+      assert.deepStrictEqual(deltas.map((d) => d.name), ["exactMatch", "short"])
+      for (const d of deltas) assert.closeTo(d.delta!, -0.25, 1e-12)
+    }))
+
+  it.effect("past maxCases every case goes to a JSONL file and the report keeps the summaries", () =>
+    Effect.gen(function*() {
+      const dir = tmpDir()
+      const suite = Eval.make({
+        name: "Spill Me",
+        data: Array.from({ length: 25 }, (_, i) => ({ input: i, expected: i % 2 === 0 ? i : -1 })),
+        task: (n: number) => n,
+        scorers: [Scorers.exactMatch]
+      })
+      const report = yield* Eval.run(suite, { maxCases: 10, outputDir: dir })
+      assert.deepStrictEqual(report.cases, [])
+      assert.isDefined(report.casesFile)
+      assert.match(report.casesFile!, /spill-me-.*\.cases\.jsonl$/)
+      const lines = Fs.readFileSync(report.casesFile!, "utf8").trimEnd().split("\n")
+      assert.strictEqual(lines.length, 25)
+      const decode = Schema.decodeUnknownSync(Schema.parseJson(EvalReport.CaseResult))
+      const indices = lines.map((line) => decode(line).index).sort((a, b) => a - b)
+      assert.deepStrictEqual(indices, Array.from({ length: 25 }, (_, i) => i))
+      assert.strictEqual(report.scorers[0].count, 25)
+      assert.closeTo(report.scorers[0].mean!, 13 / 25, 1e-12)
+
+      const small = yield* Eval.run(suite, { maxCases: 100, outputDir: dir })
+      assert.strictEqual(small.cases.length, 25)
+      assert.isUndefined(small.casesFile)
+
+      const asked = Path.join(dir, "asked.jsonl")
+      const streamed = yield* Eval.run(suite, { casesFile: asked })
+      assert.strictEqual(streamed.casesFile, asked)
+      assert.strictEqual(Fs.readFileSync(asked, "utf8").trimEnd().split("\n").length, 25)
+    }))
+})
+
+describe("JUnitReport", () => {
+  it.effect("has a test case per eval case, failures for scores below threshold, errors for errored cases", () =>
+    Effect.gen(function*() {
+      const report = yield* Eval.run(mixed)
+      const xml = JUnitReport.render(report)
+      assert.match(xml, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites /)
+      const suite = /<testsuite name="([^"]*)" tests="(\d+)" failures="(\d+)" errors="(\d+)"/.exec(xml)!
+      assert.strictEqual(suite[1], "mixed &lt;&amp;&gt; suite")
+      // 4 cases + 1 threshold gate; "b" and the script case score 0 on exactMatch, and so the mean (1/3) misses the
+      // threshold: 3 failures; "boom" errored.
+      assert.deepStrictEqual(suite.slice(2).map(Number), [5, 3, 1])
+      assert.strictEqual(xml.match(/<testcase /g)!.length, 5)
+      assert.strictEqual(xml.match(/<failure /g)!.length, 3)
+      assert.include(xml, `<error type="task" message="task: task &lt;exploded&gt; &amp; died"`)
+      assert.include(xml, `name="#0 first"`)
+      assert.include(xml, `name="exactMatch mean &gt;= 0.5"`)
+      assert.notInclude(xml, "<script>")
+    }))
+
+  it.effect("writes the same XML from a report whose cases went to a file", () =>
+    Effect.gen(function*() {
+      const dir = tmpDir()
+      const inMemory = yield* Eval.run(mixed)
+      const spilled = yield* Eval.run(mixed, { casesFile: Path.join(dir, "cases.jsonl") })
+      yield* JUnitReport.write(spilled, Path.join(dir, "junit.xml"))
+      const fromFile = Fs.readFileSync(Path.join(dir, "junit.xml"), "utf8")
+      const counts = (xml: string) => /tests="(\d+)" failures="(\d+)" errors="(\d+)"/.exec(xml)!.slice(1)
+      assert.deepStrictEqual(counts(fromFile), counts(JUnitReport.render(inMemory)))
+      assert.strictEqual(fromFile.match(/<testcase /g)!.length, 5)
+    }))
+})
+
+describe("HtmlReport", () => {
+  it.effect("is one self-contained page with every value escaped", () =>
+    Effect.gen(function*() {
+      const report = yield* Eval.run(mixed)
+      const html = HtmlReport.render(report)
+      assert.match(html, /^<!doctype html>/)
+      assert.notInclude(html, "<script")
+      assert.include(html, "&lt;SCRIPT&gt;ALERT(1)&lt;/SCRIPT&gt;")
+      assert.include(html, "task &lt;exploded&gt; &amp; died")
+      assert.notMatch(html, /(src|href)=/, "no external assets")
+      assert.include(html, "mixed &lt;&amp;&gt; suite")
+    }))
+})
+
+describe("Reporter", () => {
+  it.effect("writes the JSON, JUnit and HTML files and prints the summary", () =>
+    Effect.gen(function*() {
+      const dir = tmpDir()
+      let printed = ""
+      const report = yield* Eval.run(mixed, {
+        reporters: [
+          Reporter.json(Path.join(dir, "out/report.json")),
+          Reporter.junit(Path.join(dir, "out/junit.xml")),
+          Reporter.html(Path.join(dir, "out/report.html")),
+          Reporter.terminal({ write: (text) => void (printed += text), tty: false, color: false })
+        ]
+      })
+      const decoded = yield* EvalReport.fromJson(Fs.readFileSync(Path.join(dir, "out/report.json"), "utf8"))
+      expect(decoded).toEqual(report)
+      assert.include(Fs.readFileSync(Path.join(dir, "out/junit.xml"), "utf8"), "<testsuites")
+      assert.include(Fs.readFileSync(Path.join(dir, "out/report.html"), "utf8"), "<!doctype html>")
+      assert.include(printed, "mixed <&> suite: FAILED  4 cases, 1 errored")
+      assert.match(printed, /exactMatch\s+0\.333\s+0\.000\s+1\.000\s+3\s+0\s+>= 0\.5\s+FAIL/)
+      assert.match(printed, /worst exactMatch: #1 0\.000/)
+    }))
+
+  it.effect("a failing reporter becomes a warning, not a failed run", () =>
+    Effect.gen(function*() {
+      const report = yield* Eval.run(mixed, { reporters: [{ onEnd: () => Effect.fail("disk full") }] })
+      assert.strictEqual(report.totals.cases, 4)
+      assert.strictEqual(report.warnings?.length, 1)
+      assert.include(report.warnings![0], "disk full")
+    }))
+})
