@@ -1,7 +1,7 @@
 import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Faults } from "@helicone-effect/local"
-import { Effect, Layer, LogLevel } from "effect"
+import { Effect, LogLevel } from "effect"
 import * as RequestId from "../src/RequestId.js"
 import * as Local from "./fixtures/queue/Local.js"
 import { captureLogs, eventually, readLines, tempDirectory } from "./fixtures/queue/Support.js"
@@ -132,7 +132,7 @@ describe("ScoreQueue against the local Helicone", () => {
         const { queue: next } = yield* Local.queue(second.local.baseUrl, files(dir))
         yield* eventually(settled(next))
         assert.deepStrictEqual(yield* Local.missing(second.local, expected), [])
-      }).pipe(Effect.scoped, Effect.provide(Layer.merge(NodeFileSystem.layer, Layer.empty))),
+      }).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)),
     60_000
   )
 })
