@@ -200,7 +200,7 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
         summary.add(result)
         let wait: Effect.Effect<void> | undefined
         if (file !== undefined) {
-          wait = file.write(result)
+          file.write(result)
         } else if (cases.length < maxCases) {
           cases.push(result)
         } else if (!dropped) {
@@ -212,7 +212,7 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
             const spill = file as CasesFile.CasesFile
             for (const kept of cases) spill.write(kept)
             cases = []
-            wait = spill.write(result)
+            spill.write(result)
           }
         }
         if (submitter !== undefined && result.scores.length > 0) {
@@ -446,7 +446,7 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
 
       yield* Scope.close(reporterScope, Exit.void)
       if (file !== undefined) {
-        const failure = yield* file.close
+        const failure = file.close()
         if (failure !== undefined) warnings.push(failure)
       }
       let heliconeSummary: EvalReport["helicone"]

@@ -154,7 +154,7 @@ export const fromStream = <A, E, R>(
     }))
   })
 
-const blockSize = 256 * 1024
+const blockSize = 64 * 1024
 
 export const fromJsonlFile = (path: string): Effect.Effect<Source<unknown>, never, Scope.Scope> =>
   Effect.gen(function*() {

@@ -1,0 +1,26 @@
+/**
+ * Child process of the runner bench: runs the bench suite over a JSONL file and prints its own peak RSS.
+ * Usage: node --import tsx bench/runner/million.ts <cases.jsonl> <output dir>
+ */
+import { Effect } from "effect"
+import { Dataset, Eval, Scorers } from "../../packages/evaluator/src/index.js"
+
+const [file, outputDir] = process.argv.slice(2)
+const suite = Eval.make({
+  name: "million",
+  data: Dataset.jsonl<string, string>(file),
+  task: (input: string) => input.replace("fox", "cat"),
+  scorers: [Scorers.exactMatch, Scorers.contains, Scorers.levenshtein],
+  concurrency: 10
+})
+
+const start = performance.now()
+const report = await Effect.runPromise(Eval.run(suite, { outputDir }))
+const duration = performance.now() - start
+if (report.scorers.some((s) => s.mean !== 1)) throw new Error("unexpected scores")
+console.log(JSON.stringify({
+  total: report.totals.cases,
+  duration,
+  peakRssMb: process.resourceUsage().maxRSS / 1024,
+  casesFile: report.casesFile
+}))
