@@ -53,7 +53,7 @@ export interface RunOptions {
    * `tsx/esm/api`, which needs no registration.
    */
   readonly loader?: "native" | "tsx" | undefined
-  /** Where results go. Default `process.stdout`. */
+  /** Where results go, the terminal report included. Default `process.stdout` (and stderr for progress). */
   readonly stdout?: ((text: string) => void) | undefined
   /** Where progress, notices and errors go. Default `process.stderr`. */
   readonly stderr?: ((text: string) => void) | undefined
@@ -172,7 +172,8 @@ export const run = (
       cwd: options.cwd ?? process.cwd(),
       importer: options.loader === "native" ? CliLoad.nativeImporter : CliLoad.tsImporter,
       out: options.stdout ?? ((text) => void process.stdout.write(text)),
-      err: options.stderr ?? ((text) => void process.stderr.write(text))
+      err: options.stderr ?? ((text) => void process.stderr.write(text)),
+      terminal: options.stdout
     }
     const cli = Command.run(makeCommand(environment, exitCode), { name: "helicone-eval", version: "0.1.0" })
     yield* cli(argv).pipe(

@@ -12,6 +12,7 @@
  *
  * @internal
  */
+import type { Dirent } from "node:fs"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 
@@ -72,7 +73,7 @@ const baseOf = (pattern: string): string => {
 }
 
 async function* walk(dir: string): AsyncGenerator<string> {
-  let entries: Array<import("node:fs").Dirent>
+  let entries: Array<Dirent>
   try {
     entries = await Fs.readdir(dir, { withFileTypes: true })
   } catch {

@@ -43,6 +43,8 @@ export interface Environment {
   readonly out: (text: string) => void
   /** Progress and notices. */
   readonly err: (text: string) => void
+  /** Where the terminal reporter writes, when not to the process's streams. */
+  readonly terminal: ((text: string) => void) | undefined
 }
 
 /** A configuration or usage problem, said in one line; the exit code is 2. */
@@ -150,7 +152,10 @@ export const run = (args: RunArgs, env: Environment): Effect.Effect<number, Usag
       const suite = CliOptions.applyOverrides(found.suite, overrides)
       const reporters: Array<Reporter.Reporter> = [
         startLine(env, suite, relative(found.file)),
-        Reporter.terminal({ ...(args.color === undefined ? {} : { color: args.color }) })
+        Reporter.terminal({
+          ...(args.color === undefined ? {} : { color: args.color }),
+          ...(env.terminal === undefined ? {} : { write: env.terminal })
+        })
       ]
       for (const [path, make] of [[args.json, Reporter.json], [args.junit, Reporter.junit]] as const) {
         if (path === undefined) continue

@@ -1,0 +1,229 @@
+import { NodeContext } from "@effect/platform-node"
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Effect, Either } from "effect"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
+import * as Cli from "../src/Cli.js"
+import { Eval, EvalReport } from "../src/index.js"
+import * as Files from "../src/internal/cliFiles.js"
+import * as Load from "../src/internal/cliLoad.js"
+import * as CliOptions from "../src/internal/cliOptions.js"
+
+const fixtures = fileURLToPath(new URL("./fixtures/cli/", import.meta.url))
+const fixture = (name: string) => Path.join(fixtures, name)
+
+const tempDir = Effect.acquireRelease(
+  Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "helicone-eval-cli-"))),
+  (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+)
+
+/** `helicone-eval run …` in this process, as the bin runs it; answers the exit code and what was printed. */
+const cli = (args: ReadonlyArray<string>, cwd: string) =>
+  Effect.gen(function*() {
+    let stdout = ""
+    let stderr = ""
+    const code = yield* Cli.run(["node", "helicone-eval", "run", ...args], {
+      cwd,
+      loader: "native",
+      stdout: (text) => void (stdout += text),
+      stderr: (text) => void (stderr += text)
+    }).pipe(Effect.provide(NodeContext.layer))
+    return { code, stdout, stderr }
+  })
+
+describe("glob patterns", () => {
+  const matches = (pattern: string, path: string) => Files.toRegExp(pattern).test(path)
+
+  it("* and ? stay within a segment, ** crosses directories, {a,b} picks one", () => {
+    assert.isTrue(matches("evals/*.eval.ts", "evals/a.eval.ts"))
+    assert.isFalse(matches("evals/*.eval.ts", "evals/sub/a.eval.ts"))
+    assert.isTrue(matches("evals/**/*.eval.ts", "evals/a.eval.ts"))
+    assert.isTrue(matches("evals/**/*.eval.ts", "evals/x/y/a.eval.ts"))
+    assert.isTrue(matches("**/*.eval.{ts,mts}", "a.eval.mts"))
+    assert.isFalse(matches("**/*.eval.{ts,mts}", "a.eval.js"))
+    assert.isTrue(matches("evals/?.eval.ts", "evals/a.eval.ts"))
+    assert.isFalse(matches("evals/?.eval.ts", "evals/ab.eval.ts"))
+    assert.isFalse(matches("evals/a.eval.ts", "evals/aXeval.ts"), "a dot is a dot")
+  })
+
+  it.scoped("expands files, directories and patterns, skipping node_modules and dot-directories", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      for (
+        const file of [
+          "evals/a.eval.ts",
+          "evals/deep/b.eval.mts",
+          "evals/notes.ts",
+          "node_modules/x/c.eval.ts",
+          ".cache/d.eval.ts"
+        ]
+      ) {
+        Fs.mkdirSync(Path.dirname(Path.join(dir, file)), { recursive: true })
+        Fs.writeFileSync(Path.join(dir, file), "")
+      }
+      const rel = (files: ReadonlyArray<string>) =>
+        files.map((file) => Path.relative(dir, file).split(Path.sep).join("/"))
+
+      const all = yield* Effect.promise(() => Files.expand([], dir))
+      assert.deepStrictEqual(rel(all.files), ["evals/a.eval.ts", "evals/deep/b.eval.mts"])
+
+      const mixed = yield* Effect.promise(() =>
+        Files.expand(["evals/notes.ts", "evals", "evals/*.eval.ts", "nope/*.ts"], dir)
+      )
+      assert.deepStrictEqual(rel(mixed.files), ["evals/notes.ts", "evals/a.eval.ts", "evals/deep/b.eval.mts"])
+      assert.deepStrictEqual(mixed.unmatched, ["nope/*.ts"])
+    }))
+})
+
+describe("option parsing", () => {
+  it("--threshold name=value", () => {
+    assert.deepStrictEqual(CliOptions.parseThreshold("exactMatch=0.8"), Either.right(["exactMatch", 0.8] as const))
+    assert.deepStrictEqual(CliOptions.parseThreshold("a=b=1"), Either.right(["a=b", 1] as const))
+    assert.isTrue(Either.isLeft(CliOptions.parseThreshold("exactMatch")))
+    assert.isTrue(Either.isLeft(CliOptions.parseThreshold("=0.5")))
+    assert.isTrue(Either.isLeft(CliOptions.parseThreshold("x=1.5")))
+    assert.isTrue(Either.isLeft(CliOptions.parseThreshold("x=high")))
+  })
+
+  it("--timeout durations", () => {
+    const millis = (text: string) => Either.map(CliOptions.parseDuration(text), Duration.toMillis)
+    assert.deepStrictEqual(millis("500ms"), Either.right(500))
+    assert.deepStrictEqual(millis("30s"), Either.right(30_000))
+    assert.deepStrictEqual(millis("1.5s"), Either.right(1500))
+    assert.deepStrictEqual(millis("2m"), Either.right(120_000))
+    assert.deepStrictEqual(millis("250"), Either.right(250))
+    assert.deepStrictEqual(millis("10 seconds"), Either.right(10_000))
+    assert.isTrue(Either.isLeft(CliOptions.parseDuration("soon")))
+    assert.isTrue(Either.isLeft(CliOptions.parseDuration("3 fortnights")))
+  })
+
+  it("report paths for several suites", () => {
+    assert.strictEqual(CliOptions.reportPath("out/report.json", "Support bot", 1), "out/report.json")
+    assert.strictEqual(CliOptions.reportPath("out/report.json", "Support bot", 2), "out/report.support-bot.json")
+    assert.strictEqual(CliOptions.reportPath("out.d/report", "x", 2), "out.d/report.x")
+  })
+
+  it("overrides keep the suite a suite", () => {
+    const suite = Eval.make({
+      name: "s",
+      data: [],
+      task: (x: number) => x,
+      scorers: [],
+      thresholds: { a: 0.5, b: 0.5 }
+    })
+    const changed = CliOptions.applyOverrides(suite, { concurrency: 3, thresholds: { b: 0.9 } })
+    assert.isTrue(Eval.isSuite(changed))
+    assert.strictEqual(changed.concurrency, 3)
+    assert.strictEqual(changed.trials, suite.trials)
+    assert.deepStrictEqual(changed.thresholds, { a: 0.5, b: 0.9 })
+  })
+})
+
+describe("loading eval files", () => {
+  it.effect("finds named suites once each, and the exported layer", () =>
+    Effect.gen(function*() {
+      const loaded = yield* Load.load(fixture("judged.eval.ts"), Load.nativeImporter)
+      assert.deepStrictEqual(loaded.suites.map((s) => [s.exportName, s.suite.name]), [
+        ["greetings", "greetings"],
+        ["farewells", "farewells"]
+      ])
+      assert.isDefined(loaded.layer)
+    }))
+
+  it.effect("a file that throws while loading fails with the error's message", () =>
+    Effect.gen(function*() {
+      const failure = yield* Effect.flip(Load.load(fixture("throws.eval.ts"), Load.nativeImporter))
+      assert.strictEqual(failure.reason, "the dataset server is down")
+    }))
+
+  it("esbuild's first line is not the reason", () => {
+    const error = new Error(
+      "Transform failed with 1 error:\n/x/a.eval.ts:3:63: ERROR: Expected identifier but found \",\""
+    )
+    assert.strictEqual(Load.reasonOf(error), "/x/a.eval.ts:3:63: ERROR: Expected identifier but found \",\"")
+  })
+})
+
+describe("helicone-eval run (in process)", () => {
+  it.scoped("provides the file's layer, runs every suite, and fails (1) when one misses its threshold", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const { code, stderr, stdout } = yield* cli([fixture("judged.eval.ts"), "--json", "out/report.json"], dir)
+      assert.strictEqual(code, Cli.ExitCode.failed, stderr)
+      assert.include(stderr, "▶ greetings: 2 cases")
+      assert.include(stderr, "▶ farewells: 2 cases")
+      assert.include(stdout, "greetings: PASSED")
+      assert.include(stdout, "farewells: FAILED")
+      assert.include(stdout, "1/2 suites passed")
+      const greetings = yield* EvalReport.fromJson(Fs.readFileSync(Path.join(dir, "out/report.greetings.json"), "utf8"))
+      const farewells = yield* EvalReport.fromJson(Fs.readFileSync(Path.join(dir, "out/report.farewells.json"), "utf8"))
+      assert.strictEqual(greetings.scorers[0].mean, 1)
+      assert.isTrue(greetings.passed)
+      assert.strictEqual(farewells.scorers[0].mean, 0.25)
+      assert.isFalse(farewells.passed)
+    }))
+
+  it.scoped("--filter picks suites by name; --threshold and --trials override the suite", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const run = yield* cli(
+        [
+          fixture("judged.eval.ts"),
+          "--filter",
+          "FARE",
+          "--threshold",
+          "judge=0.2",
+          "--trials",
+          "2",
+          "--json",
+          "r.json"
+        ],
+        dir
+      )
+      assert.strictEqual(run.code, Cli.ExitCode.passed, run.stderr)
+      assert.notInclude(run.stderr, "greetings")
+      const report = yield* EvalReport.fromJson(Fs.readFileSync(Path.join(dir, "r.json"), "utf8"))
+      assert.strictEqual(report.name, "farewells")
+      assert.strictEqual(report.trials, 2)
+      assert.strictEqual(report.totals.cases, 4)
+      assert.strictEqual(report.scorers[0].threshold, 0.2)
+    }))
+
+  it.scoped("usage and configuration problems answer 2 with a one-line reason", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const reasons: Array<[ReadonlyArray<string>, string]> = [
+        [[fixture("capitals.eval.ts"), "--threshold", "exactMatch=2"], "the value must be a number from 0 to 1"],
+        [[fixture("capitals.eval.ts"), "--concurrency", "0"], "--concurrency must be an integer >= 1"],
+        [[fixture("capitals.eval.ts"), "--timeout", "soon"], "--timeout expects a duration"],
+        [[fixture("capitals.eval.ts"), "--filter", "zzz"], "no suite matches --filter \"zzz\" (found: capitals)"],
+        [[fixture("empty.eval.ts")], "no eval suites exported by"],
+        [[fixture("throws.eval.ts")], "throws.eval.ts: the dataset server is down"],
+        [["missing/**/*.eval.ts"], "no eval files match \"missing/**/*.eval.ts\""],
+        [[], "no eval files"],
+        [[fixture("capitals.eval.ts"), "--bogus"], "unknown option --bogus"]
+      ]
+      for (const [args, reason] of reasons) {
+        const run = yield* cli(args, dir)
+        assert.strictEqual(run.code, Cli.ExitCode.usage, args.join(" "))
+        assert.include(run.stderr, reason, args.join(" "))
+        assert.strictEqual(run.stderr.trim().split("\n").length, 1, `one line: ${run.stderr}`)
+      }
+    }))
+
+  it.scoped("--helicone without HELICONE_API_KEY says how to fix it", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const saved = process.env.HELICONE_API_KEY
+      delete process.env.HELICONE_API_KEY
+      yield* Effect.addFinalizer(() => Effect.sync(() => saved !== undefined && (process.env.HELICONE_API_KEY = saved)))
+      const run = yield* cli([fixture("capitals.eval.ts"), "--helicone"], dir)
+      assert.strictEqual(run.code, Cli.ExitCode.usage)
+      assert.strictEqual(
+        run.stderr,
+        "helicone-eval: HELICONE_API_KEY is not set; pass --local to use the embedded server\n"
+      )
+    }))
+})
