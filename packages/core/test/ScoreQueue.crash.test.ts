@@ -9,44 +9,77 @@ import { eventually, readLines, tempDirectory } from "./fixtures/queue/Support.j
 
 const childScript = fileURLToPath(new URL("./fixtures/queue/CrashChild.ts", import.meta.url))
 
+interface Run {
+  /** The last batch the child reported flushed (-1 for none). */
+  readonly lastDurable: number
+  /** Every (batch, k) whose offer returned in the child. */
+  readonly offered: ReadonlyArray<readonly [number, number]>
+}
+
 /**
- * Runs the child until it has reported `batches` durable batches and is in the middle of the next one, then kills it
- * with SIGKILL; returns the last batch it reported durable.
+ * Runs the child until it has reported `batches` durable batches, then, a moment later (in the middle of the next
+ * batch), sends it `signal`; resolves when it is gone.
  */
-const runAndKill = (baseUrl: string, dir: string, batches: number) =>
+const runAndStop = (baseUrl: string, dir: string, batches: number, signal: "SIGKILL" | "SIGTERM") =>
   Effect.acquireUseRelease(
     Effect.sync(() =>
-      ChildProcess.spawn(process.execPath, ["--import", "tsx", childScript, baseUrl, dir], {
-        stdio: ["ignore", "pipe", "pipe"]
-      })
+      ChildProcess.spawn(
+        process.execPath,
+        ["--import", "tsx", childScript, baseUrl, dir, signal === "SIGTERM" ? "term" : "kill"],
+        { stdio: ["ignore", "pipe", "pipe"] }
+      )
     ),
     (child) =>
-      Effect.async<number, Error>((resume) => {
+      Effect.async<Run, Error>((resume) => {
         let output = ""
         let errors = ""
-        let killed = false
+        let sent = false
+        const lines = () => output.split("\n")
         const lastDurable = () =>
-          Math.max(-1, ...output.split("\n").filter((l) => l.startsWith("durable ")).map((l) => Number(l.slice(8))))
+          Math.max(-1, ...lines().filter((l) => l.startsWith("durable ")).map((l) => Number(l.split(" ")[1])))
         child.stdout!.on("data", (chunk) => {
           output += String(chunk)
-          if (!killed && lastDurable() >= batches - 1) {
-            killed = true
-            // a little later, so that the kill lands while a batch is being offered or flushed
-            setTimeout(() => child.kill("SIGKILL"), 15)
+          if (!sent && lastDurable() >= batches - 1) {
+            sent = true
+            setTimeout(() => child.kill(signal), 15)
           }
         })
         child.stderr!.on("data", (chunk) => {
           errors += String(chunk)
         })
-        child.on("exit", (code, signal) => {
-          if (signal === "SIGKILL") resume(Effect.succeed(lastDurable()))
-          else resume(Effect.fail(new Error(`the child exited by itself (${code}): ${errors}`)))
+        child.on("exit", (code, received) => {
+          const offered = lines().filter((l) => l.startsWith("offered ")).map((l) => {
+            const [, batch, k] = l.split(" ")
+            return [Number(batch), Number(k)] as const
+          })
+          const expected = signal === "SIGKILL" ? received === "SIGKILL" : code === 0
+          if (sent && expected) resume(Effect.succeed({ lastDurable: lastDurable(), offered }))
+          else resume(Effect.fail(new Error(`the child ended unexpectedly (${code ?? received}): ${errors}`)))
         })
       }),
     (child) => Effect.sync(() => child.kill("SIGKILL"))
   )
 
-describe("ScoreQueue and a crash", () => {
+const files = (dir: string) => ({ outboxPath: `${dir}/outbox.jsonl`, deadLetterPath: `${dir}/dead-letter.jsonl` })
+
+/** Replays the outbox of `dir` into a healthy server on the same database, and returns that server. */
+const recover = (dir: string, database: string) =>
+  Effect.gen(function*() {
+    const healthy = yield* Local.server({ database })
+    const { queue } = yield* Local.queue(healthy.local.baseUrl, { ...files(dir), replayInterval: "200 millis" })
+    yield* eventually(Effect.map(queue.stats, (stats) => stats.inOutbox === 0 && stats.queued === 0))
+    return healthy.local
+  })
+
+const scoresOf = ([batch, k]: readonly [number, number]) => [crashId(batch, k), { batch, k }] as const
+
+const inOutbox = (dir: string) =>
+  Effect.map(
+    Effect.all([readLines(`${dir}/outbox.jsonl`), readLines(`${dir}/outbox.jsonl.replay`)]),
+    ([active, replaying]) => active.length + replaying.length
+  )
+
+describe("ScoreQueue and the end of a process", () => {
   it.live(
     "after kill -9 mid-run, a new process with the same outbox delivers every batch flushed before",
     () =>
@@ -55,28 +88,36 @@ describe("ScoreQueue and a crash", () => {
         const database = `${dir}/helicone.db`
         // half the requests fail or hang, so that scores are both delivered and written to the outbox
         const flaky = yield* Local.server({ database, faults: { 503: 0.4, stall: 0.1 }, seed: 11 })
-        const lastDurable = yield* runAndKill(flaky.local.baseUrl, dir, 8)
-        assert.isAtLeast(lastDurable, 7)
-        const outboxBefore = (yield* readLines(`${dir}/outbox.jsonl`)).length +
-          (yield* readLines(`${dir}/outbox.jsonl.replay`)).length
-        assert.isAbove(outboxBefore, 0, "the crash left scores in the outbox")
+        const run = yield* runAndStop(flaky.local.baseUrl, dir, 8, "SIGKILL")
+        assert.isAtLeast(run.lastDurable, 7)
+        assert.isAbove(yield* inOutbox(dir), 0, "the crash left scores in the outbox")
         yield* flaky.stop
 
-        const healthy = yield* Local.server({ database })
-        const { queue } = yield* Local.queue(healthy.local.baseUrl, {
-          outboxPath: `${dir}/outbox.jsonl`,
-          deadLetterPath: `${dir}/dead-letter.jsonl`
-        })
-        yield* eventually(Effect.map(queue.stats, (stats) => stats.inOutbox === 0 && stats.queued === 0))
-        const expected = Array.from(
-          { length: (lastDurable + 1) * batchSize },
-          (_, n) =>
-            [crashId(Math.floor(n / batchSize), n % batchSize), {
-              batch: Math.floor(n / batchSize),
-              k: n % batchSize
-            }] as const
+        const local = yield* recover(dir, database)
+        const durable = run.offered.filter(([batch]) => batch <= run.lastDurable)
+        assert.strictEqual(durable.length, (run.lastDurable + 1) * batchSize)
+        assert.deepStrictEqual(yield* Local.missing(local, durable.map(scoresOf)), [])
+      }).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)),
+    60_000
+  )
+
+  it.live(
+    "after SIGTERM under NodeRuntime.runMain, every score whose offer returned is delivered in the end",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* tempDirectory
+        const database = `${dir}/helicone.db`
+        const flaky = yield* Local.server({ database, faults: { 503: 0.4, stall: 0.1 }, seed: 12 })
+        const run = yield* runAndStop(flaky.local.baseUrl, dir, 4, "SIGTERM")
+        assert.isAbove(
+          run.offered.length,
+          (run.lastDurable + 1) * batchSize,
+          "the signal came in the middle of a batch"
         )
-        assert.deepStrictEqual(yield* Local.missing(healthy.local, expected), [])
+        yield* flaky.stop
+
+        const local = yield* recover(dir, database)
+        assert.deepStrictEqual(yield* Local.missing(local, run.offered.map(scoresOf)), [])
       }).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)),
     60_000
   )
