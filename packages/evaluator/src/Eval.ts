@@ -198,6 +198,7 @@ export interface RunOptions {
  * interrupted Effect does.
  *
  * It needs only what the task, scorers and data need, plus `HeliconeScores` when the `helicone` option is given.
+ * Throws a `RangeError` at once for a `helicone.scale` that is not a positive integer.
  *
  * @since 0.1.0
  * @category running
@@ -232,10 +233,14 @@ export const run: {
   })
   const helicone = options.helicone
   if (helicone === undefined) return runner.run(config(undefined))
+  const scale = helicone.scale ?? 100
+  if (!Number.isSafeInteger(scale) || scale < 1) {
+    throw new RangeError(`helicone.scale must be a positive integer, got ${scale}`)
+  }
   return Effect.flatMap(HeliconeScores.HeliconeScores, (service) =>
     runner.run(config({
       submit: service.submitScore,
-      scale: helicone.scale ?? 100,
+      scale,
       concurrency: helicone.concurrency ?? 8,
       strict: helicone.strict ?? false
     })))
