@@ -12,7 +12,7 @@ const tmpFile = (name: string, text: string) => {
   return path
 }
 
-const runDouble = <R>(data: Dataset.DataInput<number, number, R>) =>
+const runDouble = <R = never>(data: Dataset.DataInput<number, number, R>) =>
   Eval.run(Eval.make({ name: "data", data, task: (n: number) => n * 2, scorers: [Scorers.exactMatch] }))
 
 describe("Dataset.jsonl", () => {
