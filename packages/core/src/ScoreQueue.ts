@@ -240,6 +240,39 @@ export const layer = (
 > => Layer.scoped(ScoreQueue, make(options))
 
 /**
+ * A queue over the in-memory `HeliconeScores.layerTest`, with its outbox in a temporary directory removed with the
+ * layer: for a user's tests, `flush` then read what was submitted from `HeliconeScoresTest`.
+ *
+ * @example
+ * ```ts
+ * import { HeliconeScores, ScoreQueue } from "@helicone-effect/core"
+ * import { NodeFileSystem } from "@effect/platform-node"
+ * import { Effect } from "effect"
+ *
+ * Effect.gen(function*() {
+ *   yield* ScoreQueue.offer(requestId, { accuracy: 92 })
+ *   yield* ScoreQueue.flush
+ *   const submitted = yield* (yield* HeliconeScores.HeliconeScoresTest).submissions
+ * }).pipe(Effect.provide(ScoreQueue.layerTest), Effect.provide(NodeFileSystem.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerTest: Layer.Layer<
+  ScoreQueue | HeliconeScores.HeliconeScores | HeliconeScores.HeliconeScoresTest,
+  InvalidConfig | PlatformError.PlatformError,
+  FileSystem.FileSystem
+> = Layer.scoped(
+  ScoreQueue,
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const dir = yield* fs.makeTempDirectoryScoped({ prefix: "helicone-score-queue-" })
+    return yield* make({ outboxPath: `${dir}/outbox.jsonl`, deadLetterPath: `${dir}/dead-letter.jsonl` })
+  })
+).pipe(Layer.provideMerge(HeliconeScores.layerTest))
+
+/**
  * Offers scores to the `ScoreQueue` of the context.
  *
  * @since 0.1.0

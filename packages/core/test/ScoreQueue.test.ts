@@ -263,6 +263,21 @@ describe("ScoreQueue", () => {
       }).pipe(Effect.provide(NodeFileSystem.layer)))
   })
 
+  describe("layerTest", () => {
+    it.scoped("delivers to the in-memory HeliconeScores, where a test reads what was submitted", () =>
+      Effect.gen(function*() {
+        yield* ScoreQueue.offer(id(1), { accuracy: 92 })
+        yield* ScoreQueue.offer(id(1), { grounded: true })
+        yield* ScoreQueue.flush
+        const test = yield* HeliconeScores.HeliconeScoresTest
+        const submitted = (yield* test.submissions).filter((submission) => submission.requestId === id(1))
+        assert.deepStrictEqual(Object.assign({}, ...submitted.map((submission) => submission.scores)), {
+          accuracy: 92,
+          grounded: true
+        })
+      }).pipe(Effect.provide(ScoreQueue.layerTest), Effect.provide(NodeFileSystem.layer)))
+  })
+
   describe("options", () => {
     it.scoped("refuses options out of range when the queue is built", () =>
       Effect.gen(function*() {
