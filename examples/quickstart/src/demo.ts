@@ -1,0 +1,104 @@
+/**
+ * The demo, as a program you can read top to bottom: run the triage suite, send every case's scores to Helicone
+ * (an embedded Helicone-compatible server unless HELICONE_API_KEY is set), read them back, write the reports.
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import { HeliconeConfig, HeliconeScores } from "@helicone-effect/core"
+import { Eval, type EvalReport, Reporter } from "@helicone-effect/evaluator"
+import { LocalHelicone } from "@helicone-effect/local"
+import { Config, Effect, Layer, Option, Redacted } from "effect"
+import * as Path from "node:path"
+import suite from "./triage.eval.js"
+
+export interface DemoOptions {
+  /** Where the JSON, JUnit and HTML reports go. */
+  readonly outputDir: string
+  /** Where the demo's own lines go (the eval's progress and summary go to the terminal). */
+  readonly log: (line: string) => void
+  /** Colours and a live progress bar; default: when the terminal supports them. */
+  readonly terminal?: Parameters<typeof Reporter.terminal>[0]
+}
+
+export interface DemoResult {
+  readonly report: EvalReport.EvalReport
+  /** Where the scores went: the embedded server's URL or Helicone's. */
+  readonly helicone: { readonly kind: "embedded" | "helicone"; readonly baseUrl: string }
+  /** For the embedded server: how many of the run's requests have scores stored, read back over its API. */
+  readonly stored: number | undefined
+  readonly files: { readonly json: string; readonly junit: string; readonly html: string }
+}
+
+/** Helicone from the environment when HELICONE_API_KEY is set, else a server started in this process. */
+const chooseHelicone = (log: (line: string) => void) =>
+  Effect.gen(function*() {
+    const apiKey = yield* Config.option(Config.redacted("HELICONE_API_KEY"))
+    if (Option.isSome(apiKey) && Redacted.value(apiKey.value).trim() !== "") {
+      const options = yield* HeliconeConfig.config
+      const { baseUrl } = yield* HeliconeConfig.make(options)
+      log(`HELICONE_API_KEY is set: sending scores to Helicone at ${baseUrl}.`)
+      log("  (Helicone keeps a score only for a request it logged. These outputs are replayed, never logged, so")
+      log("   expect them to be accepted but not shown; in your suite, pass ctx.heliconeHeaders to the model call.)")
+      return {
+        kind: "helicone" as const,
+        baseUrl,
+        layer: HeliconeScores.layer(options),
+        local: undefined
+      }
+    }
+    const local = yield* LocalHelicone.make()
+    log(`No HELICONE_API_KEY: started an embedded Helicone-compatible server at ${local.baseUrl}`)
+    log("  (@helicone-effect/local, in memory; set HELICONE_API_KEY to send the scores to Helicone instead)")
+    return {
+      kind: "embedded" as const,
+      baseUrl: local.baseUrl,
+      layer: HeliconeScores.layer({ apiKey: Redacted.make("sk-demo"), baseUrl: local.baseUrl }),
+      local
+    }
+  })
+
+export const demo = (options: DemoOptions) =>
+  Effect.gen(function*() {
+    const { log } = options
+    const target = yield* chooseHelicone(log)
+    const files = {
+      json: Path.join(options.outputDir, "report.json"),
+      junit: Path.join(options.outputDir, "junit.xml"),
+      html: Path.join(options.outputDir, "report.html")
+    }
+    log("")
+
+    const report = yield* Eval.run(suite, {
+      reporters: [
+        Reporter.terminal(options.terminal),
+        Reporter.json(files.json),
+        Reporter.junit(files.junit),
+        Reporter.html(files.html)
+      ],
+      helicone: {}
+    }).pipe(Effect.provide(target.layer.pipe(Layer.provide(FetchHttpClient.layer))))
+
+    let stored: number | undefined
+    if (target.local !== undefined) {
+      stored = 0
+      let example: string | undefined
+      for (const result of report.cases) {
+        const scores = yield* target.local.scores(result.requestId)
+        if (scores === null) continue
+        stored++
+        if (example === undefined && result.scores.some((s) => s.score < 1)) {
+          example = `  e.g. ${result.name} (request ${result.requestId}): ${JSON.stringify(scores)}`
+        }
+      }
+      log("")
+      log(`Read back from ${target.baseUrl}: scores stored for ${stored}/${report.cases.length} requests`)
+      if (example !== undefined) log(example)
+    }
+
+    log("")
+    log("Reports:")
+    for (const file of [files.json, files.junit, files.html]) log(`  ${Path.relative(process.cwd(), file) || file}`)
+    log("")
+    log(`Suite ${report.passed ? "passed" : "FAILED"} its thresholds. Next: write your own *.eval.ts and run it with`)
+    log("  pnpm exec helicone-eval run path/to/your.eval.ts --local")
+    return { report, helicone: { kind: target.kind, baseUrl: target.baseUrl }, stored, files } satisfies DemoResult
+  })
