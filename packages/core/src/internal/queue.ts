@@ -176,43 +176,52 @@ export const make = (
           `ScoreQueue: Helicone rejected the scores of ${entry.requestId} (${error._tag}), ` +
             `written to ${config.deadLetterPath}: ${error.message}`
         )),
+        Effect.as("dead" as const),
+        // not written down anywhere yet: keep it (in the outbox) rather than lose it
         Effect.catchAll((cause) =>
-          Effect.logError(`ScoreQueue: could not write the dead letter of ${entry.requestId}: ${cause.message}`)
+          Effect.as(
+            Effect.logError(`ScoreQueue: could not write the dead letter of ${entry.requestId}: ${cause.message}`),
+            "kept" as const
+          )
         )
       )
     }
 
     /** One delivery with `HeliconeScores` and its retry policy; failures past the policy are sorted here. */
     const deliver = (entry: Outbox.Entry, source: "buffer" | "outbox"): Effect.Effect<Outcome, never> =>
-      Effect.suspend(() => {
-        counts.sending++
-        if (source === "outbox") counts.retried++
-        return scores.submitScore(entry.requestId, entry.scores)
-      }).pipe(
-        Effect.ensuring(Effect.sync(() => counts.sending--)),
-        Effect.matchCauseEffect({
-          onSuccess: () => Effect.sync(() => (counts.delivered++, "delivered" as const)),
-          onFailure: (cause) => {
-            if (Cause.isInterruptedOnly(cause)) return Effect.interrupt
-            const failure = Option.getOrUndefined(Cause.failureOption(cause))
-            if (failure !== undefined && !isRetriable(failure)) {
-              counts.rejected++
-              return Effect.as(deadLetter(entry, failure), "dead" as const)
+      // only the submission can be interrupted: once Helicone answered, the outcome is always accounted for
+      Effect.uninterruptibleMask((restore) =>
+        Effect.suspend(() => {
+          counts.sending++
+          if (source === "outbox") counts.retried++
+          return restore(scores.submitScore(entry.requestId, entry.scores))
+        }).pipe(
+          Effect.ensuring(Effect.sync(() => counts.sending--)),
+          Effect.matchCauseEffect({
+            onSuccess: () => Effect.sync(() => (counts.delivered++, "delivered" as const)),
+            onFailure: (cause) => {
+              if (Cause.isInterruptedOnly(cause)) return Effect.interrupt
+              const failure = Option.getOrUndefined(Cause.failureOption(cause))
+              if (failure !== undefined && !isRetriable(failure)) {
+                counts.rejected++
+                return deadLetter(entry, failure)
+              }
+              if (failure?._tag === "RateLimited" && failure.retryAfter !== undefined) {
+                retryAfter = Duration.max(retryAfter, failure.retryAfter)
+              }
+              // a defect is kept too: the entry must not be lost to a bug
+              const reason = failure !== undefined ? failure.message : `a defect: ${Cause.pretty(cause)}`
+              return Effect.as(
+                Effect.zipRight(
+                  Effect.logDebug(`ScoreQueue: delivery of ${entry.requestId} failed past the retry policy: ${reason}`),
+                  source === "buffer" ? fallBack(`Helicone keeps failing (${reason})`) : Effect.void
+                ),
+                "kept" as const
+              )
             }
-            if (failure?._tag === "RateLimited" && failure.retryAfter !== undefined) {
-              retryAfter = Duration.max(retryAfter, failure.retryAfter)
-            }
-            // a defect is kept too: the entry must not be lost to a bug
-            const reason = failure !== undefined ? failure.message : `a defect: ${Cause.pretty(cause)}`
-            return Effect.as(
-              Effect.zipRight(
-                Effect.logDebug(`ScoreQueue: delivery of ${entry.requestId} failed past the retry policy: ${reason}`),
-                source === "buffer" ? fallBack(`Helicone keeps failing (${reason})`) : Effect.void
-              ),
-              "kept" as const
-            )
-          }
-        }),
+          })
+        )
+      ).pipe(
         Effect.withSpan("ScoreQueue.deliver", {
           attributes: {
             "helicone.request_id": entry.requestId,
@@ -222,21 +231,30 @@ export const make = (
         })
       )
 
-    const worker = Effect.gen(function*() {
-      const requestId = yield* Queue.take(ready)
-      const item = pending.get(requestId)!
-      pending.delete(requestId)
-      inFlight.set(requestId, item)
-      if (viaOutbox) {
-        yield* handOff(item)
-      } else {
-        const outcome = yield* deliver(item, "buffer")
-        if (outcome === "kept") yield* handOff(item)
-        else complete(item)
-      }
-      inFlight.delete(requestId)
-      if (pending.has(requestId)) ready.unsafeOffer(requestId)
-    }).pipe(Effect.forever)
+    /**
+     * Takes the next request id and delivers (or hands off) its entry. Only waiting can be interrupted: an entry is
+     * always in `pending`, `inFlight` or `handedOff` until it is complete, which is what shutdown relies on.
+     */
+    const worker = Effect.flatMap(Queue.take(ready), (requestId) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function*() {
+          const item = pending.get(requestId)!
+          pending.delete(requestId)
+          inFlight.set(requestId, item)
+          if (viaOutbox) {
+            yield* restore(handOff(item))
+          } else {
+            const outcome = yield* restore(deliver(item, "buffer"))
+            if (outcome === "kept") {
+              yield* restore(handOff(item))
+            } else complete(item)
+          }
+          inFlight.delete(requestId)
+          if (pending.has(requestId)) {
+            ready.unsafeOffer(requestId)
+          }
+        })
+      )).pipe(Effect.forever)
 
     // ---- outbox writer and replayer
 
@@ -267,17 +285,22 @@ export const make = (
         const merged = new Map<string, ScoreMap>()
         for (const entry of chunk) {
           const known = merged.get(entry.requestId)
-          if (known === undefined) merged.set(entry.requestId, { ...entry.scores })
-          else merge(known, entry.scores)
+          if (known === undefined) {
+            merged.set(entry.requestId, { ...entry.scores })
+          } else merge(known, entry.scores)
         }
         const entries = Array.from(merged, ([requestId, scores]) => ({ requestId, scores }))
-        const keep = (entry: Outbox.Entry, outcome: Outcome) => outcome === "kept" ? [entry] : []
+        const keep = (entry: Outbox.Entry, outcome: Outcome) =>
+          outcome === "kept" ? [entry] : []
         const probe = yield* deliver(entries[0], "outbox")
-        if (probe === "kept") return chunk
+        if (probe === "kept") {
+          return chunk
+        }
         progressed = true
         const rest = yield* Effect.forEach(
           entries.slice(1),
-          (entry) => Effect.map(deliver(entry, "outbox"), (outcome) => keep(entry, outcome)),
+          (entry) =>
+            Effect.map(deliver(entry, "outbox"), (outcome) => keep(entry, outcome)),
           { concurrency: config.concurrency }
         )
         return rest.flat()
