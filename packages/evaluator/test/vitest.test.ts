@@ -1,0 +1,83 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { fileURLToPath } from "node:url"
+import type { RunnerTask, RunnerTestFile } from "vitest"
+import { startVitest } from "vitest/node"
+
+const root = fileURLToPath(new URL("./fixtures/vitest/", import.meta.url))
+
+interface Outcome {
+  readonly name: string
+  readonly state: string | undefined
+  readonly message: string | undefined
+  readonly diff: string | undefined
+}
+
+const flatten = (tasks: ReadonlyArray<RunnerTask>, prefix: string): Array<Outcome> =>
+  tasks.flatMap((task) =>
+    task.type === "suite"
+      ? flatten(task.tasks, `${prefix}${task.name} > `)
+      : [{
+        name: `${prefix}${task.name}`,
+        state: task.result?.state,
+        message: task.result?.errors?.[0]?.message,
+        diff: task.result?.errors?.[0]?.diff
+      }]
+  )
+
+/** Runs the fixture project through Vitest's node API, with no reporter output, and collects every test's outcome. */
+const runFixtures = Effect.acquireUseRelease(
+  Effect.promise(() =>
+    startVitest("test", [], { root, watch: false, reporters: [{}], config: `${root}vitest.config.ts` })
+  ),
+  (vitest) =>
+    Effect.sync(() => {
+      const files: ReadonlyArray<RunnerTestFile> = vitest.state.getFiles()
+      return new Map(files.flatMap((file) => flatten(file.tasks, `${file.name} > `)).map((o) => [o.name, o]))
+    }),
+  (vitest) => Effect.promise(() => vitest.close())
+)
+
+describe("describeEval", () => {
+  it.live("one test per case, a diff for a case below threshold, and a summary", () =>
+    Effect.gen(function*() {
+      const exitCode = process.exitCode
+      const outcomes = yield* runFixtures.pipe(Effect.ensuring(Effect.sync(() => (process.exitCode = exitCode))))
+      const get = (name: string) => {
+        const outcome = outcomes.get(name)
+        assert.isDefined(outcome, `${name} in ${[...outcomes.keys()].join("\n")}`)
+        return outcome!
+      }
+
+      for (const country of ["France", "Japan", "Italy"]) {
+        assert.strictEqual(get(`capitals.evals.ts > capitals > ${country}`).state, "pass", country)
+      }
+      const australia = get("capitals.evals.ts > capitals > Australia")
+      assert.strictEqual(australia.state, "fail")
+      assert.include(australia.message, "Australia: below threshold")
+      assert.include(australia.message, "exactMatch 0.000 < 0.8")
+      // eslint-disable-next-line no-control-regex
+      const diff = australia.diff?.replace(/\x1b\[[0-9;]*m/g, "")
+      assert.include(diff, "Expected: \"Canberra\"")
+      assert.include(diff, "Received: \"Sydney\"")
+      const atlantis = get("capitals.evals.ts > capitals > Atlantis")
+      assert.strictEqual(atlantis.state, "fail")
+      assert.include(atlantis.message, "task: no capital known for Atlantis")
+      const summary = get("capitals.evals.ts > capitals > summary")
+      assert.strictEqual(summary.state, "fail")
+      assert.include(summary.message, "capitals: mean below threshold: exactMatch 0.750 < 0.8")
+
+      assert.strictEqual(get("capitals.evals.ts > echo > #0 {\"question\":\"short\"}").state, "pass")
+      const long = [...outcomes.keys()].find((name) => name.startsWith("capitals.evals.ts > echo > #1 a very long"))
+      assert.isDefined(long)
+      assert.isTrue(long!.endsWith("…"), long)
+      assert.strictEqual(get("capitals.evals.ts > echo > summary").state, "pass")
+
+      for (const block of ["with a layer option", "inside a layer block > with the block's it"]) {
+        assert.strictEqual(get(`services.evals.ts > ${block} > #0 Ada`).state, "pass", block)
+        assert.strictEqual(get(`services.evals.ts > ${block} > #1 Grace`).state, "pass", block)
+        assert.strictEqual(get(`services.evals.ts > ${block} > summary`).state, "pass", block)
+      }
+      assert.strictEqual(outcomes.size, 15, "6 + 3 in capitals.evals.ts, 2 × 3 in services.evals.ts")
+    }), 120_000)
+})
