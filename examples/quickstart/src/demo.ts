@@ -98,7 +98,8 @@ export const demo = (options: DemoOptions) =>
     log("Reports:")
     for (const file of [files.json, files.junit, files.html]) log(`  ${Path.relative(process.cwd(), file) || file}`)
     log("")
-    log(`Suite ${report.passed ? "passed" : "FAILED"} its thresholds. Next: write your own *.eval.ts and run it with`)
-    log("  pnpm exec helicone-eval run path/to/your.eval.ts --local")
+    log(`Suite ${report.passed ? "passed" : "FAILED"} its thresholds.`)
+    log("Next: the same suite from the CLI, then your own *.eval.ts the same way:")
+    log("  pnpm --filter @helicone-effect/example-quickstart eval   # helicone-eval run src/triage.eval.ts --local")
     return { report, helicone: { kind: target.kind, baseUrl: target.baseUrl }, stored, files } satisfies DemoResult
   })
