@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url"
 import * as Cli from "../src/Cli.js"
 import { Eval, EvalReport } from "../src/index.js"
 import * as Files from "../src/internal/cliFiles.js"
+import * as Helicone from "../src/internal/cliHelicone.js"
 import * as Load from "../src/internal/cliLoad.js"
 import * as CliOptions from "../src/internal/cliOptions.js"
 
@@ -211,6 +212,12 @@ describe("helicone-eval run (in process)", () => {
         assert.include(run.stderr, reason, args.join(" "))
         assert.strictEqual(run.stderr.trim().split("\n").length, 1, `one line: ${run.stderr}`)
       }
+    }))
+
+  it.scoped("--local without @helicone-effect/local installed says to install it", () =>
+    Effect.gen(function*() {
+      const reason = yield* Effect.flip(Helicone.local(":memory:", "@helicone-effect/not-installed"))
+      assert.strictEqual(reason, "install @helicone-effect/local to use --local")
     }))
 
   it.scoped("--helicone without HELICONE_API_KEY says how to fix it", () =>

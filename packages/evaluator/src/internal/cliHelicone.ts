@@ -45,13 +45,13 @@ const localPackage = "@helicone-effect/local"
 export const localDatabase = ".helicone-local/helicone.db"
 
 /** Starts the embedded server in the scope. Fails with a one-line reason (exit code 2). */
-export const local = (database: string): Effect.Effect<Target, string, Scope.Scope> =>
+export const local = (database: string, specifier = localPackage): Effect.Effect<Target, string, Scope.Scope> =>
   Effect.gen(function*() {
     const module = yield* Effect.tryPromise({
-      try: () => import(localPackage) as Promise<LocalModule>,
+      try: () => import(specifier) as Promise<LocalModule>,
       catch: (error) =>
-        isModuleNotFound(error)
-          ? "install @helicone-effect/local to use --local"
+        isModuleNotFound(error, specifier)
+          ? `install ${localPackage} to use --local`
           : `@helicone-effect/local could not be loaded: ${error instanceof Error ? error.message : String(error)}`
     })
     const server = yield* module.LocalHelicone.make({ database }).pipe(
@@ -68,10 +68,11 @@ export const local = (database: string): Effect.Effect<Target, string, Scope.Sco
     }
   })
 
-const isModuleNotFound = (error: unknown): boolean =>
+/** Only the package itself missing: a missing dependency of an installed package is another problem. */
+const isModuleNotFound = (error: unknown, specifier: string): boolean =>
   typeof error === "object" && error !== null && "code" in error &&
   (error.code === "ERR_MODULE_NOT_FOUND" || error.code === "MODULE_NOT_FOUND") &&
-  String((error as { message?: unknown }).message).includes(localPackage)
+  String((error as { message?: unknown }).message).includes(specifier)
 
 /** Helicone as configured by `HELICONE_API_KEY`, `HELICONE_BASE_URL` / `HELICONE_REGION`. */
 export const fromEnvironment: Effect.Effect<Target, string> = Effect.gen(function*() {
