@@ -49,7 +49,7 @@ describe("glob patterns", () => {
     assert.isFalse(matches("evals/a.eval.ts", "evals/aXeval.ts"), "a dot is a dot")
   })
 
-  it.scoped("expands files, directories and patterns, skipping node_modules and dot-directories", () =>
+  it.scopedLive("expands files, directories and patterns, skipping node_modules and dot-directories", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       for (
@@ -148,7 +148,7 @@ describe("loading eval files", () => {
 })
 
 describe("helicone-eval run (in process)", () => {
-  it.scoped("provides the file's layer, runs every suite, and fails (1) when one misses its threshold", () =>
+  it.scopedLive("provides the file's layer, runs every suite, and fails (1) when one misses its threshold", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const { code, stderr, stdout } = yield* cli([fixture("judged.eval.ts"), "--json", "out/report.json"], dir)
@@ -166,7 +166,7 @@ describe("helicone-eval run (in process)", () => {
       assert.isFalse(farewells.passed)
     }))
 
-  it.scoped("--filter picks suites by name; --threshold and --trials override the suite", () =>
+  it.scopedLive("--filter picks suites by name; --threshold and --trials override the suite", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const run = yield* cli(
@@ -192,7 +192,20 @@ describe("helicone-eval run (in process)", () => {
       assert.strictEqual(report.scorers[0].threshold, 0.2)
     }))
 
-  it.scoped("usage and configuration problems answer 2 with a one-line reason", () =>
+  it.scopedLive("--timeout and --concurrency override the suite", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const run = yield* cli(
+        [fixture("sleepy.eval.ts"), "--timeout", "50ms", "--concurrency", "1", "--json", "r.json"],
+        dir
+      )
+      assert.strictEqual(run.code, Cli.ExitCode.passed, run.stderr)
+      const report = yield* EvalReport.fromJson(Fs.readFileSync(Path.join(dir, "r.json"), "utf8"))
+      assert.strictEqual(report.concurrency, 1)
+      assert.deepStrictEqual(report.cases.map((c) => c.errors.map((e) => e.source)), [["timeout"], ["timeout"]])
+    }))
+
+  it.scopedLive("usage and configuration problems answer 2 with a one-line reason", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const reasons: Array<[ReadonlyArray<string>, string]> = [
@@ -214,13 +227,13 @@ describe("helicone-eval run (in process)", () => {
       }
     }))
 
-  it.scoped("--local without @helicone-effect/local installed says to install it", () =>
+  it.scopedLive("--local without @helicone-effect/local installed says to install it", () =>
     Effect.gen(function*() {
       const reason = yield* Effect.flip(Helicone.local(":memory:", "@helicone-effect/not-installed"))
       assert.strictEqual(reason, "install @helicone-effect/local to use --local")
     }))
 
-  it.scoped("--helicone without HELICONE_API_KEY says how to fix it", () =>
+  it.scopedLive("--helicone without HELICONE_API_KEY says how to fix it", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const saved = process.env.HELICONE_API_KEY
