@@ -5,6 +5,7 @@
  *   HELICONE_API_KEY=sk-... pnpm start
  *   curl -s localhost:3000/answer -d '{"question":"How do I get a refund?"}'
  */
+import { HttpServer } from "@effect/platform"
 import { NodeHttpClient, NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import { HeliconeScores } from "@helicone-effect/core"
 import { Config, Layer } from "effect"
@@ -13,6 +14,7 @@ import { HttpLive, ScoringLive } from "./App.js"
 import { layerFaq } from "./Assistant.js"
 
 const MainLive = HttpLive.pipe(
+  HttpServer.withLogAddress,
   Layer.provide(layerFaq),
   Layer.provide(
     ScoringLive().pipe(Layer.provide(HeliconeScores.layerConfig), Layer.provide(NodeHttpClient.layerUndici))
