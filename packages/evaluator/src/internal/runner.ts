@@ -8,7 +8,7 @@
  *
  * @internal
  */
-import * as RequestId from "@helicone-effect/core/RequestId"
+import type * as RequestId from "@helicone-effect/core/RequestId"
 import * as Scores from "@helicone-effect/core/Scores"
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
@@ -24,6 +24,7 @@ import type { CaseError, CaseResult, EvalReport } from "../EvalReport.js"
 import type { Reporter, RunInfo } from "../Reporter.js"
 import * as Scorer from "../Scorer.js"
 import * as CasesFile from "./casesFile.js"
+import * as RequestIds from "./requestIds.js"
 import * as source from "./source.js"
 import * as Submitter from "./submitter.js"
 import { Summary } from "./summary.js"
@@ -332,7 +333,7 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
         index: number,
         trial: number
       ): CaseResult | Effect.Effect<CaseResult> => {
-        const requestId = RequestId.make()
+        const requestId = RequestIds.make()
         const run = new CaseRun(index, trial, item, requestId, performance.now(), scorers.length)
         let out: unknown
         try {
@@ -396,7 +397,7 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
             { source: "data", message: bad.message, line: bad.line }
         ],
         duration: 0,
-        requestId: RequestId.make()
+        requestId: RequestIds.make()
       })
       // A worker runs synchronous cases in a plain loop and yields to the other fibers every `sliceMs`; a case that
       // suspends (or an I/O wait in `finish`) hands over to Effect.
