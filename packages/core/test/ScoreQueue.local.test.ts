@@ -29,7 +29,7 @@ describe("ScoreQueue against the local Helicone", () => {
           const { local } = yield* Local.server({ faults: spec, seed })
           const { queue } = yield* Local.queue(local.baseUrl, {
             ...files(dir),
-            concurrency: 32,
+            concurrency: 8,
             replayInterval: "200 millis"
           })
           // like an eval run: 2,500 cases, four scorers each offering in turn; `round` is overwritten each time
@@ -62,7 +62,7 @@ describe("ScoreQueue against the local Helicone", () => {
         const lines = yield* logs.lines
         assert.deepStrictEqual(lines.filter((line) => line.startsWith("ERROR") || line.startsWith("FATAL")), [])
       }).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)),
-    90_000
+    120_000
   )
 
   it.live(

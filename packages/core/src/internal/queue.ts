@@ -59,7 +59,7 @@ interface Item {
 type Outcome = "delivered" | "kept" | "dead"
 
 const writeBatch = 1024
-const chunkFactor = 32
+const chunkFactor = 128
 
 /** Later keys win; `__proto__` is an ordinary score name here, so it is defined rather than assigned. */
 const merge = (target: ScoreMap, source: Scores.Scores): void => {
