@@ -8,23 +8,20 @@
  *
  * @internal
  */
-import type * as RequestId from "@helicone-effect/core/RequestId"
 import * as Scores from "@helicone-effect/core/Scores"
 import * as Cause from "effect/Cause"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
-import * as Predicate from "effect/Predicate"
 import * as Runtime from "effect/Runtime"
 import * as Scope from "effect/Scope"
 import type * as Dataset from "../Dataset.js"
-import type { CaseError, CaseResult, EvalReport } from "../EvalReport.js"
+import type { CaseResult, EvalReport } from "../EvalReport.js"
 import type { Reporter, RunInfo } from "../Reporter.js"
-import * as Scorer from "../Scorer.js"
+import type * as Scorer from "../Scorer.js"
+import { Cases } from "./caseRun.js"
 import * as CasesFile from "./casesFile.js"
-import * as RequestIds from "./requestIds.js"
 import * as source from "./source.js"
 import * as Submitter from "./submitter.js"
 import { Summary } from "./summary.js"
@@ -52,105 +49,6 @@ export interface Config {
     | undefined
 }
 
-/** A scorer that took longer than this inline gets its own fiber from then on. */
-const inlineBudgetMs = 1
-
-const lift = (result: CaseResult | Effect.Effect<CaseResult>): Effect.Effect<CaseResult> =>
-  Effect.isEffect(result) ? result : Effect.succeed(result)
-
-/** What the task receives; the Helicone headers object is built only when asked for. */
-class TaskContext {
-  constructor(
-    readonly index: number,
-    readonly trial: number,
-    readonly requestId: RequestId.RequestId,
-    readonly name: string | undefined,
-    readonly metadata: Readonly<Record<string, unknown>>
-  ) {}
-  get heliconeHeaders(): { readonly "Helicone-Request-Id": string } {
-    return { "Helicone-Request-Id": this.requestId }
-  }
-}
-
-const noMetadata: Readonly<Record<string, unknown>> = Object.freeze({})
-
-const taskError = (cause: Cause.Cause<unknown>): CaseError => {
-  const failure = Cause.failureOption(cause)
-  return {
-    source: "task",
-    message: failure._tag === "Some" ? Scorer.describe(failure.value) : Scorer.describe(Cause.squash(cause))
-  }
-}
-
-const scorerError = (error: Scorer.ScorerError): CaseError => ({
-  source: "scorer",
-  scorer: error.scorer,
-  message: error.message
-})
-
-/** The state of one case while it runs; a timeout snapshots whatever has finished. */
-class CaseRun {
-  output: unknown = undefined
-  taskDone = false
-  errors: Array<CaseError> | undefined = undefined
-  /** By scorer: its score or error once it answered. Filled in order on the synchronous path, so it stays packed. */
-  readonly slots: Array<Scorer.Score | Scorer.ScorerError | undefined> = []
-  /** The Effects of scorers that did not answer synchronously, by scorer. */
-  effects: Array<Effect.Effect<Scorer.Score, Scorer.ScorerError> | undefined> | undefined = undefined
-  constructor(
-    readonly index: number,
-    readonly trial: number,
-    readonly item: Dataset.Case<unknown, unknown>,
-    readonly requestId: string,
-    readonly start: number,
-    readonly scorers: number
-  ) {}
-
-  fail(error: CaseError): void {
-    ;(this.errors ??= []).push(error)
-  }
-
-  result(): CaseResult {
-    const slots = this.slots
-    // The common case (every scorer scored, nothing failed) reuses the slots as the scores: no copy.
-    let clean = this.errors === undefined && slots.length === this.scorers
-    for (let i = 0; clean && i < slots.length; i++) {
-      const slot = slots[i]
-      if (slot === undefined || slot instanceof Scorer.ScorerError) clean = false
-    }
-    let scores = slots as Array<Scorer.Score>
-    let errors: ReadonlyArray<CaseError> = this.errors ?? noErrors
-    if (!clean) {
-      scores = []
-      const failed = this.errors === undefined ? [] : this.errors.slice()
-      for (let i = 0; i < slots.length; i++) {
-        const slot = slots[i]
-        if (slot === undefined) continue
-        if (slot instanceof Scorer.ScorerError) failed.push(scorerError(slot))
-        else scores.push(slot)
-      }
-      errors = failed
-    }
-    const item = this.item
-    const result: { -readonly [K in keyof CaseResult]: CaseResult[K] } = {
-      index: this.index,
-      trial: this.trial,
-      input: item.input,
-      output: this.output,
-      expected: item.expected,
-      scores,
-      errors,
-      duration: performance.now() - this.start,
-      requestId: this.requestId
-    }
-    if (item.name !== undefined) result.name = item.name
-    if (item.metadata !== undefined) result.metadata = item.metadata
-    return result
-  }
-}
-
-const noErrors: ReadonlyArray<CaseError> = Object.freeze([])
-
 export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
@@ -159,13 +57,12 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       const started = performance.now()
       // Captured inside `restore` so that fibers started from it (slow scorers, cases under a timeout) are interruptible.
       const runtime = yield* restore(Effect.runtime<any>())
-      const forkNow = Runtime.runFork(runtime)
       const { scorers, trials, maxCases } = config
       const summary = new Summary(scorers.map((s) => s.name), config.thresholds)
       const warnings: Array<string> = []
       const total = config.dataset.size === undefined ? undefined : config.dataset.size * trials
 
-      let cases: Array<CaseResult> = []
+      let kept: Array<CaseResult> = []
       let file: CasesFile.CasesFile | undefined
       const openFile = (path: string): void => {
         const opened = CasesFile.open(path)
@@ -202,8 +99,8 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
         let wait: Effect.Effect<void> | undefined
         if (file !== undefined) {
           file.write(result)
-        } else if (cases.length < maxCases) {
-          cases.push(result)
+        } else if (kept.length < maxCases) {
+          kept.push(result)
         } else if (!dropped) {
           openFile(config.casesFile ?? defaultCasesFile(config.outputDir, config.name, startedAt))
           if (file === undefined) {
@@ -211,8 +108,8 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
             warnings.push(`cases past the first ${maxCases} are not kept: the cases file could not be written`)
           } else {
             const spill = file as CasesFile.CasesFile
-            for (const kept of cases) spill.write(kept)
-            cases = []
+            for (const earlier of kept) spill.write(earlier)
+            kept = []
             spill.write(result)
           }
         }
@@ -232,173 +129,13 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
         return wait
       }
 
-      // --- scoring ----------------------------------------------------------------------------------------------
-      // Scorers that return an Effect: `inline[i]` once scorer i was seen to finish synchronously and quickly.
-      const inline: Array<boolean> = scorers.map(() => false)
-      const settle = (run: CaseRun, i: number, exit: Exit.Exit<Scorer.Score, Scorer.ScorerError>): void => {
-        if (Exit.isSuccess(exit)) run.slots[i] = exit.value
-        else {
-          const failure = Cause.failureOption(exit.cause)
-          run.slots[i] = failure._tag === "Some" ? failure.value : new Scorer.ScorerError({
-            scorer: scorers[i].name,
-            reason: "Defect",
-            detail: Scorer.describe(Cause.squash(exit.cause))
-          })
-        }
-      }
-      /** Scores a case: the result itself when every scorer answered synchronously, else an Effect of it. */
-      const score = (run: CaseRun, output: unknown): CaseResult | Effect.Effect<CaseResult> => {
-        run.output = output
-        run.taskDone = true
-        const item = run.item
-        const args: Scorer.ScorerArgs<unknown, unknown, unknown> = {
-          input: item.input,
-          output,
-          expected: item.expected,
-          metadata: item.metadata ?? noMetadata
-        }
-        let effects: Array<number> | undefined
-        for (let i = 0; i < scorers.length; i++) {
-          const slot = Scorer.runEager(scorers[i], args)
-          if (slot instanceof Scorer.ScorerError || !Effect.isEffect(slot)) run.slots[i] = slot
-          else {
-            ;(effects ??= []).push(i)
-            ;(run.effects ??= [])[i] = slot as Effect.Effect<Scorer.Score, Scorer.ScorerError>
-          }
-        }
-        return effects === undefined ? run.result() : scoreEffects(run, effects)
-      }
-      const scoreEffects = (run: CaseRun, effects: Array<number>): Effect.Effect<CaseResult> => {
-        // Scorers not known to be quick and synchronous start first, each in its own fiber started at once, so that
-        // they run concurrently; the others then run one after the other in this fiber.
-        let pending: Array<[number, Fiber.RuntimeFiber<Scorer.Score, Scorer.ScorerError>]> | undefined
-        let sequential: Array<number> | undefined
-        for (const i of effects) {
-          if (inline[i]) {
-            ;(sequential ??= []).push(i)
-            continue
-          }
-          const fiber = forkNow(run.effects![i]!, { immediate: true })
-          const exit = fiber.unsafePoll()
-          if (exit === null) (pending ??= []).push([i, fiber])
-          else {
-            settle(run, i, exit)
-            inline[i] = true
-          }
-        }
-        const awaitPending = (): Effect.Effect<CaseResult> =>
-          pending === undefined ? Effect.succeed(run.result()) : Effect.forEach(
-            pending,
-            ([i, fiber]) => Effect.map(Fiber.await(fiber), (exit) => settle(run, i, exit)),
-            { discard: true }
-          ).pipe(
-            Effect.onInterrupt(() => Fiber.interruptAll(pending!.map(([, fiber]) => fiber))),
-            Effect.map(() => run.result())
-          )
-        if (sequential === undefined) return awaitPending()
-        return Effect.forEach(sequential, (i) => {
-          const at = performance.now()
-          return Effect.exit(run.effects![i]!).pipe(Effect.map((exit) => {
-            settle(run, i, exit)
-            if (performance.now() - at > inlineBudgetMs) inline[i] = false
-          }))
-        }, { discard: true }).pipe(Effect.flatMap(awaitPending))
-      }
-
-      // --- one case ---------------------------------------------------------------------------------------------
-      const timeout = config.timeout
-      const timedOut = (run: CaseRun): CaseResult => {
-        run.fail({ source: "timeout", message: `the case did not finish within ${Duration.format(timeout!)}` })
-        if (run.taskDone) {
-          for (let i = 0; i < scorers.length; i++) {
-            if (run.slots[i] === undefined) {
-              run.slots[i] = new Scorer.ScorerError({
-                scorer: scorers[i].name,
-                reason: "Timeout",
-                detail: `no score within ${Duration.format(timeout!)}`
-              })
-            }
-          }
-        }
-        return run.result()
-      }
-      const taskFailed = (run: CaseRun, cause: Cause.Cause<unknown>): Effect.Effect<CaseResult> => {
-        if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
-        run.fail(taskError(cause))
-        return Effect.succeed(run.result())
-      }
-      /** Runs a case: the result itself when task and scorers answered synchronously, else an Effect of it. */
-      const runCase = (
-        item: Dataset.Case<unknown, unknown>,
-        index: number,
-        trial: number
-      ): CaseResult | Effect.Effect<CaseResult> => {
-        const requestId = RequestIds.make()
-        const run = new CaseRun(index, trial, item, requestId, performance.now(), scorers.length)
-        let out: unknown
-        try {
-          out = config.task(
-            item.input,
-            new TaskContext(index, trial, requestId, item.name, item.metadata ?? noMetadata)
-          )
-        } catch (error) {
-          run.fail({ source: "task", message: Scorer.describe(error) })
-          return run.result()
-        }
-        let body: Effect.Effect<CaseResult>
-        if (Effect.isEffect(out)) {
-          body = Effect.matchCauseEffect(out as Effect.Effect<unknown, unknown>, {
-            onFailure: (cause) => taskFailed(run, cause),
-            onSuccess: (output) => lift(score(run, output))
-          })
-        } else if (Predicate.isPromiseLike(out)) {
-          body = Effect.matchCauseEffect(Effect.tryPromise(() => out as PromiseLike<unknown>), {
-            onFailure: (cause) => taskFailed(run, Cause.map(cause, (e) => e.error)),
-            onSuccess: (output) => lift(score(run, output))
-          })
-        } else {
-          const scored = score(run, out)
-          if (!Effect.isEffect(scored)) return scored
-          body = scored
-        }
-        if (timeout === undefined) return body
-        // Start the case at once in its own fiber: one that finishes synchronously needs no timer at all.
-        const fiber = forkNow(body, { immediate: true })
-        const exit = fiber.unsafePoll()
-        if (exit !== null) return exit
-        return Fiber.join(fiber).pipe(
-          Effect.timeoutTo({
-            duration: timeout,
-            onTimeout: () => {
-              fiber.unsafeInterruptAsFork(fiber.id())
-              return timedOut(run)
-            },
-            onSuccess: (result) => result
-          }),
-          Effect.onInterrupt(() => Fiber.interrupt(fiber))
-        )
-      }
+      const cases = new Cases(config.task, scorers, config.timeout, Runtime.runFork(runtime))
 
       // --- the workers ------------------------------------------------------------------------------------------
       const data = yield* config.dataset.open.pipe(Scope.extend(scope))
       let current: Dataset.Case<unknown, unknown> | source.Invalid | undefined
       let index = -1
       let trial = trials
-      const invalid = (bad: source.Invalid, at: number): CaseResult => ({
-        index: at,
-        trial: 0,
-        input: undefined,
-        output: undefined,
-        expected: undefined,
-        scores: [],
-        errors: [
-          bad.line === undefined ?
-            { source: "data", message: bad.message } :
-            { source: "data", message: bad.message, line: bad.line }
-        ],
-        duration: 0,
-        requestId: RequestIds.make()
-      })
       // A worker runs synchronous cases in a plain loop and yields to the other fibers every `sliceMs`; a case that
       // suspends (or an I/O wait in `finish`) hands over to Effect.
       const sliceMs = 10
@@ -417,12 +154,12 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
             trial = 0
             if (next instanceof source.Invalid) {
               trial = trials
-              const wait = finish(invalid(next, index))
+              const wait = finish(cases.invalid(next, index))
               if (wait !== undefined) return wait
               continue
             }
           }
-          const result = runCase(current as Dataset.Case<unknown, unknown>, index, trial++)
+          const result = cases.run(current as Dataset.Case<unknown, unknown>, index, trial++)
           if (Effect.isEffect(result)) return Effect.flatMap(result, (r) => finish(r) ?? Effect.void)
           const wait = finish(result)
           if (wait !== undefined) return wait
@@ -477,7 +214,7 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
           casesPerSecond: duration > 0 ? summary.cases / (duration / 1000) : 0,
           slowest: summary.slowestCases()
         },
-        cases: file === undefined ? cases : []
+        cases: file === undefined ? kept : []
       }
       if (heliconeSummary !== undefined) report.helicone = heliconeSummary
       if (file !== undefined) report.casesFile = file.path

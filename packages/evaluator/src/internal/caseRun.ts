@@ -1,0 +1,361 @@
+/**
+ * Running one case: the task, then the scorers, into a {@link CaseResult}.
+ *
+ * The common case (a task and scorers that answer with plain values) is a straight line with no Effect, no fiber
+ * and no per-case state beyond the task's context, the scorers' arguments, the scores and the result itself: it is
+ * what a run does 100,000s of times, and what it allocates is what the GC pays for. A case whose task or scorers
+ * suspend (a Promise, an Effect) moves to a {@link CaseRun} and runs as an Effect; scorers that suspend each get a
+ * fiber started at once, so that model calls run concurrently.
+ *
+ * @internal
+ */
+import type * as RequestId from "@helicone-effect/core/RequestId"
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Predicate from "effect/Predicate"
+import type * as Runtime from "effect/Runtime"
+import type * as Dataset from "../Dataset.js"
+import type { CaseError, CaseResult } from "../EvalReport.js"
+import * as Scorer from "../Scorer.js"
+import * as RequestIds from "./requestIds.js"
+import type * as source from "./source.js"
+
+/** What the task receives; the Helicone headers object is built only when asked for. */
+class TaskContext {
+  constructor(
+    readonly index: number,
+    readonly trial: number,
+    readonly requestId: RequestId.RequestId,
+    readonly name: string | undefined,
+    readonly metadata: Readonly<Record<string, unknown>>
+  ) {}
+  get heliconeHeaders(): { readonly "Helicone-Request-Id": string } {
+    return { "Helicone-Request-Id": this.requestId }
+  }
+}
+
+type Case = Dataset.Case<unknown, unknown>
+type Slot = Scorer.Score | Scorer.ScorerError | undefined
+/** What `Scorer.runEager` gives. */
+type Eager = Scorer.Score | Scorer.ScorerError | Effect.Effect<Scorer.Score, Scorer.ScorerError, any>
+
+const noMetadata: Readonly<Record<string, unknown>> = Object.freeze({})
+const noErrors: ReadonlyArray<CaseError> = Object.freeze([])
+
+/** A scorer that took longer than this inline gets its own fiber from then on. */
+const inlineBudgetMs = 1
+
+/** Builds a result; every result has this shape (the same key order, so the same hidden class). */
+const resultOf = (
+  index: number,
+  trial: number,
+  item: Case,
+  output: unknown,
+  scores: ReadonlyArray<Scorer.Score>,
+  errors: ReadonlyArray<CaseError>,
+  start: number,
+  requestId: string
+): CaseResult => {
+  const result: { -readonly [K in keyof CaseResult]: CaseResult[K] } = {
+    index,
+    trial,
+    input: item.input,
+    output,
+    expected: item.expected,
+    scores,
+    errors,
+    duration: performance.now() - start,
+    requestId
+  }
+  if (item.name !== undefined) result.name = item.name
+  if (item.metadata !== undefined) result.metadata = item.metadata
+  return result
+}
+
+const isScore = (slot: Eager): slot is Scorer.Score => !(slot instanceof Scorer.ScorerError) && !Effect.isEffect(slot)
+
+const taskError = (cause: Cause.Cause<unknown>): CaseError => {
+  const failure = Cause.failureOption(cause)
+  return {
+    source: "task",
+    message: failure._tag === "Some" ? Scorer.describe(failure.value) : Scorer.describe(Cause.squash(cause))
+  }
+}
+
+const scorerError = (error: Scorer.ScorerError): CaseError => ({
+  source: "scorer",
+  scorer: error.scorer,
+  message: error.message
+})
+
+/** The state of a case that suspended; a timeout snapshots whatever has finished. */
+class CaseRun {
+  output: unknown = undefined
+  taskDone = false
+  errors: Array<CaseError> | undefined = undefined
+  /** By scorer: its score or error once it answered. */
+  readonly slots: Array<Slot>
+  /** The Effects of scorers that did not answer synchronously, by scorer. */
+  effects: Array<Effect.Effect<Scorer.Score, Scorer.ScorerError> | undefined> | undefined = undefined
+  constructor(
+    readonly index: number,
+    readonly trial: number,
+    readonly item: Case,
+    readonly requestId: string,
+    readonly start: number,
+    scorers: number
+  ) {
+    this.slots = new Array(scorers)
+  }
+
+  fail(error: CaseError): void {
+    ;(this.errors ??= []).push(error)
+  }
+
+  result(): CaseResult {
+    const slots = this.slots
+    let clean = this.errors === undefined
+    for (let i = 0; clean && i < slots.length; i++) {
+      const slot = slots[i]
+      if (slot === undefined || slot instanceof Scorer.ScorerError) clean = false
+    }
+    // The common case (every scorer scored, nothing failed) uses the slots as the scores: no copy.
+    const { index, item, output, requestId, start, trial } = this
+    if (clean) return resultOf(index, trial, item, output, slots as Array<Scorer.Score>, noErrors, start, requestId)
+    const scores: Array<Scorer.Score> = []
+    const errors = this.errors === undefined ? [] : this.errors.slice()
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i]
+      if (slot === undefined) continue
+      if (slot instanceof Scorer.ScorerError) errors.push(scorerError(slot))
+      else scores.push(slot)
+    }
+    return resultOf(index, trial, item, output, scores, errors, start, requestId)
+  }
+}
+
+/** Runs the cases of one run: `run` gives the result itself when everything answered synchronously. */
+export class Cases {
+  /** Scorers that return an Effect: `inline[i]` once scorer i was seen to finish synchronously and quickly. */
+  private readonly inline: Array<boolean>
+  constructor(
+    private readonly task: (input: unknown, ctx: TaskContext) => unknown,
+    private readonly scorers: ReadonlyArray<Scorer.Scorer<any, any, any, any, any>>,
+    private readonly timeout: Duration.Duration | undefined,
+    private readonly forkNow: <A, E>(
+      effect: Effect.Effect<A, E, any>,
+      options: Runtime.RunForkOptions
+    ) => Fiber.RuntimeFiber<A, E>
+  ) {
+    this.inline = scorers.map(() => false)
+  }
+
+  run(item: Case, index: number, trial: number): CaseResult | Effect.Effect<CaseResult> {
+    const requestId = RequestIds.make()
+    const start = performance.now()
+    const metadata = item.metadata ?? noMetadata
+    let output: unknown
+    try {
+      output = this.task(item.input, new TaskContext(index, trial, requestId, item.name, metadata))
+    } catch (error) {
+      const failed: CaseError = { source: "task", message: Scorer.describe(error) }
+      return resultOf(index, trial, item, undefined, [], [failed], start, requestId)
+    }
+    if (Effect.isEffect(output) || Predicate.isPromiseLike(output)) {
+      return this.suspended(new CaseRun(index, trial, item, requestId, start, this.scorers.length), output)
+    }
+    // The fast path: score at once into an array of the exact size.
+    const scorers = this.scorers
+    const args: Scorer.ScorerArgs<unknown, unknown, unknown> = {
+      input: item.input,
+      output,
+      expected: item.expected,
+      metadata
+    }
+    const scores = new Array<Scorer.Score>(scorers.length)
+    for (let i = 0; i < scorers.length; i++) {
+      const slot = Scorer.runEager(scorers[i], args)
+      if (isScore(slot)) {
+        scores[i] = slot
+        continue
+      }
+      // A scorer failed or suspended: carry on with the general path from scorer i.
+      const run = new CaseRun(index, trial, item, requestId, start, scorers.length)
+      for (let j = 0; j < i; j++) run.slots[j] = scores[j]
+      run.output = output
+      run.taskDone = true
+      return this.withTimeout(run, this.scoreFrom(run, args, i, slot))
+    }
+    return resultOf(index, trial, item, output, scores, noErrors, start, requestId)
+  }
+
+  /** A case that could not be read from the dataset. */
+  invalid(bad: source.Invalid, at: number): CaseResult {
+    const error: CaseError = bad.line === undefined ?
+      { source: "data", message: bad.message } :
+      { source: "data", message: bad.message, line: bad.line }
+    return {
+      index: at,
+      trial: 0,
+      input: undefined,
+      output: undefined,
+      expected: undefined,
+      scores: [],
+      errors: [error],
+      duration: 0,
+      requestId: RequestIds.make()
+    }
+  }
+
+  // --- the general path ---------------------------------------------------------------------------------------
+
+  private suspended(run: CaseRun, out: unknown): CaseResult | Effect.Effect<CaseResult> {
+    const body = Effect.isEffect(out) ?
+      Effect.matchCauseEffect(out as Effect.Effect<unknown, unknown>, {
+        onFailure: (cause) => this.taskFailed(run, cause),
+        onSuccess: (output) => lift(this.score(run, output))
+      }) :
+      Effect.matchCauseEffect(Effect.tryPromise(() => out as PromiseLike<unknown>), {
+        onFailure: (cause) => this.taskFailed(run, Cause.map(cause, (e) => e.error)),
+        onSuccess: (output) => lift(this.score(run, output))
+      })
+    return this.withTimeout(run, body)
+  }
+
+  private taskFailed(run: CaseRun, cause: Cause.Cause<unknown>): Effect.Effect<CaseResult> {
+    if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+    run.fail(taskError(cause))
+    return Effect.succeed(run.result())
+  }
+
+  /** Scores a case: the result itself when every scorer answered synchronously, else an Effect of it. */
+  private score(run: CaseRun, output: unknown): CaseResult | Effect.Effect<CaseResult> {
+    run.output = output
+    run.taskDone = true
+    const item = run.item
+    const args: Scorer.ScorerArgs<unknown, unknown, unknown> = {
+      input: item.input,
+      output,
+      expected: item.expected,
+      metadata: item.metadata ?? noMetadata
+    }
+    return this.scoreFrom(run, args, 0, undefined)
+  }
+
+  /** Runs scorers `from..`, the first of which may already have answered `first`. */
+  private scoreFrom(
+    run: CaseRun,
+    args: Scorer.ScorerArgs<unknown, unknown, unknown>,
+    from: number,
+    first: Eager | undefined
+  ): CaseResult | Effect.Effect<CaseResult> {
+    const scorers = this.scorers
+    let effects: Array<number> | undefined
+    for (let i = from; i < scorers.length; i++) {
+      const slot = i === from && first !== undefined ? first : Scorer.runEager(scorers[i], args)
+      if (slot instanceof Scorer.ScorerError || !Effect.isEffect(slot)) run.slots[i] = slot
+      else {
+        ;(effects ??= []).push(i)
+        ;(run.effects ??= [])[i] = slot as Effect.Effect<Scorer.Score, Scorer.ScorerError>
+      }
+    }
+    return effects === undefined ? run.result() : this.scoreEffects(run, effects)
+  }
+
+  private settle(run: CaseRun, i: number, exit: Exit.Exit<Scorer.Score, Scorer.ScorerError>): void {
+    if (Exit.isSuccess(exit)) run.slots[i] = exit.value
+    else {
+      const failure = Cause.failureOption(exit.cause)
+      run.slots[i] = failure._tag === "Some" ? failure.value : new Scorer.ScorerError({
+        scorer: this.scorers[i].name,
+        reason: "Defect",
+        detail: Scorer.describe(Cause.squash(exit.cause))
+      })
+    }
+  }
+
+  private scoreEffects(run: CaseRun, effects: Array<number>): Effect.Effect<CaseResult> {
+    // Scorers not known to be quick and synchronous start first, each in its own fiber started at once, so that
+    // they run concurrently; the others then run one after the other in this fiber.
+    const inline = this.inline
+    let pending: Array<[number, Fiber.RuntimeFiber<Scorer.Score, Scorer.ScorerError>]> | undefined
+    let sequential: Array<number> | undefined
+    for (const i of effects) {
+      if (inline[i]) {
+        ;(sequential ??= []).push(i)
+        continue
+      }
+      const fiber = this.forkNow(run.effects![i]!, { immediate: true })
+      const exit = fiber.unsafePoll()
+      if (exit === null) (pending ??= []).push([i, fiber])
+      else {
+        this.settle(run, i, exit)
+        inline[i] = true
+      }
+    }
+    const awaitPending = (): Effect.Effect<CaseResult> =>
+      pending === undefined ? Effect.succeed(run.result()) : Effect.forEach(
+        pending,
+        ([i, fiber]) => Effect.map(Fiber.await(fiber), (exit) => this.settle(run, i, exit)),
+        { discard: true }
+      ).pipe(
+        Effect.onInterrupt(() => Fiber.interruptAll(pending!.map(([, fiber]) => fiber))),
+        Effect.map(() => run.result())
+      )
+    if (sequential === undefined) return awaitPending()
+    return Effect.forEach(sequential, (i) => {
+      const at = performance.now()
+      return Effect.exit(run.effects![i]!).pipe(Effect.map((exit) => {
+        this.settle(run, i, exit)
+        if (performance.now() - at > inlineBudgetMs) inline[i] = false
+      }))
+    }, { discard: true }).pipe(Effect.flatMap(awaitPending))
+  }
+
+  /** Puts a case that suspended under the timeout, if any. */
+  private withTimeout(
+    run: CaseRun,
+    result: CaseResult | Effect.Effect<CaseResult>
+  ): CaseResult | Effect.Effect<CaseResult> {
+    const timeout = this.timeout
+    if (timeout === undefined || !Effect.isEffect(result)) return result
+    // Start the case at once in its own fiber: one that finishes synchronously needs no timer at all.
+    const fiber = this.forkNow(result, { immediate: true })
+    const exit = fiber.unsafePoll()
+    if (exit !== null) return exit
+    return Fiber.join(fiber).pipe(
+      Effect.timeoutTo({
+        duration: timeout,
+        onTimeout: () => {
+          fiber.unsafeInterruptAsFork(fiber.id())
+          return this.timedOut(run)
+        },
+        onSuccess: (result) => result
+      }),
+      Effect.onInterrupt(() => Fiber.interrupt(fiber))
+    )
+  }
+
+  private timedOut(run: CaseRun): CaseResult {
+    const timeout = this.timeout!
+    run.fail({ source: "timeout", message: `the case did not finish within ${Duration.format(timeout)}` })
+    if (run.taskDone) {
+      for (let i = 0; i < this.scorers.length; i++) {
+        if (run.slots[i] === undefined) {
+          run.slots[i] = new Scorer.ScorerError({
+            scorer: this.scorers[i].name,
+            reason: "Timeout",
+            detail: `no score within ${Duration.format(timeout)}`
+          })
+        }
+      }
+    }
+    return run.result()
+  }
+}
+
+const lift = (result: CaseResult | Effect.Effect<CaseResult>): Effect.Effect<CaseResult> =>
+  Effect.isEffect(result) ? result : Effect.succeed(result)
