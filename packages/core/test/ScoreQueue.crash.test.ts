@@ -5,7 +5,7 @@ import * as ChildProcess from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { batchSize, crashId } from "./fixtures/queue/CrashChild.js"
 import * as Local from "./fixtures/queue/Local.js"
-import { eventually, readLines, tempDirectory } from "./fixtures/queue/Support.js"
+import { eventually, files, readLines, tempDirectory } from "./fixtures/queue/Support.js"
 
 const childScript = fileURLToPath(new URL("./fixtures/queue/CrashChild.ts", import.meta.url))
 
@@ -59,8 +59,6 @@ const runAndStop = (baseUrl: string, dir: string, batches: number, signal: "SIGK
       }),
     (child) => Effect.sync(() => child.kill("SIGKILL"))
   )
-
-const files = (dir: string) => ({ outboxPath: `${dir}/outbox.jsonl`, deadLetterPath: `${dir}/dead-letter.jsonl` })
 
 /** Replays the outbox of `dir` into a healthy server on the same database, and returns that server. */
 const recover = (dir: string, database: string) =>

@@ -4,12 +4,10 @@ import { Faults } from "@helicone-effect/local"
 import { Effect, LogLevel } from "effect"
 import * as RequestId from "../src/RequestId.js"
 import * as Local from "./fixtures/queue/Local.js"
-import { captureLogs, eventually, readLines, tempDirectory } from "./fixtures/queue/Support.js"
+import { captureLogs, eventually, files, readLines, tempDirectory } from "./fixtures/queue/Support.js"
 
 const settled = (queue: { readonly stats: Effect.Effect<{ queued: number; inFlight: number; inOutbox: number }> }) =>
   Effect.map(queue.stats, (stats) => stats.queued === 0 && stats.inFlight === 0 && stats.inOutbox === 0)
-
-const files = (dir: string) => ({ outboxPath: `${dir}/outbox.jsonl`, deadLetterPath: `${dir}/dead-letter.jsonl` })
 
 describe("ScoreQueue against the local Helicone", () => {
   it.live(

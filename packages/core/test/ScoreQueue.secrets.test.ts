@@ -4,7 +4,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, FiberRef, HashMap, Logger, LogLevel, Redacted, Tracer } from "effect"
 import * as RequestId from "../src/RequestId.js"
 import * as Local from "./fixtures/queue/Local.js"
-import { eventually, readLines, tempDirectory } from "./fixtures/queue/Support.js"
+import { eventually, files, readLines, tempDirectory } from "./fixtures/queue/Support.js"
 
 const secret = "sk-helicone-SECRET-7f3a9c1e5b"
 
@@ -67,7 +67,7 @@ describe("ScoreQueue and the API key", () => {
         })
         const errors: Array<string> = []
         const dir = yield* tempDirectory
-        const files = { outboxPath: `${dir}/outbox.jsonl`, deadLetterPath: `${dir}/dead-letter.jsonl` }
+        const paths = files(dir)
 
         yield* Effect.gen(function*() {
           // this server knows another key: every submission is a 401, dead-lettered
@@ -76,7 +76,7 @@ describe("ScoreQueue and the API key", () => {
           const gone = yield* Local.server({})
           yield* gone.stop
           for (const baseUrl of [refusing.local.baseUrl, gone.local.baseUrl]) {
-            const { close, queue } = yield* Local.queue(baseUrl, { ...files, replayInterval: "50 millis" }, {
+            const { close, queue } = yield* Local.queue(baseUrl, { ...paths, replayInterval: "50 millis" }, {
               apiKey: Redacted.make(secret),
               timeout: "1 second"
             })
@@ -96,8 +96,8 @@ describe("ScoreQueue and the API key", () => {
         )
 
         const fs = yield* FileSystem.FileSystem
-        const deadLetters = yield* readLines(files.deadLetterPath)
-        const outbox = yield* readLines(files.outboxPath)
+        const deadLetters = yield* readLines(paths.deadLetterPath)
+        const outbox = yield* readLines(paths.outboxPath)
         assert.strictEqual(deadLetters.length, 20, "the refused submissions are dead letters")
         assert.isTrue(deadLetters.every((line) => line.error._tag === "Unauthorized"))
         assert.isAtLeast(outbox.length, 20, "the unreachable ones wait in the outbox")
@@ -109,8 +109,8 @@ describe("ScoreQueue and the API key", () => {
           ...spans,
           ...errors,
           text(deadLetters),
-          yield* fs.readFileString(files.deadLetterPath),
-          yield* fs.readFileString(files.outboxPath)
+          yield* fs.readFileString(paths.deadLetterPath),
+          yield* fs.readFileString(paths.outboxPath)
         ]
         const leaks = everything.filter((line) => line.includes(secret) || line.includes(secret.slice(3)))
         assert.deepStrictEqual(leaks, [])

@@ -7,9 +7,8 @@ import * as HeliconeError from "../src/HeliconeError.js"
 import * as HeliconeScores from "../src/HeliconeScores.js"
 import * as ScoreQueue from "../src/ScoreQueue.js"
 import * as StubScores from "./fixtures/queue/StubScores.js"
-import { captureLogs, eventually, readLines, tempDirectory } from "./fixtures/queue/Support.js"
+import { captureLogs, eventually, files, id, readLines, tempDirectory } from "./fixtures/queue/Support.js"
 
-const id = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`
 const unavailable = new HeliconeError.HeliconeUnavailable({ reason: "connection refused" })
 
 /** A queue over a stub Helicone in a scope of its own, with its outbox in a temporary directory. */
@@ -18,7 +17,7 @@ const setup = (options: ScoreQueue.Options = {}, directory?: string) =>
     const dir = directory ?? (yield* tempDirectory)
     const stub = StubScores.make()
     const scope = yield* Scope.make()
-    const paths = { outboxPath: `${dir}/outbox.jsonl`, deadLetterPath: `${dir}/dead-letter.jsonl` }
+    const paths = files(dir)
     const queue = yield* ScoreQueue.make({ ...paths, ...options }).pipe(
       Effect.provideService(HeliconeScores.HeliconeScores, stub.service),
       Scope.extend(scope)

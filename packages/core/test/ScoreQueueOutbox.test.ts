@@ -1,10 +1,10 @@
 import { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Logger, LogLevel, Ref } from "effect"
+import { Effect, LogLevel, Ref } from "effect"
 import * as Outbox from "../src/internal/outbox.js"
+import { captureLogs, id } from "./fixtures/queue/Support.js"
 
-const id = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`
 const entry = (n: number, scores: Record<string, number | boolean> = { n }): Outbox.Entry => ({
   requestId: id(n),
   scores
@@ -23,18 +23,6 @@ const recorder = (keep: (entry: Outbox.Entry) => boolean = () => false) =>
     deliver: (chunk: ReadonlyArray<Outbox.Entry>) =>
       Effect.as(Ref.update(seen, (all) => [...all, ...chunk]), chunk.filter(keep))
   }))
-
-const captureLogs = Effect.map(Ref.make<Array<string>>([]), (lines) => ({
-  lines,
-  logger: Logger.replaceEffect(
-    Logger.defaultLogger,
-    Effect.map(Effect.runtime<never>(), (runtime) =>
-      Logger.make(({ message }) => {
-        const text = Array.isArray(message) ? message.join(" ") : String(message)
-        Effect.runSync(Ref.update(lines, (all) => [...all, text]).pipe(Effect.provide(runtime)))
-      }))
-  )
-}))
 
 describe("ScoreQueue outbox", () => {
   it.scoped("replays appended entries in order, then leaves no file behind", () =>
@@ -100,16 +88,13 @@ describe("ScoreQueue outbox", () => {
         `{"requestId":"${id(3)}","sco` // cut short by a crash
       ]
       yield* fs.writeFileString(path, lines.join(""))
-      const { lines: logged, logger } = yield* captureLogs
+      const logs = yield* captureLogs(LogLevel.Warning)
       const outbox = yield* Outbox.make(fs, path, { chunkSize: 10 })
       assert.strictEqual(outbox.size(), 6)
       // the next append starts on a line of its own, so the cut line does not swallow it
       yield* outbox.append([entry(4)])
       const { deliver, seen } = yield* recorder()
-      const result = yield* outbox.replay(deliver, () => {}).pipe(
-        Effect.provide(logger),
-        Logger.withMinimumLogLevel(LogLevel.Warning)
-      )
+      const result = yield* logs.around(outbox.replay(deliver, () => {}))
       assert.strictEqual(result, "drained")
       assert.deepStrictEqual((yield* Ref.get(seen)).map((e) => e.scores.n), [1, 2, 4])
       assert.strictEqual(outbox.corrupt(), 4)
@@ -120,7 +105,7 @@ describe("ScoreQueue outbox", () => {
         lines[4].trim(),
         lines[6]
       ])
-      const warnings = yield* Ref.get(logged)
+      const warnings = yield* logs.lines
       assert.strictEqual(warnings.length, 4)
       assert.isTrue(warnings.every((line) => line.includes("cannot be read") && line.includes(".corrupt")))
     }).pipe(Effect.provide(NodeFileSystem.layer)))
