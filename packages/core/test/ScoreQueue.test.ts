@@ -2,7 +2,7 @@ import { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import type { Duration } from "effect"
-import { Deferred, Effect, Exit, Fiber, Scope, TestClock, TestServices } from "effect"
+import { Deferred, Effect, Exit, Fiber, Scope, TestClock } from "effect"
 import * as HeliconeError from "../src/HeliconeError.js"
 import * as HeliconeScores from "../src/HeliconeScores.js"
 import * as ScoreQueue from "../src/ScoreQueue.js"
@@ -102,11 +102,16 @@ describe("ScoreQueue", () => {
         yield* queue.offer(id(1), { v: 1 })
         yield* calls(stub, 1)
         yield* queue.offer(id(1), { v: 2 })
-        yield* Effect.sleep("10 millis").pipe(TestServices.provideLive)
-        assert.strictEqual(stub.calls.length, 1)
+        // offered after it, on an idle worker: once it is delivered, a worker free to take v2 would have taken it
+        yield* queue.offer(id(2), { v: 3 })
+        yield* eventually(Effect.sync(() => stub.stored.has(id(2))))
+        assert.deepStrictEqual(stub.calls.map((call) => call.scores.v), [1, 3])
+        const stats = yield* queue.stats
+        assert.strictEqual(stats.inFlight, 1)
+        assert.strictEqual(stats.queued, 1)
         yield* held.open
         yield* queue.flush
-        assert.deepStrictEqual(stub.calls.map((call) => call.scores.v), [1, 2])
+        assert.deepStrictEqual(stub.calls.map((call) => call.scores.v), [1, 3, 2])
         assert.deepStrictEqual(stub.stored.get(id(1)), { v: 2 })
       }).pipe(Effect.provide(NodeFileSystem.layer)))
 
