@@ -1,0 +1,98 @@
+import { assert, describe, it } from "@effect/vitest"
+import { FastCheck as fc } from "effect"
+import type { EvalReport } from "../src/index.js"
+import { Encoder } from "../src/internal/casesFile.js"
+
+type CaseResult = EvalReport.CaseResult
+
+/** What the cases file holds for one result: its line, without the newline. */
+const encode = (result: CaseResult): string => {
+  const encoder = new Encoder()
+  encoder.line(result)
+  return encoder.bytes.toString("utf8", 0, encoder.at - 1)
+}
+
+/** A result with the runner's key order. */
+const result = (fields: {
+  input: unknown
+  output: unknown
+  expected: unknown
+  scores?: CaseResult["scores"]
+  errors?: CaseResult["errors"]
+  name?: string | undefined
+  metadata?: Record<string, unknown> | undefined
+}): CaseResult => {
+  const r: { -readonly [K in keyof CaseResult]: CaseResult[K] } = {
+    index: 3,
+    trial: 1,
+    input: fields.input,
+    output: fields.output,
+    expected: fields.expected,
+    scores: fields.scores ?? [],
+    errors: fields.errors ?? [],
+    duration: 0.123,
+    requestId: "f47ac10b-58cc-4372-a567-0e02b2c3d479"
+  }
+  if (fields.name !== undefined) r.name = fields.name
+  if (fields.metadata !== undefined) r.metadata = fields.metadata
+  return r
+}
+
+// Strings of any UTF-16 units (lone surrogates included), JSON values, and values JSON leaves out or turns to null
+const anyString = fc.oneof(fc.string(), fc.fullUnicodeString(), fc.string16bits())
+const anyValue = fc.oneof(
+  anyString,
+  fc.jsonValue(),
+  fc.double(),
+  fc.constantFrom(undefined, null, NaN, -0, Infinity, () => 1, Symbol("s"), new Date(0), { toJSON: () => undefined })
+)
+const score = fc.record({
+  name: anyString,
+  score: fc.double({ min: 0, max: 1, noNaN: true }),
+  boolean: fc.boolean()
+}, { requiredKeys: ["name", "score", "boolean"] })
+const caseError = fc.record({
+  source: fc.constantFrom("task" as const, "scorer" as const, "timeout" as const, "data" as const),
+  message: anyString
+})
+
+describe("cases file encoding", () => {
+  it("writes exactly the bytes of JSON.stringify for the results the runner builds", () => {
+    fc.assert(
+      fc.property(
+        anyValue,
+        anyValue,
+        anyValue,
+        fc.array(fc.oneof(score, score.map((s) => ({ ...s, metadata: { why: s.name } })))),
+        fc.array(caseError, { maxLength: 2 }),
+        fc.option(anyString, { nil: undefined }),
+        fc.option(fc.dictionary(anyString, fc.jsonValue()), { nil: undefined }),
+        (input, output, expected, scores, errors, name, metadata) => {
+          const r = result({ input, output, expected, scores, errors, name, metadata })
+          assert.strictEqual(encode(r), JSON.stringify(r))
+        }
+      ),
+      { numRuns: 500 }
+    )
+  })
+
+  it("writes a result JSON cannot hold (a bigint, a cycle) with them as strings, and goes on", () => {
+    const cycle: Record<string, unknown> = { a: 1 }
+    cycle.self = cycle
+    const encoder = new Encoder()
+    encoder.line(result({ input: { n: 10n }, output: cycle, expected: "ok" }))
+    encoder.line(result({ input: "next", output: "é", expected: undefined }))
+    const lines = encoder.bytes.toString("utf8", 0, encoder.at).split("\n")
+    assert.deepStrictEqual(lines.length, 3)
+    const first = JSON.parse(lines[0])
+    assert.deepStrictEqual(first.input, { n: "10" })
+    assert.deepStrictEqual(first.output, { a: 1, self: "[Circular]" })
+    assert.strictEqual(lines[1], JSON.stringify(result({ input: "next", output: "é", expected: undefined })))
+  })
+
+  it("grows past its buffer for a long line", () => {
+    const long = "x".repeat(300_000) + "ü".repeat(100_000)
+    const r = result({ input: long, output: { long }, expected: 1 })
+    assert.strictEqual(encode(r), JSON.stringify(r))
+  })
+})
