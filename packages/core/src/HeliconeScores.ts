@@ -123,7 +123,7 @@ export const make: Effect.Effect<Service, never, HeliconeConfig.HeliconeConfig |
 
     const attempt = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<void, SubmitScoreError> =>
       client.execute(request).pipe(
-        Effect.flatMap(classify),
+        Effect.flatMap((response) => classify(response, config.apiKey)),
         Effect.catchTags({ RequestError: fromClientError, ResponseError: fromClientError }),
         Effect.scoped,
         Effect.timeoutFail({

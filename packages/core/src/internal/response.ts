@@ -5,6 +5,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import {
   HeliconeServerError,
@@ -39,14 +40,54 @@ const serverMessageOf = (body: ErrorBody): string | undefined => {
   return undefined
 }
 
+/** What an error shows in place of the API key. */
+const redactedMarker = "<redacted>"
+
+/**
+ * Replaces every occurrence of the key in a server's text: a proxy or a misbehaving server may echo the request's
+ * `Authorization` header in its body, and that text ends up in errors, logs and dead-letter files. Both the key as
+ * written and its JSON-escaped form are replaced, before any truncation (which could cut the key in two).
+ */
+const redactText = (secret: string) => {
+  const escaped = JSON.stringify(secret).slice(1, -1)
+  return (text: string): string => {
+    const plain = text.split(secret).join(redactedMarker)
+    return escaped === secret ? plain : plain.split(escaped).join(redactedMarker)
+  }
+}
+
+/** The same, through every string (and property name) of a parsed JSON value. */
+const redactJson = (redact: (text: string) => string) => {
+  const go = (value: unknown): unknown => {
+    if (typeof value === "string") return redact(value)
+    if (Array.isArray(value)) return value.map(go)
+    if (Predicate.isRecord(value)) {
+      const out: Record<string, unknown> = {}
+      for (const [key, field] of Object.entries(value)) {
+        Object.defineProperty(out, redact(key), {
+          value: go(field),
+          enumerable: true,
+          writable: true,
+          configurable: true
+        })
+      }
+      return out
+    }
+    return value
+  }
+  return go
+}
+
 /**
  * Turns a response into success or a domain error. Any 2xx is success and its body is not read: Helicone answers
- * 201 where the spec says 200, and the body says nothing more.
+ * 201 where the spec says 200, and the body says nothing more. Every occurrence of the API key in the body is
+ * replaced by `<redacted>` before an error is built from it.
  *
  * @internal
  */
 export const classify = (
-  response: HttpClientResponse.HttpClientResponse
+  response: HttpClientResponse.HttpClientResponse,
+  apiKey: Redacted.Redacted<string>
 ): Effect.Effect<void, SubmitScoreError> => {
   const status = response.status
   if (status >= 200 && status < 300) return Effect.void
@@ -56,15 +97,18 @@ export const classify = (
       (retryAfter) => Effect.fail(new RateLimited(retryAfter === undefined ? {} : { retryAfter }))
     )
   }
-  return Effect.flatMap(readText(response), (text): Effect.Effect<never, SubmitScoreError> => {
-    const body = decodeErrorBody(text)
+  return Effect.flatMap(readText(response), (raw): Effect.Effect<never, SubmitScoreError> => {
+    const redact = redactText(Redacted.value(apiKey))
+    const text = redact(raw)
+    // parsed from the raw text, then redacted string by string: catches the key behind JSON escapes too
+    const body = Option.map(decodeErrorBody(raw), (body) => redactJson(redact)(body) as ErrorBody)
     if (status === 401 || status === 403) {
       return Effect.fail(
         new Unauthorized(withMessage({ status }, Option.flatMap(body, (b) => Option.fromNullable(serverMessageOf(b)))))
       )
     }
     if (status === 400 || status === 413 || status === 422) {
-      const json = decodeJson(text)
+      const json = Option.map(decodeJson(raw), redactJson(redact))
       const details = Option.match(json, {
         onNone: () => text.slice(0, snippetLength),
         onSome: (json) => Predicate.isRecord(json) && "details" in json ? json.details : json
