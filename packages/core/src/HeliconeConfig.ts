@@ -133,15 +133,20 @@ export const layerConfig: Layer.Layer<HeliconeConfig, ConfigError.ConfigError | 
 )
 
 /**
- * Tells whether a host name is the local machine (`localhost`, `*.localhost`, `127.0.0.0/8`, `::1`).
+ * Tells whether a host name is the local machine: `localhost`, an address in `127.0.0.0/8`, or `::1` (`[::1]`).
+ * Names under `.localhost` are not: a resolver may send them to DNS (glibc does), and the key would go with them.
  *
  * @since 0.1.0
  * @category utils
  */
 export const isLoopbackHost = (hostname: string): boolean => {
   const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1")
-  return host === "localhost" || host.endsWith(".localhost") || host === "::1" ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+  return host === "localhost" || host === "::1" || isLoopbackIPv4(host)
+}
+
+const isLoopbackIPv4 = (host: string): boolean => {
+  const octets = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host)
+  return octets !== null && octets.slice(1).every((octet) => Number(octet) <= 255)
 }
 
 const checkApiKey = (apiKey: Redacted.Redacted<string>): Either.Either<Redacted.Redacted<string>, InvalidConfig> => {

@@ -26,6 +26,8 @@ describe("HeliconeConfig", () => {
     ["http://localhost:8585", "http://localhost:8585"],
     ["http://127.0.0.1:8585/", "http://127.0.0.1:8585"],
     ["http://[::1]:8585", "http://[::1]:8585"],
+    ["http://127.45.0.9:8585", "http://127.45.0.9:8585"],
+    ["http://LocalHost:8585", "http://localhost:8585"],
     ["https://helicone.internal/api/", "https://helicone.internal/api"]
   ])(
     "accepts %s as %s",
@@ -37,6 +39,11 @@ describe("HeliconeConfig", () => {
     [
       ["http:// to a remote host", { baseUrl: "http://helicone.example.com" }, "baseUrl", "would travel in clear"],
       ["http:// to a LAN address", { baseUrl: "http://192.168.1.20:8585" }, "baseUrl", "would travel in clear"],
+      // a resolver may send *.localhost to DNS (glibc does), so the name can point anywhere
+      ["http:// to a .localhost name", { baseUrl: "http://evil.localhost:8585" }, "baseUrl", "would travel in clear"],
+      ["http:// to localhost.", { baseUrl: "http://localhost.:8585" }, "baseUrl", "would travel in clear"],
+      ["http:// to a name under 127", { baseUrl: "http://127.0.0.1.example.com" }, "baseUrl", "would travel in clear"],
+      ["http:// to 0.0.0.0", { baseUrl: "http://0.0.0.0:8585" }, "baseUrl", "would travel in clear"],
       ["a non-URL", { baseUrl: "api.helicone.ai" }, "baseUrl", "is not a URL"],
       ["ftp", { baseUrl: "ftp://api.helicone.ai" }, "baseUrl", "must be http(s)"],
       ["a query", { baseUrl: "https://api.helicone.ai/?x=1" }, "baseUrl", "query"],
