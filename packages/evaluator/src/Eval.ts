@@ -6,12 +6,15 @@
  */
 import * as HeliconeScores from "@helicone-effect/core/HeliconeScores"
 import type { RequestId } from "@helicone-effect/core/RequestId"
+import * as ScoreQueue from "@helicone-effect/core/ScoreQueue"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Dataset from "./Dataset.js"
 import type { EvalReport } from "./EvalReport.js"
 import * as runner from "./internal/runner.js"
+import * as Submitter from "./internal/submitter.js"
 import type { Reporter } from "./Reporter.js"
 import type { Scorer } from "./Scorer.js"
 
@@ -154,9 +157,20 @@ export const isSuite = (u: unknown): u is Suite<unknown, unknown, unknown, unkno
  *
  * Each score goes under the scorer's name as it is (Helicone's rules, checked by core: not blank, at most 256
  * characters, not `helicone-score-feedback`); a 0..1 score is sent as `Scores.fromUnit(score, scale)`, a boolean
- * score as a boolean. Submissions run in a bounded background pool (`concurrency`, default 8) that the run waits for
- * at the end; a failed submission is recorded in `report.helicone` and does not fail the run unless `strict` is set
- * (then `report.passed` is false).
+ * score as a boolean.
+ *
+ * How they are sent depends on the context:
+ * - With `HeliconeScores` only, submissions run in a bounded background pool (`concurrency`, default 8) that the run
+ *   waits for at the end; a failed submission is recorded in `report.helicone` (`delivery: "direct"`).
+ * - With a `ScoreQueue` too (provide `ScoreQueue.layer` to make submissions durable), each case's scores are
+ *   offered to the queue, which returns without waiting for the network; at the end the run waits for the queue's
+ *   `flush` (every score delivered, dead-lettered or fsynced in the outbox), so an outage of Helicone neither blocks
+ *   the run nor loses scores: what Helicone did not take is replayed from the outbox later (the next time a queue
+ *   opens that outbox). `report.helicone` (`delivery: "queue"`) counts what was `delivered`, `deadLettered` or left
+ *   in the `outbox`.
+ *
+ * Nothing here fails the run unless `strict` is set: then `report.passed` is false when a submission failed (or was
+ * refused by the queue), was dead-lettered, or is left in the outbox.
  *
  * @since 0.1.0
  * @category models
@@ -164,6 +178,7 @@ export const isSuite = (u: unknown): u is Suite<unknown, unknown, unknown, unkno
 export interface HeliconeOptions {
   /** The integer a score of 1 becomes. Default 100. */
   readonly scale?: number | undefined
+  /** Submissions (or, with a `ScoreQueue`, offers) in progress at a time. Default 8. */
   readonly concurrency?: number | undefined
   readonly strict?: boolean | undefined
 }
@@ -182,7 +197,10 @@ export interface RunOptions {
   /** Where the JSONL file goes when a run passes `maxCases` and no `casesFile` was given. Default `.helicone-eval`. */
   readonly outputDir?: string | undefined
   readonly reporters?: ReadonlyArray<Reporter> | undefined
-  /** Send scores to Helicone (requires the `HeliconeScores` service). */
+  /**
+   * Send scores to Helicone (requires the `HeliconeScores` service; provide `ScoreQueue.layer` as well to make
+   * submissions durable, see {@link HeliconeOptions}).
+   */
   readonly helicone?: HeliconeOptions | undefined
 }
 
@@ -194,11 +212,30 @@ export interface RunOptions {
  * The returned Effect never fails. Interrupting it (Ctrl-C under `NodeRuntime.runMain`, `Fiber.interrupt`) stops
  * taking new cases and interrupts the cases in flight; the report of the finished cases, marked `interrupted: true`,
  * is still built and handed to the reporters (the terminal summary is printed, report files are written, scores of
- * finished cases already queued for Helicone are counted as skipped) before the fiber ends as interrupted, as every
- * interrupted Effect does.
+ * finished cases already queued for Helicone are counted as skipped; those already offered to a `ScoreQueue` stay
+ * with the queue) before the fiber ends as interrupted, as every interrupted Effect does.
  *
  * It needs only what the task, scorers and data need, plus `HeliconeScores` when the `helicone` option is given.
- * Throws a `RangeError` at once for a `helicone.scale` that is not a positive integer.
+ * Provide `ScoreQueue.layer` to make submissions durable: when a `ScoreQueue` is in the context too, scores go
+ * through it (see {@link HeliconeOptions}). Throws a `RangeError` at once for a `helicone.scale` that is not a
+ * positive integer.
+ *
+ * @example
+ * ```ts
+ * import { NodeContext, NodeHttpClient } from "@effect/platform-node"
+ * import { HeliconeScores, ScoreQueue } from "@helicone-effect/core"
+ * import { Eval } from "@helicone-effect/evaluator"
+ * import { Effect, Layer } from "effect"
+ *
+ * // Helicone for the run, and a durable queue over it (outbox in .helicone-outbox/)
+ * const helicone = ScoreQueue.layer().pipe(
+ *   Layer.provideMerge(HeliconeScores.layerConfig),
+ *   Layer.provide([NodeHttpClient.layerUndici, NodeContext.layer])
+ * )
+ *
+ * const report = Eval.run(suite, { helicone: { strict: true } }).pipe(Effect.provide(helicone))
+ * // report.helicone: { delivery: "queue", submitted: 30, delivered: 30, outbox: 0, deadLettered: 0, ... }
+ * ```
  *
  * @since 0.1.0
  * @category running
@@ -237,11 +274,36 @@ export const run: {
   if (!Number.isSafeInteger(scale) || scale < 1) {
     throw new RangeError(`helicone.scale must be a positive integer, got ${scale}`)
   }
-  return Effect.flatMap(HeliconeScores.HeliconeScores, (service) =>
-    runner.run(config({
-      submit: service.submitScore,
-      scale,
-      concurrency: helicone.concurrency ?? 8,
-      strict: helicone.strict ?? false
-    })))
+  const concurrency = helicone.concurrency ?? 8
+  const strict = helicone.strict ?? false
+  return Effect.flatMap(Effect.serviceOption(ScoreQueue.ScoreQueue), (queue) => {
+    if (Option.isNone(queue)) {
+      return Effect.flatMap(
+        HeliconeScores.HeliconeScores,
+        (service) => runner.run(config({ submit: service.submitScore, scale, concurrency, strict }))
+      )
+    }
+    const settled = config({ submit: queue.value, scale, concurrency, strict })
+    if (!strict) return runner.run(settled)
+    // `strict` also fails on scores dead-lettered or left in the outbox, which the runner does not know of: the
+    // report is corrected before the reporters see it.
+    return Effect.map(
+      runner.run({ ...settled, reporters: settled.reporters.map(strictReporter) }),
+      strictReport
+    )
+  })
+}
+
+const strictReport = (report: EvalReport): EvalReport =>
+  report.passed && report.helicone !== undefined && Submitter.strictFailure(report.helicone)
+    ? { ...report, passed: false }
+    : report
+
+const strictReporter = (reporter: Reporter): Reporter => {
+  const onEnd = reporter.onEnd
+  if (onEnd === undefined) return reporter
+  return {
+    onStart: reporter.onStart === undefined ? undefined : (run) => reporter.onStart!(run),
+    onEnd: (report) => onEnd.call(reporter, strictReport(report))
+  }
 }

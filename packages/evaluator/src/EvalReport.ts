@@ -109,10 +109,21 @@ export interface ScorerSummary extends Schema.Schema.Type<typeof ScorerSummary> 
  * What happened to the scores sent to Helicone: `submitted` succeeded, `failed` did not (the first failures are
  * listed with the reason), `skipped` were never sent because the run was interrupted first.
  *
+ * `delivery` says how they were sent (absent in reports written before it existed: `"direct"`):
+ * - `"direct"`: submitted by the run itself; `submitted` were accepted by Helicone.
+ * - `"queue"`: offered to a `ScoreQueue` in the context. `submitted` were accepted by the queue, `failed` were refused
+ *   by it (an invalid request id or score), and what became of the accepted ones by the end of the run is in
+ *   `delivered` (accepted by Helicone), `deadLettered` (rejected by Helicone for good, in the queue's dead-letter
+ *   file) and `outbox` (left with the queue — durably in its outbox file, replayed later — not lost; after an
+ *   interruption, some may still be in its memory until it shuts down). These come from the queue's counters before
+ *   and after the run, so outbox entries of earlier runs it delivers meanwhile are counted here too (up to
+ *   `submitted`).
+ *
  * @since 0.1.0
  * @category models
  */
 export const HeliconeSummary = Schema.Struct({
+  delivery: Schema.optional(Schema.Literal("direct", "queue")),
   submitted: Schema.Number,
   failed: Schema.Number,
   skipped: Schema.Number,
@@ -122,7 +133,10 @@ export const HeliconeSummary = Schema.Struct({
     requestId: Schema.String,
     error: Schema.String,
     message: Schema.String
-  }))
+  })),
+  delivered: Schema.optional(Schema.Number),
+  outbox: Schema.optional(Schema.Number),
+  deadLettered: Schema.optional(Schema.Number)
 }).annotations({ identifier: "HeliconeSummary" })
 
 /**

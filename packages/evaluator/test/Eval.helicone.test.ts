@@ -27,7 +27,13 @@ describe("Eval.run with Helicone", () => {
     Effect.gen(function*() {
       const local = yield* LocalHelicone.make()
       const report = yield* Eval.run(suite, { helicone: { scale: 100 } }).pipe(Effect.provide(helicone(local)))
-      assert.deepStrictEqual(report.helicone, { submitted: 12, failed: 0, skipped: 0, failures: [] })
+      assert.deepStrictEqual(report.helicone, {
+        delivery: "direct",
+        submitted: 12,
+        failed: 0,
+        skipped: 0,
+        failures: []
+      })
       assert.strictEqual(report.cases.length, 12)
       for (const c of report.cases) {
         const stored = yield* local.scores(c.requestId)

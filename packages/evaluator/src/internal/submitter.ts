@@ -3,10 +3,16 @@
  * the runner up for longer than it takes to queue them (the queue is bounded: a run that produces scores faster than
  * Helicone takes them slows down instead of growing without limit).
  *
- * This is the seam a durable `ScoreQueue` replaces: everything Helicone-specific enters through `submit`.
+ * Two deliveries, chosen by what `make` is given:
+ * - a `submitScore` function: the pool submits each case's scores itself ("direct");
+ * - a `ScoreQueue`: the pool only `offer`s them to the queue (no network wait), `drain` then waits for the queue's
+ *   `flush` (delivered, dead-lettered or fsynced in its outbox), and the summary tells what the queue did for this run
+ *   from the difference of its `stats` ("queue"). The pool stays in front of the queue so that the runner's hot path
+ *   keeps its synchronous `offer`.
  *
  * @internal
  */
+import type * as ScoreQueue from "@helicone-effect/core/ScoreQueue"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -15,10 +21,14 @@ import type * as Scope from "effect/Scope"
 import type { HeliconeSummary } from "../EvalReport.js"
 import { describe } from "../Scorer.js"
 
-export type Submit = (
+/** Submits one case's scores to Helicone. */
+export type Send = (
   requestId: string,
   scores: Readonly<Record<string, number | boolean>>
 ) => Effect.Effect<void, { readonly _tag: string; readonly message: string }>
+
+/** Where the scores go: straight to Helicone, or to a durable `ScoreQueue`. */
+export type Submit = Send | ScoreQueue.Service
 
 export interface Job {
   readonly index: number
@@ -36,6 +46,10 @@ export interface Submitter {
   readonly summary: Effect.Effect<HeliconeSummary>
 }
 
+/** Whether a `strict` run fails: a submission failed, or (through a queue) was dead-lettered or is left over. */
+export const strictFailure = (summary: HeliconeSummary): boolean =>
+  summary.failed > 0 || (summary.deadLettered ?? 0) > 0 || (summary.outbox ?? 0) > 0
+
 const keepFailures = 100
 const stop = Symbol("stop")
 
@@ -44,6 +58,9 @@ export const make = (
   concurrency: number
 ): Effect.Effect<Submitter, never, Scope.Scope> =>
   Effect.gen(function*() {
+    const target = typeof submit === "function" ? undefined : submit
+    const send: Send = target === undefined ? submit as Send : target.offer
+    const before = target === undefined ? undefined : yield* target.stats
     const queue = yield* Queue.bounded<Job | typeof stop>(concurrency * 64)
     let offered = 0
     let submitted = 0
@@ -55,8 +72,8 @@ export const make = (
         failures.push({ index: job.index, trial: job.trial, requestId: job.requestId, error, message })
       }
     }
-    const send = (job: Job) =>
-      submit(job.requestId, job.scores).pipe(
+    const run = (job: Job) =>
+      send(job.requestId, job.scores).pipe(
         Effect.matchCause({
           onSuccess: () => {
             submitted++
@@ -72,26 +89,45 @@ export const make = (
       while (true) {
         const job = yield* Queue.take(queue)
         if (job === stop) return
-        yield* send(job)
+        yield* run(job)
       }
     })
     const fibers = yield* Effect.forEach(
       Array.from({ length: concurrency }),
       () => Effect.forkScoped(Effect.interruptible(worker))
     )
+    const stopWorkers = Effect.gen(function*() {
+      for (let i = 0; i < concurrency; i++) yield* Queue.offer(queue, stop)
+      yield* Fiber.joinAll(fibers)
+    })
     return {
       offer: (job) => {
         offered++
         return queue.unsafeOffer(job) ? undefined : Queue.offer(queue, job).pipe(Effect.asVoid)
       },
-      drain: Effect.gen(function*() {
-        for (let i = 0; i < concurrency; i++) yield* Queue.offer(queue, stop)
-        yield* Fiber.joinAll(fibers)
-      }),
+      drain: target === undefined ? stopWorkers : Effect.zipRight(stopWorkers, target.flush),
       summary: Effect.gen(function*() {
         yield* Fiber.interruptAll(fibers)
         yield* Queue.shutdown(queue)
-        return { submitted, failed, skipped: offered - submitted - failed, failures }
+        const skipped = offered - submitted - failed
+        if (target === undefined) return { delivery: "direct", submitted, failed, skipped, failures } as const
+        // The queue's counters are shared with whatever else it delivers (an older outbox it replays, other
+        // callers): what changed during the run is attributed to this run, at most what it queued.
+        const after = yield* target.stats
+        const delivered = clamp(after.delivered - before!.delivered, submitted)
+        const deadLettered = clamp(after.rejected - before!.rejected, submitted - delivered)
+        return {
+          delivery: "queue",
+          submitted,
+          failed,
+          skipped,
+          failures,
+          delivered,
+          outbox: submitted - delivered - deadLettered,
+          deadLettered
+        } as const
       })
     }
   })
+
+const clamp = (n: number, max: number): number => Math.max(0, Math.min(n, max))

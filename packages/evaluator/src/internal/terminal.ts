@@ -62,6 +62,7 @@ export const summary = (report: EvalReport, color: boolean): string => {
   const paint = (code: number) => (text: string) => color ? `\x1b[${code}m${text}\x1b[0m` : text
   const green = paint(32)
   const red = paint(31)
+  const yellow = paint(33)
   const dim = paint(2)
   const lines: Array<string> = []
   const status = report.interrupted ? red("INTERRUPTED") : report.passed ? green("PASSED") : red("FAILED")
@@ -103,9 +104,19 @@ export const summary = (report: EvalReport, color: boolean): string => {
   if (report.helicone !== undefined) {
     const h = report.helicone
     const failed = h.failed > 0 ? red(`${count(h.failed)} failed`) : "0 failed"
-    lines.push(
-      `helicone: ${count(h.submitted)} submitted, ${failed}${h.skipped > 0 ? `, ${count(h.skipped)} skipped` : ""}`
-    )
+    const skipped = h.skipped > 0 ? `, ${count(h.skipped)} skipped` : ""
+    if (h.delivery === "queue") {
+      const outbox = h.outbox ?? 0
+      const dead = h.deadLettered ?? 0
+      lines.push(
+        `helicone: ${count(h.submitted)} queued, ${count(h.delivered ?? 0)} delivered, ` +
+          `${outbox > 0 ? yellow(`${count(outbox)} in outbox`) : "0 in outbox"}, ` +
+          `${dead > 0 ? red(`${count(dead)} dead-lettered`) : "0 dead-lettered"}` +
+          `${h.failed > 0 ? `, ${failed}` : ""}${skipped}`
+      )
+    } else {
+      lines.push(`helicone: ${count(h.submitted)} submitted, ${failed}${skipped}`)
+    }
     for (const failure of h.failures.slice(0, 3)) {
       lines.push(dim(`  #${failure.index} ${failure.requestId}: ${failure.error}: ${failure.message}`))
     }
