@@ -1,12 +1,16 @@
 /**
  * The demo, as a program you can read top to bottom: run the triage suite, send every case's scores to Helicone
- * (an embedded Helicone-compatible server unless HELICONE_API_KEY is set), read them back, write the reports.
+ * (an embedded Helicone-compatible server unless HELICONE_API_KEY is set) through a durable ScoreQueue, read them
+ * back, write the reports.
  */
+import { NodeFileSystem } from "@effect/platform-node"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import { HeliconeConfig, HeliconeScores } from "@helicone-effect/core"
+import { HeliconeConfig, HeliconeScores, ScoreQueue } from "@helicone-effect/core"
 import { Eval, type EvalReport, Reporter } from "@helicone-effect/evaluator"
 import { LocalHelicone } from "@helicone-effect/local"
 import { Config, Effect, Layer, Option, Redacted } from "effect"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
 import * as Path from "node:path"
 import suite from "./triage.eval.js"
 
@@ -28,8 +32,13 @@ export interface DemoResult {
   readonly files: { readonly json: string; readonly junit: string; readonly html: string }
 }
 
+const tempDir = Effect.acquireRelease(
+  Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "helicone-demo-outbox-"))),
+  (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+)
+
 /** Helicone from the environment when HELICONE_API_KEY is set, else a server started in this process. */
-const chooseHelicone = (log: (line: string) => void) =>
+const chooseHelicone = (log: (line: string) => void, outputDir: string) =>
   Effect.gen(function*() {
     const apiKey = yield* Config.option(Config.redacted("HELICONE_API_KEY"))
     if (Option.isSome(apiKey) && Redacted.value(apiKey.value).trim() !== "") {
@@ -42,7 +51,9 @@ const chooseHelicone = (log: (line: string) => void) =>
         kind: "helicone" as const,
         baseUrl,
         layer: HeliconeScores.layer(options),
-        local: undefined
+        local: undefined,
+        // kept between runs: scores Helicone did not take (an outage) are replayed by the next `pnpm demo`
+        outbox: Path.join(outputDir, "outbox")
       }
     }
     const local = yield* LocalHelicone.make()
@@ -52,20 +63,33 @@ const chooseHelicone = (log: (line: string) => void) =>
       kind: "embedded" as const,
       baseUrl: local.baseUrl,
       layer: HeliconeScores.layer({ apiKey: Redacted.make("sk-demo"), baseUrl: local.baseUrl }),
-      local
+      local,
+      // the server lives in memory for this run only: so does its outbox
+      outbox: yield* tempDir
     }
   })
 
 export const demo = (options: DemoOptions) =>
   Effect.gen(function*() {
     const { log } = options
-    const target = yield* chooseHelicone(log)
+    const target = yield* chooseHelicone(log, options.outputDir)
     const files = {
       json: Path.join(options.outputDir, "report.json"),
       junit: Path.join(options.outputDir, "junit.xml"),
       html: Path.join(options.outputDir, "report.html")
     }
     log("")
+
+    // Helicone, and a durable queue over it: each case's scores are offered to the queue (the run never waits for
+    // Helicone), the run waits for the queue's flush at the end, and what Helicone could not take (an outage) stays
+    // in the outbox for a later replay instead of being lost.
+    const helicone = ScoreQueue.layer({
+      outboxPath: Path.join(target.outbox, "outbox.jsonl"),
+      deadLetterPath: Path.join(target.outbox, "dead-letter.jsonl")
+    }).pipe(
+      Layer.provideMerge(target.layer),
+      Layer.provide([FetchHttpClient.layer, NodeFileSystem.layer])
+    )
 
     const report = yield* Eval.run(suite, {
       reporters: [
@@ -75,7 +99,7 @@ export const demo = (options: DemoOptions) =>
         Reporter.html(files.html)
       ],
       helicone: {}
-    }).pipe(Effect.provide(target.layer.pipe(Layer.provide(FetchHttpClient.layer))))
+    }).pipe(Effect.provide(helicone))
 
     let stored: number | undefined
     if (target.local !== undefined) {

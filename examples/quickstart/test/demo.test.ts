@@ -53,7 +53,17 @@ describe("pnpm demo", () => {
       assert.strictEqual(result.helicone.kind, "embedded")
       assert.strictEqual(result.report.totals.cases, 30)
       assert.strictEqual(result.stored, 30)
-      assert.deepStrictEqual(result.report.helicone, { submitted: 30, failed: 0, skipped: 0, failures: [] })
+      // through the durable queue: every case's scores delivered, nothing left in the outbox
+      assert.deepStrictEqual(result.report.helicone, {
+        delivery: "queue",
+        submitted: 30,
+        failed: 0,
+        skipped: 0,
+        failures: [],
+        delivered: 30,
+        outbox: 0,
+        deadLettered: 0
+      })
       // The recordings are imperfect on purpose: some cases score low.
       assert.isTrue(result.report.scorers.every((s) => s.min === 0 && s.mean !== null && s.mean < 1))
 
@@ -76,9 +86,12 @@ describe("pnpm demo", () => {
 
       assert.strictEqual(result.helicone.kind, "helicone")
       assert.include(lines.join("\n"), `HELICONE_API_KEY is set: sending scores to Helicone at ${helicone.baseUrl}`)
-      assert.strictEqual(result.report.helicone?.submitted, 30)
-      const first = result.report.cases[0]
-      assert.isNotNull(yield* helicone.scores(first.requestId))
+      assert.strictEqual(result.report.helicone?.delivered, 30)
+      for (const c of result.report.cases) assert.isNotNull(yield* helicone.scores(c.requestId), `case ${c.index}`)
+      // its outbox is kept with the reports, for a later replay; empty when Helicone took everything
+      const outbox = Path.join(dir, "outbox", "outbox.jsonl")
+      assert.strictEqual(Fs.existsSync(outbox) ? Fs.readFileSync(outbox, "utf8").trim() : "", "")
+      assert.isTrue(Fs.existsSync(Path.dirname(outbox)))
     }))
 
   it.scoped("the suite file runs from the CLI too: helicone-eval run src/triage.eval.ts --local", () =>

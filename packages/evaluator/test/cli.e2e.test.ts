@@ -122,7 +122,7 @@ describe("helicone-eval (subprocess)", { timeout: 90_000 }, () => {
       const run = yield* spawn([fixture("capitals.eval.ts"), "--local", "--json", "eval.json"], { cwd: dir })
       assert.strictEqual(run.code, 0, run.stderr)
       assert.match(run.stderr, /sending scores to the embedded Helicone server at http:\/\/127\.0\.0\.1:\d+/)
-      assert.match(run.stdout, /helicone: 5 submitted, 0 failed/)
+      assert.include(run.stdout, "helicone: 5 queued, 5 delivered, 0 in outbox, 0 dead-lettered")
       assert.match(run.stdout, /helicone-local: scores stored for 5\/5 requests at http:\/\/127\.0\.0\.1:\d+/)
 
       const report = yield* readReport(Path.join(dir, "eval.json"))
@@ -143,7 +143,13 @@ describe("helicone-eval (subprocess)", { timeout: 90_000 }, () => {
       assert.strictEqual(run.code, 0, run.stderr)
       assert.include(run.stderr, `sending scores to Helicone at ${local.baseUrl}`)
       const report = yield* readReport(Path.join(dir, "eval.json"))
-      assert.deepStrictEqual(report.helicone?.submitted, 5)
+      assert.strictEqual(report.helicone?.delivery, "queue")
+      assert.strictEqual(report.helicone?.delivered, 5)
+      assert.strictEqual(report.helicone?.outbox, 0)
+      // through a durable queue whose outbox is in the working directory, empty once everything was delivered
+      const outbox = Path.join(dir, ".helicone-outbox", "outbox.jsonl")
+      assert.isTrue(Fs.existsSync(Path.dirname(outbox)))
+      assert.strictEqual(Fs.existsSync(outbox) ? Fs.readFileSync(outbox, "utf8").trim() : "", "")
       for (const c of report.cases) {
         assert.isNotNull(yield* local.scores(c.requestId), `case ${c.index}`)
       }

@@ -2,21 +2,34 @@
  * Where `helicone-eval run --helicone` sends scores: Helicone from the environment, or (`--local`) the embedded
  * local server, loaded on demand because `@helicone-effect/local` is not a runtime dependency of this package.
  *
+ * Either way the scores go through a durable `ScoreQueue`, so that an outage of Helicone neither blocks the run nor
+ * loses scores: what cannot be delivered waits in an outbox that the next run replays. Each Helicone has its own
+ * outbox — `.helicone-outbox/` in the working directory for Helicone, next to the database (`.helicone-local/`) for
+ * the embedded server — so that scores meant for one are never replayed to the other.
+ *
  * @internal
  */
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import * as HeliconeConfig from "@helicone-effect/core/HeliconeConfig"
 import * as HeliconeScores from "@helicone-effect/core/HeliconeScores"
+import * as ScoreQueue from "@helicone-effect/core/ScoreQueue"
 import * as Config from "effect/Config"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
 
 /** A Helicone to send scores to. */
 export interface Target {
-  readonly layer: Layer.Layer<HeliconeScores.HeliconeScores>
+  /** Built in the command's scope: closing it delivers what is left, or writes it to the outbox. */
+  readonly layer: Layer.Layer<HeliconeScores.HeliconeScores | ScoreQueue.ScoreQueue>
   /** Said before the run, e.g. `sending scores to Helicone at https://api.helicone.ai`. */
   readonly description: string
   /** For the embedded server: reads what it stored for a request id. */
@@ -57,11 +70,13 @@ export const local = (database: string, specifier = localPackage): Effect.Effect
     const server = yield* module.LocalHelicone.make({ database }).pipe(
       Effect.mapError((error) => `the embedded Helicone server could not start: ${error.message ?? String(error)}`)
     )
+    // opened after the server, so closed before it: the queue's shutdown can still deliver to it
+    const layer = yield* withQueue(
+      HeliconeScores.layer({ apiKey: Redacted.make("helicone-eval-local"), baseUrl: server.baseUrl }),
+      database === ":memory:" ? undefined : Path.dirname(database)
+    )
     return {
-      layer: HeliconeScores.layer({ apiKey: Redacted.make("helicone-eval-local"), baseUrl: server.baseUrl }).pipe(
-        Layer.provide(FetchHttpClient.layer),
-        Layer.orDie
-      ),
+      layer,
       description: `sending scores to the embedded Helicone server at ${server.baseUrl} (stored in ${database})`,
       readBack: server.scores,
       baseUrl: server.baseUrl
@@ -74,20 +89,59 @@ const isModuleNotFound = (error: unknown, specifier: string): boolean =>
   (error.code === "ERR_MODULE_NOT_FOUND" || error.code === "MODULE_NOT_FOUND") &&
   String((error as { message?: unknown }).message).includes(specifier)
 
-/** Helicone as configured by `HELICONE_API_KEY`, `HELICONE_BASE_URL` / `HELICONE_REGION`. */
-export const fromEnvironment: Effect.Effect<Target, string> = Effect.gen(function*() {
-  const apiKey = yield* Config.option(Config.string("HELICONE_API_KEY")).pipe(Effect.orElseSucceed(Option.none))
-  if (Option.isNone(apiKey) || apiKey.value.trim() === "") {
-    return yield* Effect.fail("HELICONE_API_KEY is not set; pass --local to use the embedded server")
-  }
-  const options = yield* HeliconeConfig.config.pipe(
-    Effect.mapError((error) => `invalid Helicone configuration: ${error}`)
-  )
-  const resolved = yield* HeliconeConfig.make(options).pipe(Effect.mapError((error) => error.message))
-  return {
-    layer: HeliconeScores.layer(options).pipe(Layer.provide(FetchHttpClient.layer), Layer.orDie),
-    description: `sending scores to Helicone at ${resolved.baseUrl} (HELICONE_API_KEY is set)`,
-    readBack: undefined,
-    baseUrl: resolved.baseUrl
-  }
-})
+/** Helicone as configured by `HELICONE_API_KEY`, `HELICONE_BASE_URL` / `HELICONE_REGION`; the outbox in `cwd`. */
+export const fromEnvironment = (cwd: string): Effect.Effect<Target, string, Scope.Scope> =>
+  Effect.gen(function*() {
+    const apiKey = yield* Config.option(Config.string("HELICONE_API_KEY")).pipe(Effect.orElseSucceed(Option.none))
+    if (Option.isNone(apiKey) || apiKey.value.trim() === "") {
+      return yield* Effect.fail("HELICONE_API_KEY is not set; pass --local to use the embedded server")
+    }
+    const options = yield* HeliconeConfig.config.pipe(
+      Effect.mapError((error) => `invalid Helicone configuration: ${error}`)
+    )
+    const resolved = yield* HeliconeConfig.make(options).pipe(Effect.mapError((error) => error.message))
+    const dir = Path.resolve(cwd, outboxDir)
+    const layer = yield* withQueue(HeliconeScores.layer(options), dir)
+    return {
+      layer,
+      description: `sending scores to Helicone at ${resolved.baseUrl} (HELICONE_API_KEY is set; undelivered scores ` +
+        `wait in ${outboxDir}/)`,
+      readBack: undefined,
+      baseUrl: resolved.baseUrl
+    }
+  })
+
+/** Where `--helicone` keeps the scores Helicone did not take yet (the `ScoreQueue` default), in the working dir. */
+export const outboxDir = ".helicone-outbox"
+
+/**
+ * Starts a `ScoreQueue` over `helicone` in the scope, with its outbox and dead-letter files in `dir` (in a temporary
+ * directory removed with the scope when there is none, e.g. for an in-memory server).
+ */
+const withQueue = (
+  helicone: Layer.Layer<HeliconeScores.HeliconeScores, unknown, HttpClient.HttpClient>,
+  dir: string | undefined
+): Effect.Effect<Layer.Layer<HeliconeScores.HeliconeScores | ScoreQueue.ScoreQueue>, string, Scope.Scope> =>
+  Effect.gen(function*() {
+    const scores = yield* Layer.build(helicone.pipe(Layer.provide(FetchHttpClient.layer))).pipe(
+      Effect.mapError((error) => `invalid Helicone configuration: ${messageOf(error)}`)
+    )
+    const files = dir ?? (yield* tempDir)
+    const queue = yield* Layer.build(ScoreQueue.layer({
+      outboxPath: Path.join(files, "outbox.jsonl"),
+      deadLetterPath: Path.join(files, "dead-letter.jsonl")
+    })).pipe(
+      Effect.provide(scores),
+      Effect.provide(NodeFileSystem.layer),
+      Effect.mapError((error) => `the score outbox in ${files} could not be opened: ${messageOf(error)}`)
+    )
+    return Layer.succeedContext(Context.merge(scores, queue))
+  })
+
+const tempDir = Effect.acquireRelease(
+  Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "helicone-eval-outbox-"))),
+  (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+)
+
+const messageOf = (error: unknown): string =>
+  typeof error === "object" && error !== null && "message" in error ? String(error.message) : String(error)

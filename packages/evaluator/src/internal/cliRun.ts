@@ -137,7 +137,7 @@ export const run = (args: RunArgs, env: Environment): Effect.Effect<number, Usag
     const target = args.helicone || args.local
       ? yield* (args.local
         ? Helicone.local(Path.resolve(env.cwd, Helicone.localDatabase))
-        : Helicone.fromEnvironment).pipe(Effect.mapError((reason) => new Usage({ reason })))
+        : Helicone.fromEnvironment(env.cwd)).pipe(Effect.mapError((reason) => new Usage({ reason })))
       : undefined
     if (target !== undefined) env.err(`${target.description}\n`)
     const heliconeContext = target === undefined ? undefined : yield* Layer.build(target.layer)
