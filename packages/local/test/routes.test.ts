@@ -147,6 +147,43 @@ describe("POST /v1/request/:requestId/score", () => {
         assert.isNull(yield* local.scores(id))
       }))
 
+    it.effect("500 naming the key for an integer beyond the safe range, which JSON cannot carry exactly; stores nothing", () =>
+      Effect.gen(function*() {
+        const local = yield* server
+        const received: Record<string, string> = {
+          "100000000000000000000": "100000000000000000000", // 1e20: an integer to JavaScript, beyond Int64
+          "1152921504606846976": "1152921504606846976", // 2 ** 60: fits Int64, but not a double's 53-bit mantissa
+          "9007199254740993": "9007199254740992", // MAX_SAFE_INTEGER + 2 parses to the double below it
+          "-9007199254740992": "-9007199254740992"
+        }
+        for (const [raw, parsed] of Object.entries(received)) {
+          const id = randomUUID()
+          const reply = yield* call(local.baseUrl, `/v1/request/${id}/score`, {
+            body: `{"scores":{"a":1,"big":${raw}}}`,
+            headers: auth()
+          })
+          assert.strictEqual(reply.status, 500, raw)
+          const body = JSON.parse(reply.body)
+          assert.strictEqual(body.message, "Internal Server Error")
+          assert.strictEqual(
+            body.details,
+            `Score value for key 'big' must be an integer between -9007199254740991 and 9007199254740991 ` +
+              `(Helicone stores Int64, and JSON carries integers exactly only in this range). Received: ${parsed}`
+          )
+          assert.isNull(yield* local.scores(id), raw)
+        }
+        const edge = randomUUID()
+        const reply = yield* call(local.baseUrl, `/v1/request/${edge}/score`, {
+          body: `{"scores":{"max":9007199254740991,"min":-9007199254740991}}`,
+          headers: auth()
+        })
+        assert.strictEqual(reply.status, 201)
+        assert.deepStrictEqual(yield* local.scores(edge), {
+          max: Number.MAX_SAFE_INTEGER,
+          min: Number.MIN_SAFE_INTEGER
+        })
+      }))
+
     it.effect("413 for a body over 10 MB", () =>
       Effect.gen(function*() {
         const local = yield* server

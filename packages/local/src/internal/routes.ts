@@ -117,6 +117,29 @@ const storeFailed = (error: string) => (cause: unknown) =>
     Effect.fail(json({ data: null, error }, 500))
   )
 
+/**
+ * Helicone's self-hosted 500 for a value it cannot store. Past the safe-integer range a JSON number is no longer the
+ * integer the client wrote (2 ** 60 + 1 parses as 2 ** 60, 1e20 is beyond Int64), so storing it would store a
+ * different score: it is refused like a fraction, and the message keeps the "must be an integer" words that clients
+ * read as "do not retry".
+ */
+const scoreValueRejected = (name: string, value: number, headers: Record<string, string>): Response => {
+  const message = Number.isInteger(value)
+    ? `Score value for key '${name}' must be an integer between ${Number.MIN_SAFE_INTEGER} and ` +
+      `${Number.MAX_SAFE_INTEGER} (Helicone stores Int64, and JSON carries integers exactly only in this range). ` +
+      `Received: ${BigInt(value)}`
+    : `Score value for key '${name}' must be an integer. Received: ${value}`
+  return json(
+    {
+      message: "Internal Server Error",
+      details: message,
+      stack: `Error: ${message}\n    at ScoreManager.addScores (helicone-local)`
+    },
+    500,
+    headers
+  )
+}
+
 const submitScore = (ctx: RouteContext) =>
   handle(Effect.gen(function*() {
     const rawId = yield* requestIdParam
@@ -125,17 +148,8 @@ const submitScore = (ctx: RouteContext) =>
     const scores = yield* validated(Validation.scoreRequest(body))
     const rows: Array<readonly [string, number]> = []
     for (const [name, value] of Object.entries(scores)) {
-      if (typeof value === "number" && !Number.isInteger(value)) {
-        const message = `Score value for key '${name}' must be an integer. Received: ${value}`
-        return yield* Effect.fail(json(
-          {
-            message: "Internal Server Error",
-            details: message,
-            stack: `Error: ${message}\n    at ScoreManager.addScores (helicone-local)`
-          },
-          500,
-          headers
-        ))
+      if (typeof value === "number" && !Number.isSafeInteger(value)) {
+        return yield* Effect.fail(scoreValueRejected(name, value, headers))
       }
       if (name === "") continue
       rows.push(typeof value === "boolean" ? [`${name}-hcone-bool`, value ? 1 : 0] : [name, value])
