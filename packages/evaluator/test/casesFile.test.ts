@@ -48,7 +48,7 @@ const anyValue = fc.oneof(
 )
 const score = fc.record({
   name: anyString,
-  score: fc.double({ min: 0, max: 1, noNaN: true }),
+  score: fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(0, 1, -0)),
   boolean: fc.boolean()
 }, { requiredKeys: ["name", "score", "boolean"] })
 const caseError = fc.record({
@@ -73,6 +73,26 @@ describe("cases file encoding", () => {
         }
       ),
       { numRuns: 500 }
+    )
+  })
+
+  it("writes the same bytes line after line from one encoder (its cached chunks follow the scorers)", () => {
+    const names = fc.constantFrom("exactMatch", "contains", "x\"y")
+    const binary = fc.record({ name: names, score: fc.constantFrom(0, 1), boolean: fc.boolean() })
+    const line = fc.record({
+      scores: fc.array(fc.oneof(binary, binary, score), { maxLength: 4 }),
+      errors: fc.array(caseError, { maxLength: 1 }),
+      output: anyString
+    })
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 20 }), (lines) => {
+        const encoder = new Encoder()
+        const results = lines.map((l) => result({ input: "in", expected: undefined, ...l }))
+        for (const r of results) encoder.line(r)
+        const written = encoder.bytes.toString("utf8", 0, encoder.at)
+        assert.strictEqual(written, results.map((r) => JSON.stringify(r) + "\n").join(""))
+      }),
+      { numRuns: 300 }
     )
   })
 

@@ -87,6 +87,7 @@ const isTrue = bytesOf(",\"boolean\":true")
 const isFalse = bytesOf(",\"boolean\":false")
 const nextScore = bytesOf(",")
 const close = bytesOf("}")
+const maxBinaryScores = 6
 
 /**
  * Encodes case results as JSON lines into a growing buffer. Only for results built by the runner: the keys are
@@ -102,6 +103,9 @@ export class Encoder {
   /** By scorer position: the name last seen there and its encoded `{"name":…,"score":`. */
   private readonly names: Array<string> = []
   private readonly prefixes: Array<Uint8Array> = []
+  /** The scorer names of the cached binary sections, and the sections by pattern. */
+  private layout: ReadonlyArray<string> = []
+  private sections: Array<Uint8Array | undefined> = []
 
   /** Appends `JSON.stringify(result)` and a newline (`safeStringify` for a result JSON cannot hold). */
   line(result: CaseResult): void {
@@ -130,18 +134,22 @@ export class Encoder {
       this.bytes[at] = 0x2c // ","
       this.at-- // the "}"
     }
-    this.put(scoresKey)
-    const scores = r.scores
-    for (let i = 0; i < scores.length; i++) {
-      if (i > 0) this.put(nextScore)
-      this.score(i, scores[i])
-    }
-    if (r.errors.length === 0) this.put(noErrorsKey)
+    const section = this.binarySection(r)
+    if (section !== undefined) this.put(section)
     else {
-      this.put(errorsKey)
-      this.text(JSON.stringify(r.errors))
+      this.put(scoresKey)
+      const scores = r.scores
+      for (let i = 0; i < scores.length; i++) {
+        if (i > 0) this.put(nextScore)
+        this.score(i, scores[i])
+      }
+      if (r.errors.length === 0) this.put(noErrorsKey)
+      else {
+        this.put(errorsKey)
+        this.text(JSON.stringify(r.errors))
+      }
+      this.put(durationKey)
     }
-    this.put(durationKey)
     this.number(r.duration)
     this.put(requestIdKey)
     this.string(r.requestId)
@@ -151,6 +159,34 @@ export class Encoder {
     }
     this.field(metadataKey, r.metadata)
     this.put(close)
+  }
+
+  /**
+   * `,"scores":[…],"errors":[],"duration":` as one cached chunk, for a result with no errors whose scores are all 0 or
+   * 1 with no metadata (pass/fail scorers, booleans): there are only 4^n such sections for n scorers.
+   */
+  private binarySection(r: CaseResult): Uint8Array | undefined {
+    const scores = r.scores
+    if (r.errors.length !== 0 || scores.length > maxBinaryScores) return undefined
+    let layout = scores.length === this.layout.length
+    let pattern = 0
+    for (let i = 0; i < scores.length; i++) {
+      const score = scores[i]
+      const value = score.score
+      if ((value !== 0 && value !== 1) || score.metadata !== undefined) return undefined
+      if (score.name !== this.layout[i]) layout = false
+      pattern = 4 * pattern + 2 * value + (score.boolean ? 1 : 0)
+    }
+    if (!layout) {
+      this.layout = scores.map((score) => score.name)
+      this.sections = []
+    }
+    let section = this.sections[pattern]
+    if (section === undefined) {
+      const text = scores.map((s) => `{"name":${JSON.stringify(s.name)},"score":${s.score},"boolean":${s.boolean}}`)
+      section = this.sections[pattern] = bytesOf(`,"scores":[${text.join(",")}],"errors":[],"duration":`)
+    }
+    return section
   }
 
   private score(i: number, score: Score): void {
