@@ -56,13 +56,13 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
-import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type { InvalidRequestId, InvalidScores } from "./HeliconeError.js"
 import { InvalidConfig } from "./HeliconeError.js"
 import * as HeliconeScores from "./HeliconeScores.js"
 import { decodeDuration } from "./internal/duration.js"
 import * as Engine from "./internal/queue.js"
+import type { QueueClosed } from "./internal/queueErrors.js"
 
 /**
  * The queue is shut down (its layer's scope is closing or closed); the scores were not accepted.
@@ -70,17 +70,7 @@ import * as Engine from "./internal/queue.js"
  * @since 0.1.0
  * @category errors
  */
-export class QueueClosed extends Schema.TaggedError<QueueClosed>("@helicone-effect/core/QueueClosed")(
-  "QueueClosed",
-  { requestId: Schema.String }
-) {
-  /**
-   * @since 0.1.0
-   */
-  override get message(): string {
-    return `The score queue is shut down; the scores of ${this.requestId} were not accepted.`
-  }
-}
+export { QueueClosed } from "./internal/queueErrors.js"
 
 /**
  * Every way `offer` can fail. None of them means a score was lost: each means it was never accepted.

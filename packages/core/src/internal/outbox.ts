@@ -29,6 +29,20 @@ export interface Entry {
   readonly scores: Readonly<Record<string, number | boolean>>
 }
 
+/** Scores on their way, mutable while they are merged. */
+export type ScoreMap = Record<string, number | boolean>
+
+/** Merges `source` into `target`, later keys winning; `__proto__` is an ordinary score name, defined not assigned. */
+export const mergeScores = (target: ScoreMap, source: Readonly<ScoreMap>): void => {
+  for (const key of Object.keys(source)) {
+    if (key === "__proto__") {
+      Object.defineProperty(target, key, { value: source[key], enumerable: true, writable: true, configurable: true })
+    } else {
+      target[key] = source[key]
+    }
+  }
+}
+
 /** The files of an outbox. */
 export interface Paths {
   readonly outbox: string

@@ -1,6 +1,6 @@
 /**
- * The engine of `ScoreQueue`: the in-memory buffer with coalescing, the delivery fibers, the outbox writer, the
- * replayer, and the shutdown drain.
+ * The engine of `ScoreQueue`: the in-memory buffer with coalescing, the delivery fibers, the outbox writer, and the
+ * shutdown drain. The dead-letter file is `queueDeadLetter.ts`, the replay of the outbox `queueReplayer.ts`.
  *
  * Ordering: at most one delivery per request id is in flight, and while the outbox holds anything every new entry
  * goes through it (behind what is already there), so for each request id and score name the value offered last is
@@ -22,14 +22,15 @@ import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
-import type { SubmitScoreError } from "../HeliconeError.js"
 import { isRetriable } from "../HeliconeError.js"
 import type * as HeliconeScores from "../HeliconeScores.js"
 import * as RequestId from "../RequestId.js"
 import type * as ScoreQueue from "../ScoreQueue.js"
-import { QueueClosed } from "../ScoreQueue.js"
 import * as Scores from "../Scores.js"
 import * as Outbox from "./outbox.js"
+import * as DeadLetter from "./queueDeadLetter.js"
+import { QueueClosed } from "./queueErrors.js"
+import * as Replayer from "./queueReplayer.js"
 
 /** Resolved options. */
 export interface Config {
@@ -41,7 +42,7 @@ export interface Config {
   readonly replayInterval: Duration.Duration
 }
 
-type ScoreMap = Record<string, number | boolean>
+type ScoreMap = Outbox.ScoreMap
 
 /** What `flush` waits for: the entries alive when it was called. */
 interface Barrier {
@@ -56,21 +57,8 @@ interface Item {
   barriers: Array<Barrier> | undefined
 }
 
-type Outcome = "delivered" | "kept" | "dead"
-
 const writeBatch = 1024
 const chunkFactor = 128
-
-/** Later keys win; `__proto__` is an ordinary score name here, so it is defined rather than assigned. */
-const merge = (target: ScoreMap, source: Scores.Scores): void => {
-  for (const key of Object.keys(source)) {
-    if (key === "__proto__") {
-      Object.defineProperty(target, key, { value: source[key], enumerable: true, writable: true, configurable: true })
-    } else {
-      target[key] = source[key]
-    }
-  }
-}
 
 const complete = (item: Item): void => {
   const barriers = item.barriers
@@ -91,8 +79,7 @@ export const make = (
     const outbox = yield* Outbox.make(fs, config.outboxPath, { chunkSize: config.concurrency * chunkFactor })
     const ready = yield* Queue.unbounded<string>()
     const writerInput = yield* Queue.bounded<Item>(Math.max(config.capacity, writeBatch))
-    const wake = yield* Queue.dropping<void>(1)
-    const deadLetterLock = yield* Effect.makeSemaphore(1)
+    const deadLetters = yield* DeadLetter.make(fs, config.deadLetterPath)
 
     /** Waiting entries, by request id, in arrival order. */
     const pending = new Map<string, Item>()
@@ -102,9 +89,6 @@ export const make = (
     const handedOff = new Set<Item>()
     let closed = false
     let viaOutbox = outbox.size() > 0 || (yield* fs.exists(outbox.paths.replay))
-    /** Whether the current replay pass got anything through, and the longest `Retry-After` it was told. */
-    let progressed = false
-    let retryAfter: Duration.Duration = Duration.zero
     const counts = { sending: 0, delivered: 0, retried: 0, rejected: 0, invalid: 0 }
 
     /** Switches to delivery through the outbox (at once, when called); the effect logs the switch. */
@@ -128,7 +112,7 @@ export const make = (
     const accept = (requestId: string, valid: Scores.Scores): Effect.Effect<void> => {
       const waiting = pending.get(requestId)
       if (waiting !== undefined) {
-        merge(waiting.scores, valid)
+        Outbox.mergeScores(waiting.scores, valid)
         return Effect.void
       }
       const item: Item = { requestId, scores: valid as ScoreMap, barriers: undefined }
@@ -161,34 +145,24 @@ export const make = (
 
     // ---- delivery
 
-    const deadLetter = (entry: Outbox.Entry, error: SubmitScoreError) => {
-      const reason = "status" in error
-        ? { _tag: error._tag, status: error.status, message: error.message }
-        : { _tag: error._tag, message: error.message }
-      const line = JSON.stringify({
-        requestId: entry.requestId,
-        scores: entry.scores,
-        error: reason,
-        at: new Date().toISOString()
-      })
-      return deadLetterLock.withPermits(1)(Outbox.appendDurably(fs, config.deadLetterPath, line + "\n")).pipe(
+    const deadLetter = (entry: Outbox.Entry, reason: DeadLetter.Reason): Effect.Effect<Replayer.Outcome> =>
+      deadLetters.write(entry, reason).pipe(
         Effect.zipRight(Effect.logWarning(
-          `ScoreQueue: Helicone rejected the scores of ${entry.requestId} (${error._tag}), ` +
-            `written to ${config.deadLetterPath}: ${error.message}`
+          `ScoreQueue: Helicone rejected the scores of ${entry.requestId} (${reason._tag}), ` +
+            `written to ${deadLetters.path}: ${reason.message}`
         )),
-        Effect.as("dead" as const),
+        Effect.as(Replayer.deadLettered),
         // not written down anywhere yet: keep it (in the outbox) rather than lose it
         Effect.catchAll((cause) =>
           Effect.as(
             Effect.logError(`ScoreQueue: could not write the dead letter of ${entry.requestId}: ${cause.message}`),
-            "kept" as const
+            Replayer.kept
           )
         )
       )
-    }
 
     /** One delivery with `HeliconeScores` and its retry policy; failures past the policy are sorted here. */
-    const deliver = (entry: Outbox.Entry, source: "buffer" | "outbox"): Effect.Effect<Outcome, never> =>
+    const deliver = (entry: Outbox.Entry, source: "buffer" | "outbox"): Effect.Effect<Replayer.Outcome> =>
       // only the submission can be interrupted: once Helicone answered, the outcome is always accounted for
       Effect.uninterruptibleMask((restore) =>
         Effect.suspend(() => {
@@ -198,16 +172,13 @@ export const make = (
         }).pipe(
           Effect.ensuring(Effect.sync(() => counts.sending--)),
           Effect.matchCauseEffect({
-            onSuccess: () => Effect.sync(() => (counts.delivered++, "delivered" as const)),
+            onSuccess: () => Effect.sync(() => (counts.delivered++, Replayer.delivered)),
             onFailure: (cause) => {
               if (Cause.isInterruptedOnly(cause)) return Effect.interrupt
               const failure = Option.getOrUndefined(Cause.failureOption(cause))
               if (failure !== undefined && !isRetriable(failure)) {
                 counts.rejected++
-                return deadLetter(entry, failure)
-              }
-              if (failure?._tag === "RateLimited" && failure.retryAfter !== undefined) {
-                retryAfter = Duration.max(retryAfter, failure.retryAfter)
+                return deadLetter(entry, DeadLetter.fromError(failure))
               }
               // a defect is kept too: the entry must not be lost to a bug
               const reason = failure !== undefined ? failure.message : `a defect: ${Cause.pretty(cause)}`
@@ -216,7 +187,9 @@ export const make = (
                   Effect.logDebug(`ScoreQueue: delivery of ${entry.requestId} failed past the retry policy: ${reason}`),
                   source === "buffer" ? fallBack(`Helicone keeps failing (${reason})`) : Effect.void
                 ),
-                "kept" as const
+                failure?._tag === "RateLimited" && failure.retryAfter !== undefined
+                  ? { _tag: "Kept", retryAfter: failure.retryAfter }
+                  : Replayer.kept
               )
             }
           })
@@ -245,7 +218,7 @@ export const make = (
             yield* restore(handOff(item))
           } else {
             const outcome = yield* restore(deliver(item, "buffer"))
-            if (outcome === "kept") {
+            if (outcome._tag === "Kept") {
               yield* restore(handOff(item))
             } else complete(item)
           }
@@ -257,6 +230,21 @@ export const make = (
       )).pipe(Effect.forever)
 
     // ---- outbox writer and replayer
+
+    const replayer = yield* Replayer.make({
+      outbox,
+      deliver: (entry) =>
+        deliver(entry, "outbox"),
+      concurrency: config.concurrency,
+      replayInterval: config.replayInterval,
+      whenEmpty: () => {
+        if (!viaOutbox || handedOff.size > 0) {
+          return false
+        }
+        viaOutbox = false
+        return true
+      }
+    })
 
     /** One fsynced batch at a time; a failing disk is retried (and logged) rather than losing the entries. */
     const writer = Effect.gen(function*() {
@@ -276,57 +264,7 @@ export const make = (
         Effect.retry(Schedule.exponential("100 millis").pipe(Schedule.union(Schedule.spaced("5 seconds")))),
         Effect.orDie
       )
-      yield* Queue.offer(wake, undefined)
-    }).pipe(Effect.forever)
-
-    /** Delivers a chunk of the outbox, merging entries of the same id; a failed probe spares the rest. */
-    const deliverChunk = (chunk: ReadonlyArray<Outbox.Entry>) =>
-      Effect.gen(function*() {
-        const merged = new Map<string, ScoreMap>()
-        for (const entry of chunk) {
-          const known = merged.get(entry.requestId)
-          if (known === undefined) {
-            merged.set(entry.requestId, { ...entry.scores })
-          } else merge(known, entry.scores)
-        }
-        const entries = Array.from(merged, ([requestId, scores]) => ({ requestId, scores }))
-        const keep = (entry: Outbox.Entry, outcome: Outcome) =>
-          outcome === "kept" ? [entry] : []
-        const probe = yield* deliver(entries[0], "outbox")
-        if (probe === "kept") {
-          return chunk
-        }
-        progressed = true
-        const rest = yield* Effect.forEach(
-          entries.slice(1),
-          (entry) =>
-            Effect.map(deliver(entry, "outbox"), (outcome) => keep(entry, outcome)),
-          { concurrency: config.concurrency }
-        )
-        return rest.flat()
-      })
-
-    const whenEmpty = () => {
-      if (viaOutbox && handedOff.size === 0) viaOutbox = false
-    }
-
-    const replayer = Effect.gen(function*() {
-      yield* Queue.take(wake)
-      while (true) {
-        progressed = false
-        retryAfter = Duration.zero
-        const before = viaOutbox
-        const result = yield* outbox.replay(deliverChunk, whenEmpty).pipe(
-          Effect.catchAll((error) =>
-            Effect.as(Effect.logError(`ScoreQueue: cannot replay the outbox: ${error.message}`), "stalled" as const)
-          )
-        )
-        if (result === "drained") {
-          if (before && !viaOutbox) yield* Effect.logInfo("ScoreQueue: outbox replayed, delivering directly again")
-          return
-        }
-        if (!progressed) yield* Effect.sleep(Duration.max(config.replayInterval, retryAfter))
-      }
+      yield* replayer.wake
     }).pipe(Effect.forever)
 
     // ---- flush, stats, shutdown
@@ -334,9 +272,11 @@ export const make = (
     const flush = Effect.suspend(() => {
       const barrier: Barrier = { remaining: 0, done: Deferred.unsafeMake<void>(FiberId.none) }
       const watch = (item: Item) => {
-        if (item.barriers === undefined) item.barriers = [barrier]
-        else if (!item.barriers.includes(barrier)) item.barriers.push(barrier)
-        else return
+        if (item.barriers === undefined) {
+          item.barriers = [barrier]
+        } else if (!item.barriers.includes(barrier)) {
+          item.barriers.push(barrier)
+        } else return
         barrier.remaining++
       }
       handedOff.forEach(watch)
@@ -357,14 +297,15 @@ export const make = (
     }))
 
     const workers = yield* Effect.forkScoped(
-      Effect.forEach(Array.from({ length: config.concurrency }), () => worker, {
+      Effect.forEach(Array.from({ length: config.concurrency }), () =>
+        worker, {
         concurrency: "unbounded",
         discard: true
       })
     )
     const writerFiber = yield* Effect.forkScoped(writer)
-    const replayerFiber = yield* Effect.forkScoped(replayer)
-    if (viaOutbox) yield* Queue.offer(wake, undefined)
+    const replayerFiber = yield* Effect.forkScoped(replayer.run)
+    if (viaOutbox) yield* replayer.wake
 
     /** Stops accepting, drains within the deadline, and writes what is left to the outbox. */
     const shutdown = Effect.gen(function*() {

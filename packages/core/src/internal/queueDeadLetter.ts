@@ -1,0 +1,43 @@
+/**
+ * The dead-letter file of `ScoreQueue`: one JSON line per submission that will never be delivered, with the reason,
+ * appended and fsynced one at a time.
+ *
+ * @internal
+ */
+import type * as PlatformError from "@effect/platform/Error"
+import type * as FileSystem from "@effect/platform/FileSystem"
+import * as Effect from "effect/Effect"
+import type { SubmitScoreError } from "../HeliconeError.js"
+import * as Outbox from "./outbox.js"
+
+/** Why a submission was dead-lettered, as written in its line. */
+export interface Reason {
+  readonly _tag: string
+  readonly status?: number | undefined
+  readonly message: string
+}
+
+/** The reason of a rejection by Helicone. */
+export const fromError = (error: SubmitScoreError): Reason =>
+  "status" in error
+    ? { _tag: error._tag, status: error.status, message: error.message }
+    : { _tag: error._tag, message: error.message }
+
+/** The dead-letter file. */
+export interface DeadLetters {
+  readonly path: string
+  /** Appends the line of `entry` and fsyncs it; fails (with nothing written down) when the file cannot be written. */
+  readonly write: (entry: Outbox.Entry, reason: Reason) => Effect.Effect<void, PlatformError.PlatformError>
+}
+
+/** The line of a dead letter, newline included. */
+export const encode = (entry: Outbox.Entry, reason: Reason): string =>
+  JSON.stringify({ requestId: entry.requestId, scores: entry.scores, error: reason, at: new Date().toISOString() }) +
+  "\n"
+
+/** The dead-letter file at `path`; writes are serialized, so lines never interleave. */
+export const make = (fs: FileSystem.FileSystem, path: string): Effect.Effect<DeadLetters> =>
+  Effect.map(Effect.makeSemaphore(1), (lock) => ({
+    path,
+    write: (entry, reason) => lock.withPermits(1)(Outbox.appendDurably(fs, path, encode(entry, reason)))
+  }))
