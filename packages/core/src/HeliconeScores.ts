@@ -146,9 +146,7 @@ export const make: Effect.Effect<Service, never, HeliconeConfig.HeliconeConfig |
           Effect.orDie
         )
         yield* send(request)
-      }).pipe(
-        Effect.withSpan("HeliconeScores.submitScore", { attributes: scoreAttributes(requestId, scores) })
-      )
+      }).pipe(withScoreSpan(requestId, scores))
 
     const submitFeedback = (requestId: string, rating: boolean) =>
       Effect.gen(function*() {
@@ -159,9 +157,7 @@ export const make: Effect.Effect<Service, never, HeliconeConfig.HeliconeConfig |
           Effect.orDie
         )
         yield* send(request)
-      }).pipe(
-        Effect.withSpan("HeliconeScores.submitFeedback", { attributes: feedbackAttributes(requestId, rating) })
-      )
+      }).pipe(withFeedbackSpan(requestId, rating))
 
     return HeliconeScores.of({ submitScore, submitFeedback })
   }
@@ -278,16 +274,14 @@ export const layerTest: Layer.Layer<HeliconeScores | HeliconeScoresTest> = Layer
           const valid = yield* Scores.validate(scores)
           yield* failIfTold
           yield* Ref.update(submissions, (all) => [...all, { requestId: id, scores: valid }])
-        }).pipe(Effect.withSpan("HeliconeScores.submitScore", { attributes: scoreAttributes(requestId, scores) })),
+        }).pipe(withScoreSpan(requestId, scores)),
       submitFeedback: (requestId, rating) =>
         Effect.gen(function*() {
           const id = yield* RequestId.validate(requestId)
           yield* checkRating(rating)
           yield* failIfTold
           yield* Ref.update(feedback, (all) => [...all, { requestId: id, rating }])
-        }).pipe(
-          Effect.withSpan("HeliconeScores.submitFeedback", { attributes: feedbackAttributes(requestId, rating) })
-        )
+        }).pipe(withFeedbackSpan(requestId, rating))
     })
     const test = HeliconeScoresTest.of({
       submissions: Ref.get(submissions),
@@ -310,12 +304,34 @@ const checkRating = (rating: unknown): Effect.Effect<void, InvalidScores> =>
       })
     )
 
-const scoreAttributes = (requestId: unknown, scores: unknown) => ({
-  "helicone.request_id": String(requestId).slice(0, 100),
-  "helicone.score_count": typeof scores === "object" && scores !== null ? Object.keys(scores).length : 0
-})
+// The span attributes are computed when the effect runs, from functions that never throw: a JavaScript caller may
+// pass anything (an Object.create(null) id, a revoked Proxy), and the call must still return an Effect that fails
+// with the typed error of validation.
 
-const feedbackAttributes = (requestId: unknown, rating: unknown) => ({
-  "helicone.request_id": String(requestId).slice(0, 100),
-  "helicone.rating": rating
-})
+const requestIdAttribute = (requestId: unknown): string =>
+  typeof requestId === "string" ? requestId.slice(0, 100) : `${requestId === null ? "null" : typeof requestId} value`
+
+const scoreCount = (scores: unknown): number => {
+  try {
+    return typeof scores === "object" && scores !== null ? Object.keys(scores).length : 0
+  } catch {
+    return 0
+  }
+}
+
+const withScoreSpan = (requestId: unknown, scores: unknown) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.suspend(() =>
+    Effect.withSpan(self, "HeliconeScores.submitScore", {
+      attributes: { "helicone.request_id": requestIdAttribute(requestId), "helicone.score_count": scoreCount(scores) }
+    })
+  )
+
+const withFeedbackSpan = (requestId: unknown, rating: unknown) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.suspend(() =>
+    Effect.withSpan(self, "HeliconeScores.submitFeedback", {
+      attributes: {
+        "helicone.request_id": requestIdAttribute(requestId),
+        "helicone.rating": typeof rating === "boolean" ? rating : `${rating === null ? "null" : typeof rating} value`
+      }
+    })
+  )

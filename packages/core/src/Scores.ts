@@ -75,12 +75,23 @@ export type Scores = Readonly<Record<string, number | boolean>>
 
 /**
  * Checks every entry of a score map and returns the scores, or an `InvalidScores` listing every offending key with
- * the reason.
+ * the reason. It never throws: a value that throws when read (a revoked `Proxy`, a throwing getter) is an
+ * `InvalidScores` too.
  *
  * @since 0.1.0
  * @category validation
  */
 export const validate = (u: unknown): Either.Either<Scores, InvalidScores> => {
+  try {
+    return validateReadable(u)
+  } catch {
+    return Either.left(
+      new InvalidScores({ issues: [{ key: "", reason: "scores could not be read: reading the object threw" }] })
+    )
+  }
+}
+
+const validateReadable = (u: unknown): Either.Either<Scores, InvalidScores> => {
   if (typeof u !== "object" || u === null || Array.isArray(u) || !isPlainObject(u)) {
     return Either.left(
       new InvalidScores({

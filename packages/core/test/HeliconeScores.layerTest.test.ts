@@ -29,6 +29,27 @@ describe("HeliconeScores.layerTest", () => {
       assert.deepStrictEqual(yield* test.submissions, [])
     }).pipe(Effect.provide(HeliconeScores.layerTest)))
 
+  it.effect("an unreadable request id or scores fail with a typed error, not a throw", () =>
+    Effect.gen(function*() {
+      const { proxy, revoke } = Proxy.revocable({}, {})
+      revoke()
+      const service = yield* HeliconeScores.HeliconeScores
+      let calls: Array<Effect.Effect<void, HeliconeError.SubmitScoreError>> = []
+      try {
+        calls = [
+          service.submitScore(Object.create(null), { a: 1 }),
+          service.submitScore(RequestId.make(), proxy),
+          service.submitFeedback(proxy as never, true)
+        ]
+      } catch (error) {
+        assert.fail(`the call threw synchronously: ${String((error as Error).message)}`)
+      }
+      const tags = yield* Effect.forEach(calls, (call) => Effect.map(Effect.flip(call), (error) => error._tag))
+      assert.deepStrictEqual(tags, ["InvalidRequestId", "InvalidScores", "InvalidRequestId"])
+      const test = yield* HeliconeScores.HeliconeScoresTest
+      assert.deepStrictEqual(yield* test.submissions, [])
+    }).pipe(Effect.provide(HeliconeScores.layerTest)))
+
   it.effect("can be told to fail, and to succeed again", () =>
     Effect.gen(function*() {
       const test = yield* HeliconeScores.HeliconeScoresTest

@@ -1,8 +1,41 @@
 import { assert, describe, expect, it } from "@effect/vitest"
-import { HeliconeError } from "@helicone-effect/core"
+import { HeliconeError, HeliconeScores } from "@helicone-effect/core"
 import { Effect } from "effect"
 import { assertError, requestId, setup } from "./fixtures/Harness.js"
 import { helicone } from "./fixtures/ScriptedServer.js"
+
+// What a JavaScript caller may pass where the types say string and record: objects that throw when converted
+// or read. Each call must return an Effect (not throw), and that Effect must fail with the typed error.
+function revoked(): object {
+  const { proxy, revoke } = Proxy.revocable({}, {})
+  revoke()
+  return proxy
+}
+
+function throwingKeys(): object {
+  return new Proxy({}, {
+    ownKeys: () => {
+      throw new Error("no keys for you")
+    }
+  })
+}
+
+/** Fresh inputs by name (a revoked Proxy cannot be built once and shared). */
+const inputs: Record<string, () => unknown> = {
+  validId: () => requestId,
+  validScores: () => ({ accuracy: 92 }),
+  nullPrototype: () => Object.create(null),
+  revoked,
+  throwingKeys
+}
+
+function returned<A>(call: () => A): A {
+  try {
+    return call()
+  } catch (error) {
+    return assert.fail(`the call threw synchronously: ${String((error as Error).message)}`)
+  }
+}
 
 // Every case runs against a server that would accept anything: the assertion that matters is that it saw nothing.
 describe("HeliconeScores validates before any byte goes on the wire", () => {
@@ -99,6 +132,44 @@ describe("HeliconeScores validates before any byte goes on the wire", () => {
         })
       )
       assert.strictEqual((yield* server.requests).length, 0)
+    }))
+
+  it.scoped.each(
+    [
+      ["an Object.create(null) request id", "nullPrototype", "validScores", "InvalidRequestId"],
+      ["a revoked Proxy as request id", "revoked", "validScores", "InvalidRequestId"],
+      ["a revoked Proxy as scores", "validId", "revoked", "InvalidScores"],
+      ["scores whose keys cannot be listed", "validId", "throwingKeys", "InvalidScores"]
+    ] as const
+  )(
+    "%s fails with a typed error, never a throw or a defect",
+    ([, idInput, scoresInput, tag]) =>
+      Effect.gen(function*() {
+        const id = inputs[idInput]
+        const scores = inputs[scoresInput]
+        const { server, service } = yield* setup([helicone.accepted])
+        const error = yield* Effect.flip(returned(() => service.submitScore(id() as never, scores() as never)))
+        assert.strictEqual(error._tag, tag)
+        const accessor = yield* Effect.flip(
+          returned(() => HeliconeScores.submitScore(id() as never, scores() as never)).pipe(
+            Effect.provideService(HeliconeScores.HeliconeScores, service)
+          )
+        )
+        assert.strictEqual(accessor._tag, tag)
+        if (tag === "InvalidRequestId") {
+          const feedback = yield* Effect.flip(returned(() => service.submitFeedback(id() as never, true)))
+          assert.strictEqual(feedback._tag, tag)
+        }
+        assert.strictEqual((yield* server.requests).length, 0)
+      })
+  )
+
+  it.scoped("scores in an Object.create(null) record are sent", () =>
+    Effect.gen(function*() {
+      const { server, service } = yield* setup([helicone.accepted])
+      const scores = Object.assign(Object.create(null), { accuracy: 92 })
+      yield* returned(() => service.submitScore(requestId, scores))
+      assert.strictEqual((yield* server.requests)[0].body, `{"scores":{"accuracy":92}}`)
     }))
 
   it.scoped("a key named __proto__ is sent as a plain score name", () =>

@@ -53,6 +53,22 @@ describe("Scores schema", () => {
     assert.isTrue(Either.isRight(Scores.validate({})))
   })
 
+  it("refuses, without throwing, scores that throw when read", () => {
+    const { proxy, revoke } = Proxy.revocable({}, {})
+    revoke()
+    const getter = Object.defineProperty({}, "accuracy", {
+      enumerable: true,
+      get: () => {
+        throw new Error("boom")
+      }
+    })
+    for (const scores of [proxy, getter]) {
+      const result = Scores.validate(scores)
+      assert.isTrue(Either.isLeft(result))
+      if (Either.isLeft(result)) expect(result.left.issues[0].reason).toContain("could not be read")
+    }
+  })
+
   it.prop("agrees with validate on valid maps", [Scores.Scores], ([scores]) => {
     assert.deepStrictEqual(Scores.validate(scores), Either.right(scores))
   })
