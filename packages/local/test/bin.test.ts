@@ -3,10 +3,10 @@ import { Effect } from "effect"
 import * as ChildProcess from "node:child_process"
 import { randomUUID } from "node:crypto"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
-import { auth, call, postScore } from "./http.js"
+import { auth, call, postScore } from "./fixtures/Http.js"
+import * as TempDir from "./fixtures/TempDir.js"
 
 const bin = fileURLToPath(new URL("../bin/helicone-local.js", import.meta.url))
 
@@ -64,17 +64,12 @@ const start = (args: ReadonlyArray<string>, cwd: string) =>
     ({ child }) => Effect.sync(() => child.exitCode === null && child.kill("SIGKILL"))
   )
 
-const tempDir = Effect.acquireRelease(
-  Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "helicone-local-bin-"))),
-  (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
-)
-
 describe("helicone-local", () => {
   it.live(
     "starts on a free port, prints its URL, answers like Helicone, and exits 0 on SIGINT",
     () =>
       Effect.gen(function*() {
-        const dir = yield* tempDir
+        const dir = yield* TempDir.make("helicone-local-bin-")
         const running = yield* start(["--port", "0", "--api-key", "sk-bin"], dir)
         assert.include(running.output(), "api keys: 1 configured")
 
@@ -100,7 +95,7 @@ describe("helicone-local", () => {
 
   it.live("SIGINT still exits cleanly while a request is stalled by fault injection", () =>
     Effect.gen(function*() {
-      const dir = yield* tempDir
+      const dir = yield* TempDir.make("helicone-local-bin-")
       const running = yield* start(["--port", "0", "--db", ":memory:", "--faults", "stall=1", "--seed", "1"], dir)
       assert.include(running.output(), "stall=1 (seed 1)")
       const pending = yield* Effect.fork(postScore(running.url, randomUUID(), { scores: { a: 1 } }))
@@ -114,7 +109,7 @@ describe("helicone-local", () => {
 
   it.live("exits 1 with a readable message for a bad --faults", () =>
     Effect.gen(function*() {
-      const dir = yield* tempDir
+      const dir = yield* TempDir.make("helicone-local-bin-")
       const result = yield* Effect.promise(() =>
         new Promise<{ code: number | null; stderr: string }>((resolve) => {
           const child = ChildProcess.spawn(process.execPath, [bin, "--port", "0", "--faults", "teapot=1"], { cwd: dir })

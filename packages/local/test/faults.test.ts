@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Faults, LocalHelicone } from "@helicone-effect/local"
 import { Effect, Exit, Fiber, Scope } from "effect"
 import { randomUUID } from "node:crypto"
-import { postScore } from "./http.js"
+import { postScore } from "./fixtures/Http.js"
 
 const spec = { 429: 0.1, 503: 0.05, reset: 0.02, stall: 0.02 } as const
 

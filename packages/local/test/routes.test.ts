@@ -2,7 +2,7 @@ import { assert, describe, layer } from "@effect/vitest"
 import { LocalHelicone } from "@helicone-effect/local"
 import { Effect } from "effect"
 import { randomUUID } from "node:crypto"
-import { auth, call, postScore } from "./http.js"
+import { auth, call, postScore } from "./fixtures/Http.js"
 
 const server = LocalHelicone.LocalHelicone
 

@@ -3,19 +3,14 @@ import { LocalHelicone } from "@helicone-effect/local"
 import { Effect } from "effect"
 import { randomUUID } from "node:crypto"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
-import { auth, call, postScore } from "./http.js"
-
-const tempDir = Effect.acquireRelease(
-  Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "helicone-local-"))),
-  (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
-)
+import { auth, call, postScore } from "./fixtures/Http.js"
+import * as TempDir from "./fixtures/TempDir.js"
 
 describe("storage", () => {
   it.live("scores survive a restart on the same file (schema created once, migrations not re-run destructively)", () =>
     Effect.gen(function*() {
-      const dir = yield* tempDir
+      const dir = yield* TempDir.make()
       const database = Path.join(dir, "nested", "helicone.db")
       const id = randomUUID()
 
