@@ -188,7 +188,7 @@ export const make = (
                   source === "buffer" ? fallBack(`Helicone keeps failing (${reason})`) : Effect.void
                 ),
                 failure?._tag === "RateLimited" && failure.retryAfter !== undefined
-                  ? { _tag: "Kept", retryAfter: failure.retryAfter }
+                  ? Replayer.keptFor(failure.retryAfter)
                   : Replayer.kept
               )
             }

@@ -24,6 +24,8 @@ export type Outcome =
 export const delivered: Outcome = { _tag: "Delivered" }
 export const deadLettered: Outcome = { _tag: "DeadLettered" }
 export const kept: Outcome = { _tag: "Kept", retryAfter: undefined }
+/** Kept, with the `Retry-After` Helicone answered. */
+export const keptFor = (retryAfter: Duration.Duration): Outcome => ({ _tag: "Kept", retryAfter })
 
 /** What the replayer needs from the queue. */
 export interface Options {
