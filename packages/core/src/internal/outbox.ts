@@ -121,6 +121,18 @@ export const directoryOf = (path: string): string => {
   return index < 0 ? "." : index === 0 ? path.slice(0, 1) : path.slice(0, index)
 }
 
+/** Recovers from a missing file with `onMissing`; every other error goes on. */
+export const ifMissing = <A2, E2>(onMissing: () => Effect.Effect<A2, E2>) =>
+<A, R>(
+  effect: Effect.Effect<A, PlatformError.PlatformError, R>
+): Effect.Effect<A | A2, PlatformError.PlatformError | E2, R> =>
+  Effect.catchTag(
+    effect,
+    "SystemError",
+    (error): Effect.Effect<A2, PlatformError.PlatformError | E2> =>
+      error.reason === "NotFound" ? onMissing() : Effect.fail(error)
+  )
+
 /** Appends text to a file and fsyncs it, creating the file (and its directory) when missing. */
 export const appendDurably = (
   fs: FileSystem.FileSystem,
@@ -132,12 +144,7 @@ export const appendDurably = (
     yield* file.writeAll(encoder.encode(text))
     yield* file.sync
   }))
-  return write.pipe(
-    Effect.catchTag("SystemError", (error) =>
-      error.reason === "NotFound"
-        ? Effect.zipRight(fs.makeDirectory(directoryOf(path), { recursive: true }), write)
-        : Effect.fail(error))
-  )
+  return write.pipe(ifMissing(() => Effect.zipRight(fs.makeDirectory(directoryOf(path), { recursive: true }), write)))
 }
 
 /** Makes a rename or a file creation durable; not every platform can fsync a directory, so failures are ignored. */
@@ -147,7 +154,7 @@ const syncDirectory = (fs: FileSystem.FileSystem, path: string) =>
 const fileSize = (fs: FileSystem.FileSystem, path: string) =>
   fs.stat(path).pipe(
     Effect.map((info) => Number(info.size)),
-    Effect.catchTag("SystemError", (error) => error.reason === "NotFound" ? Effect.succeed(0) : Effect.fail(error))
+    ifMissing(() => Effect.succeed(0))
   )
 
 /**
@@ -221,7 +228,7 @@ const countLines = (fs: FileSystem.FileSystem, path: string) =>
       count += lines.length
     }
   })).pipe(
-    Effect.catchTag("SystemError", (error) => error.reason === "NotFound" ? Effect.succeed(0) : Effect.fail(error))
+    ifMissing(() => Effect.succeed(0))
   )
 
 /**
