@@ -135,31 +135,22 @@ export const make: Effect.Effect<Service, never, HeliconeConfig.HeliconeConfig |
 
     const send = (request: HttpClientRequest.HttpClientRequest) => Effect.retry(attempt(request), retry)
 
-    const submitScore = (requestId: string, scores: Readonly<Record<string, unknown>>) =>
-      Effect.gen(function*() {
-        const id = yield* RequestId.validate(requestId)
-        const valid = yield* Scores.validate(scores)
+    return validating({
+      score: (id, scores) =>
         // The scores are already decoded. Encoding them again through the Record schema would assign each key,
         // and a score named "__proto__" would silently vanish from the body.
-        const request = yield* HttpClientRequest.post(`/v1/request/${id}/score`).pipe(
-          HttpClientRequest.bodyJson({ scores: valid }),
-          Effect.orDie
-        )
-        yield* send(request)
-      }).pipe(withScoreSpan(requestId, scores))
-
-    const submitFeedback = (requestId: string, rating: boolean) =>
-      Effect.gen(function*() {
-        const id = yield* RequestId.validate(requestId)
-        yield* checkRating(rating)
-        const request = yield* HttpClientRequest.post(`/v1/request/${id}/feedback`).pipe(
+        HttpClientRequest.post(`/v1/request/${id}/score`).pipe(
+          HttpClientRequest.bodyJson({ scores }),
+          Effect.orDie,
+          Effect.flatMap(send)
+        ),
+      feedback: (id, rating) =>
+        HttpClientRequest.post(`/v1/request/${id}/feedback`).pipe(
           HttpClientRequest.schemaBodyJson(FeedbackRequest)({ rating }),
-          Effect.orDie
+          Effect.orDie,
+          Effect.flatMap(send)
         )
-        yield* send(request)
-      }).pipe(withFeedbackSpan(requestId, rating))
-
-    return HeliconeScores.of({ submitScore, submitFeedback })
+    })
   }
 )
 
@@ -267,21 +258,11 @@ export const layerTest: Layer.Layer<HeliconeScores | HeliconeScoresTest> = Layer
       (error) => error === undefined ? Effect.void : Effect.fail(error)
     )
 
-    const service = HeliconeScores.of({
-      submitScore: (requestId, scores) =>
-        Effect.gen(function*() {
-          const id = yield* RequestId.validate(requestId)
-          const valid = yield* Scores.validate(scores)
-          yield* failIfTold
-          yield* Ref.update(submissions, (all) => [...all, { requestId: id, scores: valid }])
-        }).pipe(withScoreSpan(requestId, scores)),
-      submitFeedback: (requestId, rating) =>
-        Effect.gen(function*() {
-          const id = yield* RequestId.validate(requestId)
-          yield* checkRating(rating)
-          yield* failIfTold
-          yield* Ref.update(feedback, (all) => [...all, { requestId: id, rating }])
-        }).pipe(withFeedbackSpan(requestId, rating))
+    const service = validating({
+      score: (requestId, scores) =>
+        Effect.zipRight(failIfTold, Ref.update(submissions, (all) => [...all, { requestId, scores }])),
+      feedback: (requestId, rating) =>
+        Effect.zipRight(failIfTold, Ref.update(feedback, (all) => [...all, { requestId, rating }]))
     })
     const test = HeliconeScoresTest.of({
       submissions: Ref.get(submissions),
@@ -291,6 +272,29 @@ export const layerTest: Layer.Layer<HeliconeScores | HeliconeScoresTest> = Layer
     return Context.make(HeliconeScores, service).pipe(Context.add(HeliconeScoresTest, test))
   })
 )
+
+/**
+ * A service from what it does with valid input. The real client and `layerTest` both go through here, so they
+ * validate the same way, in the same span.
+ */
+const validating = (send: {
+  readonly score: (requestId: RequestId.RequestId, scores: Scores.Scores) => Effect.Effect<void, SubmitScoreError>
+  readonly feedback: (requestId: RequestId.RequestId, rating: boolean) => Effect.Effect<void, SubmitScoreError>
+}): Service =>
+  HeliconeScores.of({
+    submitScore: (requestId, scores) =>
+      Effect.gen(function*() {
+        const id = yield* RequestId.validate(requestId)
+        const valid = yield* Scores.validate(scores)
+        yield* send.score(id, valid)
+      }).pipe(withScoreSpan(requestId, scores)),
+    submitFeedback: (requestId, rating) =>
+      Effect.gen(function*() {
+        const id = yield* RequestId.validate(requestId)
+        yield* checkRating(rating)
+        yield* send.feedback(id, rating)
+      }).pipe(withFeedbackSpan(requestId, rating))
+  })
 
 const checkRating = (rating: unknown): Effect.Effect<void, InvalidScores> =>
   typeof rating === "boolean"
