@@ -87,7 +87,10 @@ export type OfferError = InvalidRequestId | InvalidScores | QueueClosed
  * @category models
  */
 export interface Stats {
-  /** Request ids whose scores are in memory, waiting for delivery or for the outbox. */
+  /**
+   * Entries in memory and not in flight: request ids waiting for a delivery fiber, plus entries handed to the outbox
+   * writer and not yet fsynced (an id can be in both; `inOutbox` counts them once written).
+   */
   readonly queued: number
   /** Deliveries in progress. */
   readonly inFlight: number
