@@ -13,6 +13,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Http from "node:http"
 import * as Faults from "./Faults.js"
@@ -73,6 +74,28 @@ export interface Options {
 }
 
 /**
+ * The directory of the database file could not be created (a parent is a file, or not writable).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class DatabaseDirectoryError extends Schema.TaggedError<DatabaseDirectoryError>(
+  "@helicone-effect/local/DatabaseDirectoryError"
+)("DatabaseDirectoryError", {
+  database: Schema.String,
+  directory: Schema.String,
+  reason: Schema.String
+}) {
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `could not create the directory "${this.directory}" for the database "${this.database}": ${this.reason}. ` +
+      `Choose another path, or ":memory:".`
+  }
+}
+
+/**
  * Why the server could not start.
  *
  * @since 0.1.0
@@ -83,9 +106,13 @@ export type StartError =
   | SqlError.SqlError
   | Migrator.MigrationError
   | Faults.InvalidFaultSpec
+  | DatabaseDirectoryError
 
 const urlHost = (host: string): string =>
   host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host
+
+const directoryError = (database: string, reason: string) =>
+  new DatabaseDirectoryError({ database, directory: Store.directoryOf(database) ?? database, reason })
 
 /**
  * Starts the server in the current scope; it stops (stalled requests included) when the scope closes.
@@ -97,7 +124,13 @@ export const make = (options: Options = {}): Effect.Effect<Service, StartError, 
   Effect.gen(function*() {
     const faults = yield* Faults.make(options.faults ?? {})
     const seed = options.seed ?? Math.floor(Math.random() * 2 ** 32)
-    const store = yield* Store.make(options.database ?? ":memory:")
+    const database = options.database ?? ":memory:"
+    const store = yield* Store.make(database).pipe(
+      Effect.catchTags({
+        BadArgument: (error) => Effect.fail(directoryError(database, error.description ?? error.message)),
+        SystemError: (error) => Effect.fail(directoryError(database, error.description ?? error.reason))
+      })
+    )
     const host = options.host ?? "127.0.0.1"
     const server = yield* NodeHttpServer.make(() => Http.createServer(), { port: options.port ?? 0, host })
     // Added after the server, so it runs before `server.close()`, which would otherwise wait for stalled requests.

@@ -88,6 +88,7 @@ const command = Command.make(
       Effect.scoped,
       Effect.catchTags({
         InvalidFaultSpec: (error) => exitWith(error.message),
+        DatabaseDirectoryError: (error) => exitWith(error.message),
         ServeError: (error) =>
           exitWith(`could not listen on ${options.host}:${options.port}: ${String((error.cause as Error)?.message)}`),
         SqlError: (error) => exitWith(`could not open the database ${options.db}: ${error.message}`),

@@ -64,6 +64,18 @@ const start = (args: ReadonlyArray<string>, cwd: string) =>
     ({ child }) => Effect.sync(() => child.exitCode === null && child.kill("SIGKILL"))
   )
 
+/** Runs the bin to its exit (for arguments it refuses); returns the exit code and everything it printed. */
+const exitOf = (args: ReadonlyArray<string>, cwd: string) =>
+  Effect.promise(() =>
+    new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = ChildProcess.spawn(process.execPath, [bin, ...args], { cwd })
+      let output = ""
+      child.stdout.on("data", (chunk) => output += chunk)
+      child.stderr.on("data", (chunk) => output += chunk)
+      child.once("exit", (code) => resolve({ code, output }))
+    })
+  )
+
 describe("helicone-local", () => {
   it.live(
     "starts on a free port, prints its URL, answers like Helicone, and exits 0 on SIGINT",
@@ -107,18 +119,26 @@ describe("helicone-local", () => {
       assert.isTrue(client._tag === "Failure", "the stalled client sees its connection closed, not a response")
     }).pipe(Effect.scoped), 60_000)
 
+  it.live(
+    "exits 1 with a one-line message, no stack trace, for a --db whose directory cannot be created",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* TempDir.make("helicone-local-bin-")
+        Fs.writeFileSync(Path.join(dir, "a-file"), "")
+        const result = yield* exitOf(["--port", "0", "--db", "a-file/nested/helicone.db"], dir)
+        assert.strictEqual(result.code, 1)
+        const lines = result.output.trim().split("\n")
+        assert.strictEqual(lines.length, 1, result.output)
+        assert.match(lines[0], /^helicone-local: could not create the directory "a-file\/nested" for the database/)
+      }).pipe(Effect.scoped),
+    60_000
+  )
+
   it.live("exits 1 with a readable message for a bad --faults", () =>
     Effect.gen(function*() {
       const dir = yield* TempDir.make("helicone-local-bin-")
-      const result = yield* Effect.promise(() =>
-        new Promise<{ code: number | null; stderr: string }>((resolve) => {
-          const child = ChildProcess.spawn(process.execPath, [bin, "--port", "0", "--faults", "teapot=1"], { cwd: dir })
-          let stderr = ""
-          child.stderr.on("data", (chunk) => stderr += chunk)
-          child.once("exit", (code) => resolve({ code, stderr }))
-        })
-      )
+      const result = yield* exitOf(["--port", "0", "--faults", "teapot=1"], dir)
       assert.strictEqual(result.code, 1)
-      assert.include(result.stderr, `unknown fault "teapot"`)
+      assert.include(result.output, `unknown fault "teapot"`)
     }).pipe(Effect.scoped), 60_000)
 })

@@ -33,6 +33,18 @@ describe("storage", () => {
       }))
     }).pipe(Effect.scoped))
 
+  it.live("a database path whose directory cannot be created fails with DatabaseDirectoryError, not a defect", () =>
+    Effect.gen(function*() {
+      const dir = yield* TempDir.make()
+      const blocker = Path.join(dir, "a-file")
+      Fs.writeFileSync(blocker, "")
+      const database = Path.join(blocker, "nested", "helicone.db")
+      const error = yield* Effect.flip(LocalHelicone.make({ database }))
+      assert.strictEqual(error._tag, "DatabaseDirectoryError")
+      assert.include(error.message, Path.join(blocker, "nested"))
+      assert.include(error.message, "helicone.db")
+    }).pipe(Effect.scoped))
+
   it.live(
     "1,000 concurrent submissions with overlapping keys for one request are all merged",
     () =>

@@ -1,5 +1,6 @@
 import * as Reactivity from "@effect/experimental/Reactivity"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import type { PlatformError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as Migrator from "@effect/sql/Migrator"
@@ -49,11 +50,22 @@ export const migrations = Migrator.fromRecord({
 
 const migrate = Migrator.make({})({ loader: migrations, table: "helicone_local_migrations" })
 
-const ensureDirectory = (database: string) =>
-  database === ":memory:" || database.startsWith("file:")
+/**
+ * The directory a database file needs, or `undefined` when there is none to create (in memory, or a `file:` URI that
+ * SQLite resolves itself).
+ *
+ * @internal
+ */
+export const directoryOf = (database: string): string | undefined =>
+  database === ":memory:" || database.startsWith("file:") ? undefined : NodePath.dirname(database)
+
+const ensureDirectory = (database: string): Effect.Effect<void, PlatformError> => {
+  const directory = directoryOf(database)
+  return directory === undefined
     ? Effect.void
-    : Effect.flatMap(FileSystem.FileSystem, (fs) => fs.makeDirectory(NodePath.dirname(database), { recursive: true }))
-      .pipe(Effect.provide(NodeFileSystem.layer), Effect.orDie)
+    : Effect.flatMap(FileSystem.FileSystem, (fs) => fs.makeDirectory(directory, { recursive: true }))
+      .pipe(Effect.provide(NodeFileSystem.layer))
+}
 
 /**
  * Opens (creating if needed) the SQLite database and brings its schema up to date.
@@ -62,7 +74,7 @@ const ensureDirectory = (database: string) =>
  */
 export const make = (
   database: string
-): Effect.Effect<Store, SqlError | Migrator.MigrationError, Scope.Scope> =>
+): Effect.Effect<Store, SqlError | Migrator.MigrationError | PlatformError, Scope.Scope> =>
   Effect.gen(function*() {
     yield* ensureDirectory(database)
     const sql = yield* SqliteClient.make({ filename: database }).pipe(Effect.provide(Reactivity.layer))
