@@ -4,8 +4,9 @@
  *
  * @since 0.1.0
  */
-import type { CaseResult, EvalReport } from "./EvalReport.js"
+import type { CaseResult, EvalReport, HeliconeSummary } from "./EvalReport.js"
 import { safeStringify } from "./EvalReport.js"
+import { caseLabel } from "./internal/labels.js"
 
 /**
  * Escapes text for HTML element content and attribute values.
@@ -50,6 +51,22 @@ const caseRow = (result: CaseResult): string => {
   } ms</td><td class="muted">${escapeHtml(result.requestId)}</td></tr>`
 }
 
+const heliconeText = (h: HeliconeSummary): string => {
+  const bad = (n: number, text: string) => (n === 0 ? `0 ${text}` : `<span class="fail">${n} ${text}</span>`)
+  const failures = h.failures.slice(0, 3).map((f) =>
+    `<br><span class="muted">${escapeHtml(`${caseLabel(f)} ${f.requestId}: ${f.error}: ${f.message}`)}</span>`
+  ).join("")
+  if (h.delivery === "queue") {
+    const outbox = h.outbox ?? 0
+    return `${h.submitted} queued, ${h.delivered ?? 0} delivered, ${
+      outbox === 0 ? "0 in the outbox" : `${outbox} in the outbox (replayed by a later run)`
+    }, ${bad(h.deadLettered ?? 0, "dead-lettered")}${
+      h.failed === 0 ? "" : `, ${bad(h.failed, "failed")}`
+    }, ${h.skipped} skipped${failures}`
+  }
+  return `${h.submitted} submitted, ${bad(h.failed, "failed")}, ${h.skipped} skipped${failures}`
+}
+
 /**
  * Renders the page. Cases come from the report (the first 10,000); for a run whose cases went to a JSONL file the
  * page shows the summaries, the notable cases and the file's path.
@@ -69,15 +86,11 @@ export const render = (report: EvalReport): string => {
     }</td></tr>`
   ).join("\n")
   const slowest = report.timings.slowest.map((ref) =>
-    `<li>#${ref.index}${ref.name === undefined ? "" : ` ${escapeHtml(ref.name)}`} – ${
-      Math.round(ref.duration)
-    } ms <span class="muted">${escapeHtml(ref.requestId)}</span></li>`
+    `<li>${escapeHtml(caseLabel(ref))} – ${Math.round(ref.duration)} ms <span class="muted">${
+      escapeHtml(ref.requestId)
+    }</span></li>`
   ).join("")
-  const helicone = report.helicone === undefined ?
-    "" :
-    `<p>Helicone: ${report.helicone.submitted} submitted, ${
-      report.helicone.failed === 0 ? "0 failed" : `<span class="fail">${report.helicone.failed} failed</span>`
-    }, ${report.helicone.skipped} skipped</p>`
+  const helicone = report.helicone === undefined ? "" : `<p>Helicone: ${heliconeText(report.helicone)}</p>`
   const shown = report.cases.slice(0, maxRows)
   const cases = report.casesFile !== undefined ?
     `<p>Every case is in <code>${escapeHtml(report.casesFile)}</code>.</p>` :

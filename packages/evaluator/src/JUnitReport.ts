@@ -11,6 +11,7 @@ import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import * as Readline from "node:readline"
 import type { CaseResult, EvalReport } from "./EvalReport.js"
+import { caseLabel } from "./internal/labels.js"
 
 /**
  * Escapes text for an XML attribute or element, dropping the characters XML 1.0 cannot carry.
@@ -46,14 +47,9 @@ const judge = (report: EvalReport, result: CaseResult): Verdict => {
   return { failures, errors }
 }
 
-const caseName = (result: CaseResult): string =>
-  `#${result.index}${result.name === undefined ? "" : ` ${result.name}`}${
-    result.trial > 0 ? ` (trial ${result.trial})` : ""
-  }`
-
 const testcase = (report: EvalReport, result: CaseResult): { xml: string; failed: boolean; errored: boolean } => {
   const verdict = judge(report, result)
-  const attrs = `classname="${escapeXml(report.name)}" name="${escapeXml(caseName(result))}" time="${
+  const attrs = `classname="${escapeXml(report.name)}" name="${escapeXml(caseLabel(result))}" time="${
     (result.duration / 1000).toFixed(4)
   }"`
   const body: Array<string> = []

@@ -7,6 +7,7 @@
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import type * as Eval from "../Eval.js"
+import { suiteSlug } from "./labels.js"
 
 /** What the command line overrides; absent fields keep the suite's own value. */
 export interface Overrides {
@@ -79,7 +80,7 @@ export const parsePositive = (option: string, value: number): Either.Either<numb
 /** The path of a report for one of several suites: `report.json` becomes `report.<suite>.json`. */
 export const reportPath = (path: string, suiteName: string, suiteCount: number): string => {
   if (suiteCount <= 1) return path
-  const slug = suiteName.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "eval"
+  const slug = suiteSlug(suiteName)
   const dot = path.lastIndexOf(".")
   const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"))
   return dot > slash + 1 ? `${path.slice(0, dot)}.${slug}${path.slice(dot)}` : `${path}.${slug}`
