@@ -5,8 +5,9 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
-import type { CaseRef, EvalReport } from "../EvalReport.js"
+import type { EvalReport } from "../EvalReport.js"
 import type { Progress, Reporter, RunInfo, TerminalOptions } from "../Reporter.js"
+import { caseLabel } from "./labels.js"
 
 export const make = (options: TerminalOptions): Reporter => {
   const progressOut = options.write ?? ((text: string) => void process.stderr.write(text))
@@ -55,8 +56,16 @@ export const progressLine = (run: RunInfo, progress: Progress, bar: boolean): st
 
 const fixed = (n: number | null | undefined): string => (n === null || n === undefined ? "-" : n.toFixed(3))
 
-const refText = (ref: CaseRef): string =>
-  `#${ref.index}${ref.trial > 0 ? `.${ref.trial}` : ""}${ref.name === undefined ? "" : ` ${ref.name}`}`
+/** Below this, in milliseconds, no case is worth listing as slow. */
+const slowEnough = 10
+
+/** How many errored cases the summary lists. */
+const shownErrors = 3
+
+const oneLine = (text: string): string => {
+  const line = text.replace(/\s+/g, " ").trim()
+  return line.length > 160 ? `${line.slice(0, 159)}…` : line
+}
 
 export const summary = (report: EvalReport, color: boolean): string => {
   const paint = (code: number) => (text: string) => color ? `\x1b[${code}m${text}\x1b[0m` : text
@@ -92,13 +101,26 @@ export const summary = (report: EvalReport, color: boolean): string => {
       lines.push(r === 0 ? dim(text) : text)
     }
   }
-  if (timings.slowest.length > 0) {
-    lines.push(`slowest: ${timings.slowest.map((ref) => `${refText(ref)} ${seconds(ref.duration)}`).join(", ")}`)
+  // a list of cases that all took a few milliseconds says nothing
+  if (timings.slowest.some((ref) => ref.duration >= slowEnough)) {
+    lines.push(`slowest: ${timings.slowest.map((ref) => `${caseLabel(ref)} ${seconds(ref.duration)}`).join(", ")}`)
   }
   for (const s of report.scorers) {
     const worst = s.worst.filter((ref) => ref.score !== undefined && ref.score < 1)
     if (worst.length > 0) {
-      lines.push(`worst ${s.name}: ${worst.map((ref) => `${refText(ref)} ${fixed(ref.score)}`).join(", ")}`)
+      lines.push(`worst ${s.name}: ${worst.map((ref) => `${caseLabel(ref)} ${fixed(ref.score)}`).join(", ")}`)
+    }
+  }
+  if (totals.errored > 0) {
+    const errored = report.cases.filter((result) => result.errors.length > 0)
+    lines.push(red(`errors: ${count(totals.errored)} case${totals.errored === 1 ? "" : "s"}`))
+    for (const result of errored.slice(0, shownErrors)) {
+      const error = result.errors[0]
+      lines.push(`  ${caseLabel(result)} ${error.scorer ?? error.source}: ${oneLine(error.message)}`)
+    }
+    const more = totals.errored - Math.min(errored.length, shownErrors)
+    if (more > 0) {
+      lines.push(dim(`  … ${count(more)} more${report.casesFile === undefined ? "" : ` in ${report.casesFile}`}`))
     }
   }
   if (report.helicone !== undefined) {
@@ -118,7 +140,7 @@ export const summary = (report: EvalReport, color: boolean): string => {
       lines.push(`helicone: ${count(h.submitted)} submitted, ${failed}${skipped}`)
     }
     for (const failure of h.failures.slice(0, 3)) {
-      lines.push(dim(`  #${failure.index} ${failure.requestId}: ${failure.error}: ${failure.message}`))
+      lines.push(dim(`  ${caseLabel(failure)} ${failure.requestId}: ${failure.error}: ${failure.message}`))
     }
   }
   if (report.casesFile !== undefined) lines.push(`cases: ${report.casesFile}`)
