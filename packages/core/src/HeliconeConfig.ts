@@ -97,20 +97,35 @@ export const make = (options: Options): Effect.Effect<ResolvedConfig, InvalidCon
 
 /**
  * The options read from the environment: `HELICONE_API_KEY` (required), `HELICONE_BASE_URL` and `HELICONE_REGION`
- * (`us` or `eu`), both optional.
+ * (`us` or `eu`), both optional. A blank `HELICONE_BASE_URL` or `HELICONE_REGION` (`HELICONE_BASE_URL=` in a
+ * `.env` file) counts as unset.
  *
  * @since 0.1.0
  * @category config
  */
 export const config: Config.Config<Options> = Config.all({
   apiKey: Config.redacted("HELICONE_API_KEY"),
-  baseUrl: Config.option(Config.string("HELICONE_BASE_URL")),
-  region: Config.option(Config.literal("us", "eu")("HELICONE_REGION"))
+  baseUrl: unlessBlank(Config.string("HELICONE_BASE_URL")),
+  region: unlessBlank(
+    Config.string("HELICONE_REGION").pipe(
+      Config.validate({
+        message: "Expected us or eu",
+        validation: (value): value is Region | "" => value.trim() === "" || Object.hasOwn(regions, value)
+      })
+    )
+  )
 }).pipe(Config.map(({ apiKey, baseUrl, region }) => ({
   apiKey,
   baseUrl: Option.getOrUndefined(baseUrl),
   region: Option.getOrUndefined(region)
 })))
+
+/** An optional variable where a blank value means unset. */
+function unlessBlank<A extends string>(config: Config.Config<A>): Config.Config<Option.Option<Exclude<A, "">>> {
+  return Config.option(config).pipe(
+    Config.map(Option.filter((value): value is Exclude<A, ""> => value.trim().length > 0))
+  )
+}
 
 /**
  * The configuration from explicit options.
@@ -173,7 +188,7 @@ const resolveBaseUrl = (options: Options): Either.Either<string, InvalidConfig> 
   }
   if (options.baseUrl === undefined) {
     const region = options.region ?? "us"
-    return region in regions
+    return Object.hasOwn(regions, region)
       ? Either.right(regions[region])
       : Either.left(new InvalidConfig({ option: "region", reason: `must be "us" or "eu", got ${String(region)}` }))
   }

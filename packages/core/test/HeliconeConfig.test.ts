@@ -52,7 +52,10 @@ describe("HeliconeConfig", () => {
       ["a key with a trailing newline", { apiKey: Redacted.make("sk-abc\n") }, "apiKey", "whitespace"],
       ["zero attempts", { retry: { maxAttempts: 0 } }, "retry.maxAttempts", ">= 1"],
       ["a zero timeout", { timeout: 0 }, "timeout", "above zero"],
-      ["an infinite timeout", { timeout: Duration.infinity }, "timeout", "finite"]
+      ["an infinite timeout", { timeout: Duration.infinity }, "timeout", "finite"],
+      // names every object inherits: `in` would find them
+      ["the region toString", { region: "toString" as HeliconeConfig.Region }, "region", "must be \"us\" or \"eu\""],
+      ["the region __proto__", { region: "__proto__" as HeliconeConfig.Region }, "region", "must be \"us\" or \"eu\""]
     ] as const
   )("refuses %s", ([, options, option, reason]) =>
     Effect.gen(function*() {
@@ -94,6 +97,28 @@ describe("HeliconeConfig", () => {
       assert.strictEqual((yield* fromEnv({ HELICONE_API_KEY: "k", HELICONE_REGION: "eu" })).baseUrl, regionsEu)
       const missing = yield* Effect.flip(fromEnv({}))
       expect(String(missing)).toContain("HELICONE_API_KEY")
+      const badRegion = yield* Effect.flip(fromEnv({ HELICONE_API_KEY: "k", HELICONE_REGION: "mars" }))
+      expect(String(badRegion)).toContain("HELICONE_REGION")
+    }))
+
+  it.effect("layerConfig treats a blank HELICONE_BASE_URL or HELICONE_REGION as unset", () =>
+    Effect.gen(function*() {
+      const fromEnv = (env: Record<string, string>) =>
+        HeliconeConfig.HeliconeConfig.pipe(
+          Effect.provide(HeliconeConfig.layerConfig),
+          Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+        )
+      // what `HELICONE_BASE_URL=` in a .env file or a shell gives
+      const blank = yield* fromEnv({ HELICONE_API_KEY: "k", HELICONE_BASE_URL: "" })
+      assert.strictEqual(blank.baseUrl, HeliconeConfig.regions.us)
+      const spaces = yield* fromEnv({ HELICONE_API_KEY: "k", HELICONE_BASE_URL: "  ", HELICONE_REGION: "eu" })
+      assert.strictEqual(spaces.baseUrl, HeliconeConfig.regions.eu)
+      const blankRegion = yield* fromEnv({
+        HELICONE_API_KEY: "k",
+        HELICONE_BASE_URL: "http://localhost:8585",
+        HELICONE_REGION: ""
+      })
+      assert.strictEqual(blankRegion.baseUrl, "http://localhost:8585")
     }))
 })
 
