@@ -21,10 +21,14 @@ interface Running {
 }
 
 /** Starts the bin and waits for the end of its start-up lines, reading the URL from them; the process is killed if the test fails. */
-const start = (args: ReadonlyArray<string>, cwd: string) =>
+const start = (args: ReadonlyArray<string>, cwd: string, env: Record<string, string> = {}) =>
   Effect.acquireRelease(
     Effect.async<Running, Error>((resume) => {
-      const child = ChildProcess.spawn(process.execPath, [bin, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] })
+      const child = ChildProcess.spawn(process.execPath, [bin, ...args], {
+        cwd,
+        env: { ...process.env, HELICONE_LOCAL_API_KEYS: "", ...env },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
       const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
         child.once("exit", (code, signal) => resolve({ code, signal }))
       )
@@ -101,6 +105,38 @@ describe("helicone-local", () => {
         const exit = yield* Effect.promise(() => running.exited)
         assert.deepStrictEqual(exit, { code: 0, signal: null })
         assert.isTrue(Fs.existsSync(Path.join(dir, ".helicone-local", "helicone.db")), "the default database file")
+      }).pipe(Effect.scoped),
+    60_000
+  )
+
+  it.live(
+    "takes its keys from HELICONE_LOCAL_API_KEYS (comma-separated) when no --api-key is given",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* TempDir.make("helicone-local-bin-")
+        const running = yield* start(["--port", "0", "--db", ":memory:"], dir, {
+          HELICONE_LOCAL_API_KEYS: " sk-one, sk-two ,"
+        })
+        assert.include(running.output(), "api keys: 2 configured")
+        for (const key of ["sk-one", "sk-two"]) {
+          const reply = yield* postScore(running.url, randomUUID(), { scores: { a: 1 } }, key)
+          assert.strictEqual(reply.status, 201, key)
+        }
+        const other = yield* postScore(running.url, randomUUID(), { scores: { a: 1 } }, "sk-three")
+        assert.strictEqual(other.status, 401)
+      }).pipe(Effect.scoped),
+    60_000
+  )
+
+  it.live(
+    "with no key configured it says so at start-up and accepts any non-empty bearer token",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* TempDir.make("helicone-local-bin-")
+        const running = yield* start(["--port", "0", "--db", ":memory:"], dir)
+        assert.include(running.output(), "api keys: none configured, so any non-empty bearer token is accepted")
+        const reply = yield* postScore(running.url, randomUUID(), { scores: { a: 1 } }, "whatever")
+        assert.strictEqual(reply.status, 201)
       }).pipe(Effect.scoped),
     60_000
   )

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Faults, LocalHelicone } from "@helicone-effect/local"
-import { Effect, Exit, Fiber, Scope } from "effect"
+import { Effect, Exit, Fiber, Scope, TestClock } from "effect"
 import { randomUUID } from "node:crypto"
 import { postScore } from "./fixtures/Http.js"
 
@@ -124,5 +124,28 @@ describe("fault injection over HTTP", () => {
 
       const other = yield* postScore(local.baseUrl, id, { scores: { other: 1 } }, "sk-b")
       assert.strictEqual(other.status, 201, "the limit is per key")
+    }).pipe(Effect.scoped))
+
+  it.effect("the window resets five minutes after the key's first request (Clock-driven: TestClock)", () =>
+    Effect.gen(function*() {
+      const local = yield* LocalHelicone.make({ rateLimit: 2 })
+      const post = (name: string) => postScore(local.baseUrl, id, { scores: { [name]: 1 } }, "sk-a")
+      const id = randomUUID()
+      assert.strictEqual((yield* post("a")).status, 201)
+      assert.strictEqual((yield* post("b")).status, 201)
+      const limited = yield* post("c")
+      assert.strictEqual(limited.status, 429)
+      assert.strictEqual(limited.headers.get("retry-after"), "300")
+
+      yield* TestClock.adjust("2 minutes")
+      const stillLimited = yield* post("d")
+      assert.strictEqual(stillLimited.status, 429)
+      assert.strictEqual(stillLimited.headers.get("retry-after"), "180")
+
+      yield* TestClock.adjust("3 minutes")
+      const fresh = yield* post("e")
+      assert.strictEqual(fresh.status, 201, "a new window")
+      assert.strictEqual(fresh.headers.get("ratelimit-remaining"), "1")
+      assert.deepStrictEqual(yield* local.scores(id), { a: 1, b: 1, e: 1 })
     }).pipe(Effect.scoped))
 })

@@ -1,6 +1,6 @@
-import { assert, describe, layer } from "@effect/vitest"
+import { assert, describe, it, layer } from "@effect/vitest"
 import { LocalHelicone } from "@helicone-effect/local"
-import { Effect } from "effect"
+import { Effect, Logger } from "effect"
 import { randomUUID } from "node:crypto"
 import { auth, call, postScore } from "./fixtures/Http.js"
 
@@ -223,6 +223,22 @@ describe("POST /v1/request/:requestId/feedback", () => {
         assert.strictEqual(reply.body, `{"data":null,"error":"Invalid requestId: must be a valid UUID"}`)
       }))
 
+    it.effect("422 for an excess property, reported on requestBody itself, and stores nothing", () =>
+      Effect.gen(function*() {
+        const local = yield* server
+        const id = randomUUID()
+        const reply = yield* call(local.baseUrl, `/v1/request/${id}/feedback`, {
+          body: `{"rating":true,"comment":"great","extra":1}`,
+          headers: auth()
+        })
+        assert.strictEqual(reply.status, 422)
+        assert.strictEqual(
+          reply.body,
+          `{"message":"Validation Failed","details":{"requestBody":{"message":"\\"comment,extra\\" is an excess property and therefore is not allowed","value":{"extra":1,"comment":"great"}}}}`
+        )
+        assert.isNull(yield* local.scores(id))
+      }))
+
     it.effect("422 for a rating that is not a boolean, 401 without a key", () =>
       Effect.gen(function*() {
         const local = yield* server
@@ -237,6 +253,25 @@ describe("POST /v1/request/:requestId/feedback", () => {
         assert.strictEqual(anonymous.status, 401)
       }))
   })
+})
+
+describe("logs", () => {
+  it.effect("a score for an id that is not a UUID v1-5 is accepted with a warning saying it was not stored", () =>
+    Effect.gen(function*() {
+      const lines: Array<{ level: string; message: string }> = []
+      const capture = Logger.make(({ logLevel, message }) => {
+        lines.push({ level: logLevel.label, message: Array.isArray(message) ? message.join(" ") : String(message) })
+      })
+      const local = yield* LocalHelicone.make().pipe(Effect.provide(Logger.replace(Logger.defaultLogger, capture)))
+      const v7 = "01890a5d-ac96-774b-bcce-b302099a8057"
+      assert.strictEqual((yield* postScore(local.baseUrl, v7, { scores: { a: 1 } })).status, 201)
+      assert.strictEqual((yield* postScore(local.baseUrl, randomUUID(), { scores: { a: 1 } })).status, 201)
+      assert.deepStrictEqual(lines, [{
+        level: "WARN",
+        message: `helicone-local: accepted scores for request id "${v7}" but did not store them: ` +
+          "Helicone only keeps scores for request ids that are UUID versions 1 to 5"
+      }])
+    }).pipe(Effect.scoped))
 })
 
 describe("GET routes", () => {
