@@ -23,8 +23,9 @@
  * harmless). A score is durable once Helicone accepted it (2xx), or once it is in the outbox and fsynced; `flush`
  * waits for exactly that. Until then it lives in process memory: at most `capacity` waiting request ids, plus
  * `concurrency` in flight, plus the outbox batch being written. A clean shutdown loses nothing; a crash (kill -9, OOM,
- * power loss) loses what was in that window, never what the last fsync covered. Only one process may use an outbox
- * path at a time.
+ * power loss) loses what was in that window, never what the last fsync covered. Only one queue may use an outbox
+ * path at a time: a lock file beside it (`<outboxPath>.lock`, with the pid) makes a second one fail with
+ * `OutboxLocked`, and is taken over when the process that left it is gone.
  *
  * @example
  * ```ts
@@ -62,7 +63,7 @@ import { InvalidConfig } from "./HeliconeError.js"
 import * as HeliconeScores from "./HeliconeScores.js"
 import { decodeDuration } from "./internal/duration.js"
 import * as Engine from "./internal/queue.js"
-import type { QueueClosed } from "./internal/queueErrors.js"
+import type { OutboxLocked, QueueClosed } from "./internal/queueErrors.js"
 
 /**
  * The queue is shut down (its layer's scope is closing or closed); the scores were not accepted.
@@ -71,6 +72,15 @@ import type { QueueClosed } from "./internal/queueErrors.js"
  * @category errors
  */
 export { QueueClosed } from "./internal/queueErrors.js"
+
+/**
+ * Another queue holds the outbox: the lock file beside it (`<outboxPath>.lock`) names a process that still runs. A
+ * lock left by a process that is gone (kill -9, a crash) is taken over instead.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export { OutboxLocked } from "./internal/queueErrors.js"
 
 /**
  * Every way `offer` can fail. None of them means a score was lost: each means it was never accepted.
@@ -208,7 +218,7 @@ export const make = (
   options: Options = {}
 ): Effect.Effect<
   Service,
-  InvalidConfig | PlatformError.PlatformError,
+  InvalidConfig | OutboxLocked | PlatformError.PlatformError,
   HeliconeScores.HeliconeScores | FileSystem.FileSystem | Scope.Scope
 > =>
   Effect.gen(function*() {
@@ -228,7 +238,7 @@ export const layer = (
   options: Options = {}
 ): Layer.Layer<
   ScoreQueue,
-  InvalidConfig | PlatformError.PlatformError,
+  InvalidConfig | OutboxLocked | PlatformError.PlatformError,
   HeliconeScores.HeliconeScores | FileSystem.FileSystem
 > => Layer.scoped(ScoreQueue, make(options))
 
@@ -254,7 +264,7 @@ export const layer = (
  */
 export const layerTest: Layer.Layer<
   ScoreQueue | HeliconeScores.HeliconeScores | HeliconeScores.HeliconeScoresTest,
-  InvalidConfig | PlatformError.PlatformError,
+  InvalidConfig | OutboxLocked | PlatformError.PlatformError,
   FileSystem.FileSystem
 > = Layer.scoped(
   ScoreQueue,

@@ -1,3 +1,4 @@
+import { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
@@ -82,6 +83,7 @@ describe("ScoreQueue and the end of a process", () => {
     "after kill -9 mid-run, a new process with the same outbox delivers every batch flushed before",
     () =>
       Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
         const dir = yield* tempDirectory
         const database = `${dir}/helicone.db`
         // half the requests fail or hang, so that scores are both delivered and written to the outbox
@@ -89,6 +91,7 @@ describe("ScoreQueue and the end of a process", () => {
         const run = yield* runAndStop(flaky.local.baseUrl, dir, 8, "SIGKILL")
         assert.isAtLeast(run.lastDurable, 7)
         assert.isAbove(yield* inOutbox(dir), 0, "the crash left scores in the outbox")
+        assert.isTrue(yield* fs.exists(`${dir}/outbox.jsonl.lock`), "the crash left its lock, taken over below")
         yield* flaky.stop
 
         const local = yield* recover(dir, database)
@@ -103,6 +106,7 @@ describe("ScoreQueue and the end of a process", () => {
     "after SIGTERM under NodeRuntime.runMain, every score whose offer returned is delivered in the end",
     () =>
       Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
         const dir = yield* tempDirectory
         const database = `${dir}/helicone.db`
         const flaky = yield* Local.server({ database, faults: { 503: 0.4, stall: 0.1 }, seed: 12 })
@@ -112,6 +116,7 @@ describe("ScoreQueue and the end of a process", () => {
           (run.lastDurable + 1) * batchSize,
           "the signal came in the middle of a batch"
         )
+        assert.isFalse(yield* fs.exists(`${dir}/outbox.jsonl.lock`), "a clean shutdown removes its lock")
         yield* flaky.stop
 
         const local = yield* recover(dir, database)

@@ -2,7 +2,8 @@ import { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import type { Duration } from "effect"
-import { Deferred, Effect, Exit, Fiber, Scope, TestClock } from "effect"
+import { Deferred, Effect, Exit, Fiber, Layer, Scope, TestClock } from "effect"
+import * as ChildProcess from "node:child_process"
 import * as HeliconeError from "../src/HeliconeError.js"
 import * as HeliconeScores from "../src/HeliconeScores.js"
 import * as ScoreQueue from "../src/ScoreQueue.js"
@@ -264,6 +265,62 @@ describe("ScoreQueue", () => {
         assert.strictEqual(stub.stored.size, 50)
         const fs = yield* FileSystem.FileSystem
         assert.isFalse(yield* fs.exists(outboxPath))
+      }).pipe(Effect.provide(NodeFileSystem.layer)))
+  })
+
+  describe("outbox lock", () => {
+    it.scoped("a second queue on the same outbox fails with OutboxLocked and touches none of the first one's files", () =>
+      Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
+        const first = yield* setup()
+        // the first queue's rewrite of the replay file, in progress
+        yield* fs.writeFileString(`${first.outboxPath}.tmp`, "half a rewrite")
+        const error = yield* Effect.flip(
+          Layer.build(ScoreQueue.layer(files(first.dir))).pipe(
+            Effect.provide(Layer.succeed(HeliconeScores.HeliconeScores, first.stub.service))
+          )
+        )
+        assert.strictEqual(error._tag, "OutboxLocked")
+        assert.instanceOf(error, ScoreQueue.OutboxLocked)
+        if (error._tag === "OutboxLocked") {
+          assert.strictEqual(error.pid, process.pid)
+          assert.strictEqual(error.outboxPath, first.outboxPath)
+        }
+        assert.include(error.message, first.outboxPath)
+        assert.strictEqual(yield* fs.readFileString(`${first.outboxPath}.tmp`), "half a rewrite")
+        // the first queue still works
+        yield* first.queue.offer(id(1), { n: 1 })
+        yield* first.queue.flush
+        assert.deepStrictEqual(first.stub.stored.get(id(1)), { n: 1 })
+      }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+    it.scoped("a lock held by another live process fails the layer with its pid", () =>
+      Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
+        const dir = yield* tempDirectory
+        yield* fs.writeFileString(`${dir}/outbox.jsonl.lock`, `${process.ppid}\n`)
+        const error = yield* Effect.flip(setup({}, dir))
+        assert.strictEqual(error._tag, "OutboxLocked")
+        assert.include(error.message, String(process.ppid))
+        assert.include(error.message, `${dir}/outbox.jsonl.lock`)
+      }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+    it.scoped("a lock left by a process that is gone is taken over, and removed when the scope closes", () =>
+      Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
+        const dir = yield* tempDirectory
+        const lockPath = `${dir}/outbox.jsonl.lock`
+        const gone = ChildProcess.spawnSync(process.execPath, ["-e", ""]).pid!
+        yield* fs.writeFileString(lockPath, `${gone}\n`)
+        yield* fs.writeFileString(`${dir}/outbox.jsonl`, `{"requestId":"${id(1)}","scores":{"n":1}}\n`)
+        const { queue, scope, stub } = yield* setup({}, dir)
+        assert.strictEqual((yield* fs.readFileString(lockPath)).trim(), String(process.pid))
+        yield* eventually(Effect.map(queue.stats, (stats) => stats.inOutbox === 0))
+        assert.deepStrictEqual(stub.stored.get(id(1)), { n: 1 })
+        yield* Scope.close(scope, Exit.void)
+        assert.isFalse(yield* fs.exists(lockPath))
+        // and the next queue opens it
+        yield* setup({}, dir)
       }).pipe(Effect.provide(NodeFileSystem.layer)))
   })
 

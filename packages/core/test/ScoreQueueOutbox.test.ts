@@ -3,6 +3,7 @@ import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, LogLevel, Ref } from "effect"
 import * as Outbox from "../src/internal/outbox.js"
+import { directoryOf } from "../src/internal/outboxFiles.js"
 import { captureLogs, id } from "./fixtures/queue/Support.js"
 
 const entry = (n: number, scores: Record<string, number | boolean> = { n }): Outbox.Entry => ({
@@ -46,14 +47,16 @@ describe("ScoreQueue outbox", () => {
   it.scoped("keeps the failed entries first, then the unread rest, and counts what left", () =>
     Effect.gen(function*() {
       const { fs, path } = yield* tempOutbox
-      const outbox = yield* Outbox.make(fs, path, { chunkSize: 4 })
-      yield* outbox.append([1, 2, 3, 4, 5, 6, 7].map((n) => entry(n)))
-      const { deliver } = yield* recorder((e) => e.scores.n === 2 || e.scores.n === 4)
-      const result = yield* outbox.replay(deliver, () => {})
-      assert.strictEqual(result, "stalled")
-      // appended after the replay began: must come after everything already in the outbox
-      yield* outbox.append([entry(8)])
-      assert.strictEqual(outbox.size(), 2 + 3 + 1)
+      yield* Effect.scoped(Effect.gen(function*() {
+        const outbox = yield* Outbox.make(fs, path, { chunkSize: 4 })
+        yield* outbox.append([1, 2, 3, 4, 5, 6, 7].map((n) => entry(n)))
+        const { deliver } = yield* recorder((e) => e.scores.n === 2 || e.scores.n === 4)
+        const result = yield* outbox.replay(deliver, () => {})
+        assert.strictEqual(result, "stalled")
+        // appended after the replay began: must come after everything already in the outbox
+        yield* outbox.append([entry(8)])
+        assert.strictEqual(outbox.size(), 2 + 3 + 1)
+      }))
       const reopened = yield* Outbox.make(fs, path, { chunkSize: 4 })
       assert.strictEqual(reopened.size(), 6)
       const second = yield* recorder()
@@ -76,7 +79,7 @@ describe("ScoreQueue outbox", () => {
   it.scoped("sets corrupt and truncated lines aside with a warning, and replays the rest", () =>
     Effect.gen(function*() {
       const { fs, path } = yield* tempOutbox
-      yield* fs.makeDirectory(Outbox.directoryOf(path), { recursive: true })
+      yield* fs.makeDirectory(directoryOf(path), { recursive: true })
       const good = (n: number) => Outbox.encodeEntry(entry(n))
       const lines = [
         good(1),
@@ -113,7 +116,7 @@ describe("ScoreQueue outbox", () => {
   it.scoped("removes a rewrite left over by a crash and counts both files at start", () =>
     Effect.gen(function*() {
       const { fs, path } = yield* tempOutbox
-      yield* fs.makeDirectory(Outbox.directoryOf(path), { recursive: true })
+      yield* fs.makeDirectory(directoryOf(path), { recursive: true })
       yield* fs.writeFileString(`${path}.tmp`, "half a rewrite")
       yield* fs.writeFileString(`${path}.replay`, Outbox.encodeEntry(entry(1)) + Outbox.encodeEntry(entry(2)))
       yield* fs.writeFileString(path, Outbox.encodeEntry(entry(3)))

@@ -9,6 +9,7 @@
  *   rewritten (temp file + fsync + rename) to the failed entries followed by the unread rest, so order is kept and
  *   delivered entries leave the file. Everything in `P.replay` is older than everything in `P`.
  * - `P.tmp` is the rewrite in progress (a leftover one is removed at start).
+ * - `P.lock` holds the pid of the process using the outbox (see `outboxLock.ts`): a second process fails to open it.
  * - `P.corrupt` receives the lines that cannot be read (truncated by a crash, edited by hand), verbatim.
  *
  * Memory stays bounded: the files are read in blocks, a chunk at a time.
@@ -20,8 +21,12 @@ import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
 import * as RequestId from "../RequestId.js"
 import * as Scores from "../Scores.js"
+import { appendDurably, directoryOf, fileSize, ifMissing, syncDirectory } from "./outboxFiles.js"
+import * as OutboxLock from "./outboxLock.js"
+import type { OutboxLocked } from "./queueErrors.js"
 
 /** One score submission waiting in the outbox. */
 export interface Entry {
@@ -115,48 +120,6 @@ export const decodeEntry = (line: string): Either.Either<Entry, string> => {
   return Either.right({ requestId: id.right, scores: valid.right })
 }
 
-/** The directory of a path (`.` for a bare file name). */
-export const directoryOf = (path: string): string => {
-  const index = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"))
-  return index < 0 ? "." : index === 0 ? path.slice(0, 1) : path.slice(0, index)
-}
-
-/** Recovers from a missing file with `onMissing`; every other error goes on. */
-export const ifMissing = <A2, E2>(onMissing: () => Effect.Effect<A2, E2>) =>
-<A, R>(
-  effect: Effect.Effect<A, PlatformError.PlatformError, R>
-): Effect.Effect<A | A2, PlatformError.PlatformError | E2, R> =>
-  Effect.catchTag(
-    effect,
-    "SystemError",
-    (error): Effect.Effect<A2, PlatformError.PlatformError | E2> =>
-      error.reason === "NotFound" ? onMissing() : Effect.fail(error)
-  )
-
-/** Appends text to a file and fsyncs it, creating the file (and its directory) when missing. */
-export const appendDurably = (
-  fs: FileSystem.FileSystem,
-  path: string,
-  text: string
-): Effect.Effect<void, PlatformError.PlatformError> => {
-  const write = Effect.scoped(Effect.gen(function*() {
-    const file = yield* fs.open(path, { flag: "a" })
-    yield* file.writeAll(encoder.encode(text))
-    yield* file.sync
-  }))
-  return write.pipe(ifMissing(() => Effect.zipRight(fs.makeDirectory(directoryOf(path), { recursive: true }), write)))
-}
-
-/** Makes a rename or a file creation durable; not every platform can fsync a directory, so failures are ignored. */
-const syncDirectory = (fs: FileSystem.FileSystem, path: string) =>
-  Effect.scoped(Effect.flatMap(fs.open(directoryOf(path), { flag: "r" }), (dir) => dir.sync)).pipe(Effect.ignore)
-
-const fileSize = (fs: FileSystem.FileSystem, path: string) =>
-  fs.stat(path).pipe(
-    Effect.map((info) => Number(info.size)),
-    ifMissing(() => Effect.succeed(0))
-  )
-
 /**
  * Reads the lines of a file a few at a time, in blocks. Blank lines are skipped; a last line without a newline
  * (cut short by a crash) is still returned, so it can be set aside.
@@ -232,7 +195,7 @@ const countLines = (fs: FileSystem.FileSystem, path: string) =>
   )
 
 /**
- * Opens the outbox at `outboxPath`: creates its directory, removes a leftover rewrite, counts the entries waiting,
+ * Opens the outbox at `outboxPath` for the scope: creates its directory, takes its lock, removes a leftover rewrite, counts the entries waiting,
  * and notes whether the active file ends in the middle of a line (a crash during a write), so the next append starts
  * on a fresh line.
  */
@@ -240,10 +203,12 @@ export const make = (
   fs: FileSystem.FileSystem,
   outboxPath: string,
   options: { readonly chunkSize: number }
-): Effect.Effect<Outbox, PlatformError.PlatformError> =>
+): Effect.Effect<Outbox, OutboxLocked | PlatformError.PlatformError, Scope.Scope> =>
   Effect.gen(function*() {
     const files = paths(outboxPath)
     yield* fs.makeDirectory(directoryOf(files.outbox), { recursive: true })
+    // before anything else: the files may be another process's
+    yield* OutboxLock.acquire(fs, files.outbox)
     yield* fs.remove(files.temp, { force: true })
     const lock = yield* Effect.makeSemaphore(1)
 

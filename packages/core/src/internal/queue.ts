@@ -29,6 +29,7 @@ import type * as ScoreQueue from "../ScoreQueue.js"
 import * as Scores from "../Scores.js"
 import * as Outbox from "./outbox.js"
 import * as DeadLetter from "./queueDeadLetter.js"
+import type { OutboxLocked } from "./queueErrors.js"
 import { QueueClosed } from "./queueErrors.js"
 import * as Replayer from "./queueReplayer.js"
 
@@ -74,7 +75,7 @@ export const make = (
   config: Config,
   scores: HeliconeScores.Service,
   fs: FileSystem.FileSystem
-): Effect.Effect<ScoreQueue.Service, PlatformError.PlatformError, Scope.Scope> =>
+): Effect.Effect<ScoreQueue.Service, OutboxLocked | PlatformError.PlatformError, Scope.Scope> =>
   Effect.gen(function*() {
     const outbox = yield* Outbox.make(fs, config.outboxPath, { chunkSize: config.concurrency * chunkFactor })
     const ready = yield* Queue.unbounded<string>()
@@ -208,33 +209,35 @@ export const make = (
      * Takes the next request id and delivers (or hands off) its entry. Only waiting can be interrupted: an entry is
      * always in `pending`, `inFlight` or `handedOff` until it is complete, which is what shutdown relies on.
      */
-    const worker = Effect.flatMap(Queue.take(ready), (requestId) =>
-      Effect.uninterruptibleMask((restore) =>
-        Effect.gen(function*() {
-          const item = pending.get(requestId)!
-          pending.delete(requestId)
-          inFlight.set(requestId, item)
-          if (viaOutbox) {
-            yield* restore(handOff(item))
-          } else {
-            const outcome = yield* restore(deliver(item, "buffer"))
-            if (outcome._tag === "Kept") {
+    const worker = Effect.flatMap(
+      Queue.take(ready),
+      (requestId) =>
+        Effect.uninterruptibleMask((restore) =>
+          Effect.gen(function*() {
+            const item = pending.get(requestId)!
+            pending.delete(requestId)
+            inFlight.set(requestId, item)
+            if (viaOutbox) {
               yield* restore(handOff(item))
-            } else complete(item)
-          }
-          inFlight.delete(requestId)
-          if (pending.has(requestId)) {
-            ready.unsafeOffer(requestId)
-          }
-        })
-      )).pipe(Effect.forever)
+            } else {
+              const outcome = yield* restore(deliver(item, "buffer"))
+              if (outcome._tag === "Kept") {
+                yield* restore(handOff(item))
+              } else complete(item)
+            }
+            inFlight.delete(requestId)
+            if (pending.has(requestId)) {
+              ready.unsafeOffer(requestId)
+            }
+          })
+        )
+    ).pipe(Effect.forever)
 
     // ---- outbox writer and replayer
 
     const replayer = yield* Replayer.make({
       outbox,
-      deliver: (entry) =>
-        deliver(entry, "outbox"),
+      deliver: (entry) => deliver(entry, "outbox"),
       concurrency: config.concurrency,
       replayInterval: config.replayInterval,
       whenEmpty: () => {
@@ -297,8 +300,7 @@ export const make = (
     }))
 
     const workers = yield* Effect.forkScoped(
-      Effect.forEach(Array.from({ length: config.concurrency }), () =>
-        worker, {
+      Effect.forEach(Array.from({ length: config.concurrency }), () => worker, {
         concurrency: "unbounded",
         discard: true
       })

@@ -8,7 +8,8 @@ import type * as PlatformError from "@effect/platform/Error"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import type { SubmitScoreError } from "../HeliconeError.js"
-import * as Outbox from "./outbox.js"
+import type * as Outbox from "./outbox.js"
+import { appendDurably } from "./outboxFiles.js"
 
 /** Why a submission was dead-lettered, as written in its line. */
 export interface Reason {
@@ -39,5 +40,5 @@ export const encode = (entry: Outbox.Entry, reason: Reason): string =>
 export const make = (fs: FileSystem.FileSystem, path: string): Effect.Effect<DeadLetters> =>
   Effect.map(Effect.makeSemaphore(1), (lock) => ({
     path,
-    write: (entry, reason) => lock.withPermits(1)(Outbox.appendDurably(fs, path, encode(entry, reason)))
+    write: (entry, reason) => lock.withPermits(1)(appendDurably(fs, path, encode(entry, reason)))
   }))

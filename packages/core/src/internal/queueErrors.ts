@@ -23,3 +23,24 @@ export class QueueClosed extends Schema.TaggedError<QueueClosed>("@helicone-effe
     return `The score queue is shut down; the scores of ${this.requestId} were not accepted.`
   }
 }
+
+/**
+ * Another queue holds the outbox: its lock file names a process that is still running (possibly this one). Two queues
+ * on one outbox would replay and rewrite each other's files.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class OutboxLocked extends Schema.TaggedError<OutboxLocked>("@helicone-effect/core/OutboxLocked")(
+  "OutboxLocked",
+  { outboxPath: Schema.String, lockPath: Schema.String, pid: Schema.optional(Schema.Number) }
+) {
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    const holder = this.pid === undefined ? "another process" : `process ${this.pid}`
+    return `The outbox ${this.outboxPath} is in use by ${holder} (lock file ${this.lockPath}); ` +
+      `give each process its own outboxPath. If ${holder} is not a score queue, remove the lock file.`
+  }
+}
