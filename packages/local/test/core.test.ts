@@ -1,8 +1,9 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { assert, describe, it } from "@effect/vitest"
-import { HeliconeScores, RequestId } from "@helicone-effect/core"
+import { HeliconeScores, RequestId, Scores } from "@helicone-effect/core"
 import { Faults, LocalHelicone } from "@helicone-effect/local"
 import { Effect, Layer, Redacted } from "effect"
+import * as Routes from "../src/internal/routes.js"
 
 /** The core client pointed at a running local server. */
 const client = (local: LocalHelicone.Service, options: Partial<HeliconeScores.Options> = {}) =>
@@ -78,4 +79,15 @@ describe("the core client against the local server", () => {
       }).pipe(Effect.scoped),
     60_000
   )
+})
+
+describe("rules the server and the client both apply (local cannot import core at run time, so each keeps a copy)", () => {
+  it("the request-id pattern is the same", () => {
+    assert.strictEqual(Routes.requestIdPattern.source, RequestId.pattern.source)
+    assert.strictEqual(Routes.requestIdPattern.flags, RequestId.pattern.flags)
+  })
+
+  it("the reserved feedback score name is the same", () => {
+    assert.strictEqual(Routes.feedbackScoreName, Scores.reservedName)
+  })
 })

@@ -10,9 +10,19 @@ import * as Validation from "./validation.js"
 /** Helicone's body limit (express.json with `limit: "10mb"`). */
 const maxBodyBytes = 10 * 1024 * 1024
 
-const uuidV1To5 = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i
+/**
+ * The request ids Helicone keeps scores for: UUID versions 1 to 5. A copy of core's `RequestId.pattern` (the server
+ * does not depend on the client at run time); test/core.test.ts checks that the two stay equal.
+ *
+ * @internal
+ */
+export const requestIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i
 
-/** @internal */
+/**
+ * The score the feedback endpoint writes; a copy of core's `Scores.reservedName`, checked equal in test/core.test.ts.
+ *
+ * @internal
+ */
 export const feedbackScoreName = "helicone-score-feedback"
 
 /** @internal */
@@ -154,7 +164,7 @@ const submitScore = (ctx: RouteContext) =>
       if (name === "") continue
       rows.push(typeof value === "boolean" ? [`${name}-hcone-bool`, value ? 1 : 0] : [name, value])
     }
-    if (!uuidV1To5.test(rawId)) {
+    if (!requestIdPattern.test(rawId)) {
       yield* Effect.logWarning(
         `helicone-local: accepted scores for request id "${rawId}" but did not store them: ` +
           "Helicone only keeps scores for request ids that are UUID versions 1 to 5"
@@ -173,7 +183,7 @@ const submitFeedback = (ctx: RouteContext) =>
     const body = yield* readJsonBody
     const headers = yield* admit(ctx)
     const rating = yield* validated(Validation.feedbackRequest(body))
-    if (!uuidV1To5.test(rawId)) {
+    if (!requestIdPattern.test(rawId)) {
       return yield* Effect.fail(json({ data: null, error: "Invalid requestId: must be a valid UUID" }, 500, headers))
     }
     yield* ctx.store.upsert(rawId.toLowerCase(), [[feedbackScoreName, rating ? 1 : 0]]).pipe(
