@@ -86,6 +86,16 @@ describe("HeliconeScores over HTTP", () => {
         assert.strictEqual((yield* server.requests).length, 1)
       }))
 
+    it.scoped("403 is Unauthorized with its status, sent once", () =>
+      Effect.gen(function*() {
+        const { server, service } = yield* setup([json(403, { trace: "isAuthenticated.error" }), helicone.accepted])
+        const error = yield* Effect.flip(service.submitScore(requestId, scores))
+        assertError(error, new HeliconeError.Unauthorized({ status: 403 }))
+        expect(error.message).toContain("(403)")
+        assert.isFalse(HeliconeError.isRetriable(error))
+        assert.strictEqual((yield* server.requests).length, 1)
+      }))
+
     it.scoped("400 plain text is RequestRejected with the text, sent once", () =>
       Effect.gen(function*() {
         const { server, service } = yield* setup([helicone.invalidToken, helicone.accepted])
@@ -161,6 +171,54 @@ describe("HeliconeScores over HTTP", () => {
         const [first] = yield* server.requests
         assert.strictEqual(second.body, first.body)
         assert.strictEqual((yield* server.requests).length, 2)
+      }))
+
+    it.scoped("a Retry-After exactly maxRetryAfter is waited for, then the call is retried", () =>
+      Effect.gen(function*() {
+        const { server, service } = yield* setup([helicone.rateLimited(30), helicone.accepted], {
+          ...slowTimeout,
+          retry: { maxRetryAfter: "30 seconds" }
+        })
+        const fiber = yield* Effect.fork(service.submitScore(requestId, scores))
+        yield* server.nextRequest
+        const wait = yield* nextWakeUp("5 minutes")
+        assert.strictEqual(Duration.toMillis(wait), 30_000)
+        yield* TestClock.adjust(wait)
+        yield* Fiber.join(fiber)
+        assert.strictEqual((yield* server.requests).length, 2)
+      }))
+
+    it.scoped("a 429 without Retry-After is retried with the exponential backoff, then is RateLimited", () =>
+      Effect.gen(function*() {
+        const tooMany = json(429, { error: "Too many requests, please try again later." })
+        const { server, service } = yield* setup([tooMany], { ...slowTimeout, retry: { maxAttempts: 3 } })
+        const fiber = yield* Effect.fork(service.submitScore(requestId, scores))
+        // 500 ms, then 1 s, each with ±20% jitter
+        for (const [low, high] of [[400, 600], [800, 1200]]) {
+          const wait = yield* nextWakeUp("1 minute")
+          expect(Duration.toMillis(wait)).toBeGreaterThanOrEqual(low)
+          expect(Duration.toMillis(wait)).toBeLessThanOrEqual(high)
+          yield* TestClock.adjust(wait)
+        }
+        const error = yield* Effect.flip(Fiber.join(fiber))
+        assertError(error, new HeliconeError.RateLimited({}))
+        assert.strictEqual((yield* server.requests).length, 3)
+      }))
+
+    it.scoped("production's integer rejection (details \"Internal Server Error\") cannot be told apart: retried", () =>
+      Effect.gen(function*() {
+        // what the cloud answers a float with, per the API page: the same body as any other internal error
+        const production = json(500, { message: "Internal Server Error", details: "Internal Server Error" })
+        const { server, service } = yield* setup([production], slowTimeout)
+        const fiber = yield* Effect.fork(service.submitScore(requestId, scores))
+        for (let i = 0; i < 4; i++) yield* wakeUpNext("1 minute")
+        const error = yield* Effect.flip(Fiber.join(fiber))
+        assertError(
+          error,
+          new HeliconeError.HeliconeServerError({ status: 500, serverMessage: "Internal Server Error" })
+        )
+        assert.isTrue(HeliconeError.isRetriable(error))
+        assert.strictEqual((yield* server.requests).length, 5)
       }))
 
     it.scoped("a Retry-After given as an HTTP date is measured against the Clock", () =>
