@@ -133,14 +133,6 @@ export const faultAt = (spec: FaultSpec, seed: number, n: number): Fault | undef
 }
 
 /**
- * Whether a specification injects anything at all.
- *
- * @since 0.1.0
- * @category models
- */
-export const isEmpty = (spec: FaultSpec): boolean => faults.every((fault) => (spec[fault] ?? 0) === 0)
-
-/**
  * The specification in the command-line form, e.g. `"429=0.1,reset=0.02"`.
  *
  * @since 0.1.0

@@ -33,6 +33,8 @@ export interface Service {
   readonly port: number
   /** The seed of the fault sequence (chosen at random when none was given, so that a run can be repeated). */
   readonly seed: number
+  /** The faults injected, as parsed from the options (`{}` for none). */
+  readonly faults: Faults.FaultSpec
   /**
    * The scores stored for a request, as Helicone stores them (booleans as `<name>-hcone-bool` 1/0), or `null` when
    * nothing is stored for it.
@@ -155,6 +157,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, StartError, 
       baseUrl: `http://${urlHost(host)}:${port}`,
       port,
       seed,
+      faults,
       scores: (requestId) =>
         store.scores(requestId.toLowerCase()).pipe(Effect.map((scores) => scores ?? null), Effect.orDie),
       requestCount: Ref.get(counter)

@@ -76,8 +76,7 @@ const command = Command.make(
           : "  api keys: none configured, so any non-empty bearer token is accepted"
       )
       if (Option.isSome(options.faults)) {
-        const spec = yield* Faults.make(options.faults.value)
-        yield* Console.log(`  faults: ${Faults.format(spec) || "none"} (seed ${server.seed})`)
+        yield* Console.log(`  faults: ${Faults.format(server.faults) || "none"} (seed ${server.seed})`)
       }
       if (Option.isSome(options.rateLimit)) {
         yield* Console.log(`  rate limit: ${options.rateLimit.value} requests per key per 5 minutes`)

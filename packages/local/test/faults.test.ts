@@ -90,6 +90,14 @@ describe("fault injection over HTTP", () => {
       assert.strictEqual(first.requestCount, count)
     }))
 
+  it.scoped("the running server exposes the faults it parsed, which is what the bin prints", () =>
+    Effect.gen(function*() {
+      const local = yield* LocalHelicone.make({ faults: " 503=0.05, STALL=0.02", seed: 3 })
+      assert.deepStrictEqual(local.faults, { 503: 0.05, stall: 0.02 })
+      assert.strictEqual(Faults.format(local.faults), "503=0.05,stall=0.02")
+      assert.deepStrictEqual((yield* LocalHelicone.make()).faults, {})
+    }))
+
   it.live("a stalled request is never answered and does not keep the server from shutting down", () =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()

@@ -9,8 +9,8 @@ import type * as Faults from "../Faults.js"
 /** The real limiter's window: five minutes per organisation (here: per API key). */
 const windowMillis = 5 * 60 * 1000
 
-/** @internal */
-export const tooManyRequestsBody = { error: "Too many requests, please try again later." }
+/** Helicone's 429 body (express-rate-limit's message). */
+const tooManyRequestsBody = { error: "Too many requests, please try again later." }
 
 /** @internal */
 export const rateLimitHeaders = (limit: number, remaining: number, resetSeconds: number): Record<string, string> => ({
