@@ -17,7 +17,9 @@
  *   (`deadLetterPath`, one JSON line per submission with the error) and are counted as `rejected`.
  * - An outbox line that cannot be read is moved to `<outboxPath>.corrupt` with a warning; start-up goes on.
  * - When the layer's scope closes (a test's scope, or SIGINT/SIGTERM through `NodeRuntime.runMain`), `offer` fails
- *   with `QueueClosed`, the buffer is delivered for at most `shutdownDeadline`, and the rest is written to the outbox.
+ *   with `QueueClosed`, the buffer is delivered for at most `shutdownDeadline`, and the rest is written to the outbox;
+ *   if the outbox cannot be written, to the dead-letter file; if that fails too, each entry's line goes to the error
+ *   log (counted as `stranded`).
  *
  * Delivery guarantees: at least once (a score may be sent twice, which Helicone's per-key last-write-wins makes
  * harmless). A score is durable once Helicone accepted it (2xx), or once it is in the outbox and fsynced; `flush`
@@ -116,6 +118,11 @@ export interface Stats {
   readonly invalid: number
   /** Outbox lines that could not be read and were moved to the `.corrupt` file. */
   readonly corrupt: number
+  /**
+   * Submissions a shutdown could not write to the outbox: written to the dead-letter file instead (error
+   * `OutboxUnwritable`), or, when that failed too, logged at error level, each as its outbox JSON line.
+   */
+  readonly stranded: number
 }
 
 /**

@@ -2,11 +2,13 @@ import { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import type { Duration } from "effect"
-import { Deferred, Effect, Exit, Fiber, Layer, Scope, TestClock } from "effect"
+import { Deferred, Effect, Exit, Fiber, Layer, LogLevel, Scope, TestClock } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as HeliconeError from "../src/HeliconeError.js"
 import * as HeliconeScores from "../src/HeliconeScores.js"
+import * as Outbox from "../src/internal/outbox.js"
 import * as ScoreQueue from "../src/ScoreQueue.js"
+import * as FaultyFileSystem from "./fixtures/queue/FaultyFileSystem.js"
 import * as StubScores from "./fixtures/queue/StubScores.js"
 import { captureLogs, eventually, files, id, readLines, tempDirectory } from "./fixtures/queue/Support.js"
 
@@ -256,6 +258,55 @@ describe("ScoreQueue", () => {
         assert.deepStrictEqual(second.stub.stored.get(id(0)), { n: 0, later: 1 })
         for (let n = 1; n < 5; n++) assert.deepStrictEqual(second.stub.stored.get(id(n)), { n })
       }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+    it.scoped("a shutdown that cannot write the outbox writes the scores to the dead-letter file, and counts them", () => {
+      const [fsLayer, disk] = FaultyFileSystem.make()
+      return Effect.gen(function*() {
+        const logs = yield* captureLogs(LogLevel.Error)
+        const { deadLetterPath, outboxPath, queue } = yield* logs.around(Effect.gen(function*() {
+          const { deadLetterPath, outboxPath, queue, scope, stub } = yield* setup({ concurrency: 1 })
+          stub.behave(() => Effect.never)
+          for (let n = 0; n < 3; n++) yield* queue.offer(id(n), { n })
+          yield* calls(stub, 1)
+          disk.break(outboxPath)
+          yield* shutdown(scope)
+          return { deadLetterPath, outboxPath, queue }
+        }))
+        const dead = yield* readLines(deadLetterPath)
+        assert.deepStrictEqual(
+          dead.map((line) => [line.requestId, line.scores, line.error._tag]),
+          [0, 1, 2].map((n) => [id(n), { n }, "OutboxUnwritable"])
+        )
+        assert.include(dead[0].error.message, "ENOSPC")
+        assert.strictEqual((yield* queue.stats).stranded, 3)
+        const errors = yield* logs.lines
+        assert.isTrue(errors.some((line) => line.includes(outboxPath) && line.includes(deadLetterPath)))
+      }).pipe(Effect.provide(fsLayer))
+    })
+
+    it.scoped("when neither file can be written at shutdown, each score's outbox line is in the error log", () => {
+      const [fsLayer, disk] = FaultyFileSystem.make()
+      return Effect.gen(function*() {
+        const logs = yield* captureLogs(LogLevel.Error)
+        const { deadLetterPath, queue } = yield* logs.around(Effect.gen(function*() {
+          const { deadLetterPath, outboxPath, queue, scope, stub } = yield* setup({ concurrency: 1 })
+          stub.behave(() => Effect.never)
+          for (let n = 0; n < 3; n++) yield* queue.offer(id(n), { n, ok: true })
+          yield* calls(stub, 1)
+          disk.break(outboxPath)
+          disk.break(deadLetterPath)
+          yield* shutdown(scope)
+          return { deadLetterPath, queue }
+        }))
+        const errors = yield* logs.lines
+        for (let n = 0; n < 3; n++) {
+          const line = Outbox.encodeEntry({ requestId: id(n), scores: { n, ok: true } }).trim()
+          assert.strictEqual(errors.filter((error) => error.endsWith(line)).length, 1, line)
+        }
+        assert.strictEqual((yield* queue.stats).stranded, 3)
+        assert.deepStrictEqual(yield* readLines(deadLetterPath), [])
+      }).pipe(Effect.provide(fsLayer))
+    })
 
     it.scoped("a clean shutdown delivers everything and leaves no outbox", () =>
       Effect.gen(function*() {

@@ -90,7 +90,7 @@ export const make = (
     const handedOff = new Set<Item>()
     let closed = false
     let viaOutbox = outbox.size() > 0 || (yield* fs.exists(outbox.paths.replay))
-    const counts = { sending: 0, delivered: 0, retried: 0, rejected: 0, invalid: 0 }
+    const counts = { sending: 0, delivered: 0, retried: 0, rejected: 0, invalid: 0, stranded: 0 }
 
     /** Switches to delivery through the outbox (at once, when called); the effect logs the switch. */
     const fallBack = (reason: string): Effect.Effect<void> => {
@@ -296,7 +296,8 @@ export const make = (
       inOutbox: outbox.size(),
       rejected: counts.rejected,
       invalid: counts.invalid,
-      corrupt: outbox.corrupt()
+      corrupt: outbox.corrupt(),
+      stranded: counts.stranded
     }))
 
     const workers = yield* Effect.forkScoped(
@@ -308,6 +309,36 @@ export const make = (
     const writerFiber = yield* Effect.forkScoped(writer)
     const replayerFiber = yield* Effect.forkScoped(replayer.run)
     if (viaOutbox) yield* replayer.wake
+
+    /**
+     * The last resort of a shutdown whose outbox cannot be written: the dead-letter file, else the error log, one
+     * outbox line per entry (which can be appended to the outbox by hand to deliver them).
+     */
+    const strand = (items: ReadonlyArray<Item>, error: PlatformError.PlatformError) => {
+      counts.stranded += items.length
+      const reason = {
+        _tag: "OutboxUnwritable",
+        message: `the outbox ${outbox.paths.outbox} could not be written at shutdown: ${error.message}`
+      }
+      return deadLetters.writeAll(items, reason).pipe(
+        Effect.zipRight(Effect.logError(
+          `ScoreQueue: could not write ${items.length} undelivered scores to the outbox ${outbox.paths.outbox} ` +
+            `(${error.message}); written to ${deadLetters.path} instead`
+        )),
+        Effect.catchAll((deadLetterError) =>
+          Effect.zipRight(
+            Effect.logError(
+              `ScoreQueue: could not write ${items.length} undelivered scores to the outbox ${outbox.paths.outbox} ` +
+                `(${error.message}) nor to ${deadLetters.path} (${deadLetterError.message}); their outbox lines ` +
+                `follow, append them to the outbox to deliver them`
+            ),
+            Effect.forEach(items, (item) => Effect.logError(`ScoreQueue: unsaved ${Outbox.encodeEntry(item).trim()}`), {
+              discard: true
+            })
+          )
+        )
+      )
+    }
 
     /** Stops accepting, drains within the deadline, and writes what is left to the outbox. */
     const shutdown = Effect.gen(function*() {
@@ -322,17 +353,13 @@ export const make = (
       pending.forEach((item) => rest.add(item))
       if (rest.size === 0) return
       const items = Array.from(rest)
+      const after = drained._tag === "None" ? ` after ${Duration.format(config.shutdownDeadline)}` : ""
       yield* outbox.append(items).pipe(
         Effect.zipRight(Effect.logWarning(
-          `ScoreQueue: shut down with ${items.length} scores undelivered${
-            drained._tag === "None" ? ` after ${Duration.format(config.shutdownDeadline)}` : ""
-          }; written to the outbox ${outbox.paths.outbox}`
+          `ScoreQueue: shut down with ${items.length} scores undelivered${after}; ` +
+            `written to the outbox ${outbox.paths.outbox}`
         )),
-        Effect.catchAll((error) =>
-          Effect.logError(
-            `ScoreQueue: could not write ${items.length} undelivered scores to the outbox: ${error.message}`
-          )
-        )
+        Effect.catchAll((error) => strand(items, error))
       )
       items.forEach(complete)
       handedOff.clear()

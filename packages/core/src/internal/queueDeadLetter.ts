@@ -29,6 +29,11 @@ export interface DeadLetters {
   readonly path: string
   /** Appends the line of `entry` and fsyncs it; fails (with nothing written down) when the file cannot be written. */
   readonly write: (entry: Outbox.Entry, reason: Reason) => Effect.Effect<void, PlatformError.PlatformError>
+  /** Appends the lines of `entries`, all with the same reason, and fsyncs them once. */
+  readonly writeAll: (
+    entries: ReadonlyArray<Outbox.Entry>,
+    reason: Reason
+  ) => Effect.Effect<void, PlatformError.PlatformError>
 }
 
 /** The line of a dead letter, newline included. */
@@ -40,5 +45,7 @@ export const encode = (entry: Outbox.Entry, reason: Reason): string =>
 export const make = (fs: FileSystem.FileSystem, path: string): Effect.Effect<DeadLetters> =>
   Effect.map(Effect.makeSemaphore(1), (lock) => ({
     path,
-    write: (entry, reason) => lock.withPermits(1)(appendDurably(fs, path, encode(entry, reason)))
+    write: (entry, reason) => lock.withPermits(1)(appendDurably(fs, path, encode(entry, reason))),
+    writeAll: (entries, reason) =>
+      lock.withPermits(1)(Effect.suspend(() => appendDurably(fs, path, entries.map((e) => encode(e, reason)).join(""))))
   }))
