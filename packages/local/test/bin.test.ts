@@ -177,4 +177,15 @@ describe("helicone-local", () => {
       assert.strictEqual(result.code, 1)
       assert.include(result.output, `unknown fault "teapot"`)
     }).pipe(Effect.scoped), 60_000)
+
+  it("the bin module is not importable from the package (importing it would start the server)", () => {
+    const resolve = (specifier: string) =>
+      ChildProcess.execFileSync(process.execPath, [
+        "--input-type=module",
+        "-e",
+        `try { console.log(import.meta.resolve(${JSON.stringify(specifier)})) } catch (e) { console.log(e.code) }`
+      ], { cwd: Path.dirname(Path.dirname(bin)), encoding: "utf8" }).trim()
+    assert.match(resolve("@helicone-effect/local/LocalHelicone"), /\/src\/LocalHelicone\.ts$/)
+    assert.strictEqual(resolve("@helicone-effect/local/bin"), "ERR_PACKAGE_PATH_NOT_EXPORTED")
+  })
 })
