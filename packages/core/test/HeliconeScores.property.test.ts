@@ -1,7 +1,8 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, expect, layer } from "@effect/vitest"
 import { HeliconeScores, Scores } from "@helicone-effect/core"
-import { Effect, Either, FastCheck, Layer, Redacted } from "effect"
+import { Effect, Either, Layer, Redacted } from "effect"
+import { jsonScores } from "./fixtures/Arbitraries.js"
 import { apiKey, requestId } from "./fixtures/Harness.js"
 import * as ScriptedServer from "./fixtures/ScriptedServer.js"
 
@@ -13,15 +14,6 @@ const Live = Layer.unwrapEffect(
 ).pipe(
   Layer.provide(NodeHttpClient.layerUndici),
   Layer.provideMerge(ScriptedServer.layer([ScriptedServer.helicone.accepted]))
-)
-
-const jsonScores = FastCheck.oneof(
-  FastCheck.jsonValue(),
-  FastCheck.dictionary(FastCheck.string(), FastCheck.jsonValue()),
-  FastCheck.dictionary(
-    FastCheck.oneof(FastCheck.string(), FastCheck.constant("helicone-score-feedback"), FastCheck.constant("__proto__")),
-    FastCheck.oneof(FastCheck.integer(), FastCheck.boolean(), FastCheck.double(), FastCheck.constant(null))
-  )
 )
 
 layer(Live)("HeliconeScores with arbitrary JSON as scores, over HTTP", (it) => {

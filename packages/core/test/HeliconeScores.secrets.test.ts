@@ -4,16 +4,8 @@ import { assert, describe, expect, it } from "@effect/vitest"
 import { HeliconeConfig, HeliconeScores, ScoreQueue } from "@helicone-effect/core"
 import { Cause, Effect, Fiber, Inspectable, Layer, Logger, LogLevel, Redacted, Ref, Tracer } from "effect"
 import { apiKey, requestId, setup, wakeUpNext } from "./fixtures/Harness.js"
+import { captureLogs } from "./fixtures/Logs.js"
 import { echo, helicone, reset } from "./fixtures/ScriptedServer.js"
-
-const captureLogs = Effect.map(Ref.make<Array<string>>([]), (lines) => ({
-  lines,
-  logger: Logger.make((options) => {
-    const text = Logger.logfmtLogger.log(options)
-    const structured = Inspectable.stringifyCircular(Logger.structuredLogger.log(options))
-    Effect.runSync(Ref.update(lines, (all) => [...all, text, structured]))
-  })
-}))
 
 const recordSpans = Effect.map(Effect.tracer, (base) => {
   const spans: Array<Tracer.Span> = []

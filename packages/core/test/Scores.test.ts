@@ -1,6 +1,7 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { HeliconeScores, Scores } from "@helicone-effect/core"
 import { Effect, Either, FastCheck, Schema } from "effect"
+import { jsonScores } from "./fixtures/Arbitraries.js"
 
 describe("Scores.fromUnit", () => {
   it.each([
@@ -77,19 +78,6 @@ describe("Scores schema", () => {
 // Arbitrary JSON, as a user's scorer might produce it: validation either accepts it or fails with InvalidScores,
 // never with a defect.
 describe("arbitrary JSON as scores", () => {
-  const jsonScores = FastCheck.oneof(
-    FastCheck.jsonValue(),
-    FastCheck.dictionary(FastCheck.string(), FastCheck.jsonValue()),
-    FastCheck.dictionary(
-      FastCheck.oneof(
-        FastCheck.string(),
-        FastCheck.constant("helicone-score-feedback"),
-        FastCheck.constant("__proto__")
-      ),
-      FastCheck.oneof(FastCheck.integer(), FastCheck.boolean(), FastCheck.double(), FastCheck.constant(null))
-    )
-  )
-
   it.effect.prop("never produce a defect in layerTest", [jsonScores], ([scores]) =>
     Effect.gen(function*() {
       const exit = yield* Effect.exit(
