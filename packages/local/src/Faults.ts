@@ -38,7 +38,9 @@ export type FaultSpec = { readonly [K in Fault]?: number }
  * @since 0.1.0
  * @category errors
  */
-export class InvalidFaultSpec extends Schema.TaggedError<InvalidFaultSpec>()("InvalidFaultSpec", {
+export class InvalidFaultSpec extends Schema.TaggedError<InvalidFaultSpec>(
+  "@helicone-effect/local/InvalidFaultSpec"
+)("InvalidFaultSpec", {
   spec: Schema.String,
   reason: Schema.String
 }) {

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Faults, LocalHelicone } from "@helicone-effect/local"
-import { Effect, Exit, Fiber, Scope, TestClock } from "effect"
+import { Effect, Exit, Fiber, Option, SchemaAST, Scope, TestClock } from "effect"
 import { randomUUID } from "node:crypto"
 import { postScore } from "./fixtures/Http.js"
 
@@ -22,6 +22,17 @@ describe("Faults", () => {
         assert.include(error.message, bad)
       }
     }))
+
+  it("InvalidFaultSpec and DatabaseDirectoryError carry the package's namespaced identifiers", () => {
+    // The identifier is what Schema prints for the class, e.g. in a parse error naming the schema.
+    const identifier = (schema: { readonly ast: SchemaAST.AST }) =>
+      Option.getOrUndefined(SchemaAST.getIdentifierAnnotation(SchemaAST.typeAST(schema.ast)))
+    assert.strictEqual(identifier(Faults.InvalidFaultSpec), "@helicone-effect/local/InvalidFaultSpec")
+    assert.strictEqual(
+      identifier(LocalHelicone.DatabaseDirectoryError),
+      "@helicone-effect/local/DatabaseDirectoryError"
+    )
+  })
 
   it("each fault happens at its rate, within tolerance, for a fixed seed", () => {
     const draws = 100_000
