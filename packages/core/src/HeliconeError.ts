@@ -7,6 +7,7 @@
 import * as Duration from "effect/Duration"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+import { isIntegerRejection, isRetriableStatus } from "./internal/retriable.js"
 
 /**
  * The request id is not a UUID of version 1 to 5; nothing was sent.
@@ -224,25 +225,6 @@ export type SubmitScoreError =
   | HeliconeServerError
   | HeliconeUnavailable
   | UnexpectedResponse
-
-/**
- * The HTTP statuses worth another attempt: 408, 429, 500, 502, 503 and 504.
- *
- * @since 0.1.0
- * @category retries
- */
-export const isRetriableStatus = (status: number): boolean =>
-  status === 408 || status === 429 || status === 500 || status === 502 || status === 503 || status === 504
-
-/**
- * Tells whether the integer rejection of a self-hosted Helicone server (`… must be an integer …`) is in a message.
- * That 500 fails the same way on every retry.
- *
- * @since 0.1.0
- * @category retries
- */
-export const isIntegerRejection = (serverMessage: string | undefined): boolean =>
-  serverMessage !== undefined && /must be an integer/i.test(serverMessage)
 
 /**
  * Tells whether trying the same submission again later may succeed: rate limits, unavailability, and server errors
