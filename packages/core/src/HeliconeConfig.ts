@@ -152,7 +152,7 @@ export const layerConfig: Layer.Layer<HeliconeConfig, ConfigError.ConfigError | 
  * Names under `.localhost` are not: a resolver may send them to DNS (glibc does), and the key would go with them.
  *
  * @since 0.1.0
- * @category utils
+ * @category guards
  */
 export const isLoopbackHost = (hostname: string): boolean => {
   const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1")
