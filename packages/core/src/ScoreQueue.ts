@@ -16,6 +16,9 @@
  * - Rejections that no retry can fix (401/403, 400/422, the integer 500) go to a dead-letter file
  *   (`deadLetterPath`, one JSON line per submission with the error) and are counted as `rejected`.
  * - An outbox line that cannot be read is moved to `<outboxPath>.corrupt` with a warning; start-up goes on.
+ * - A write to the outbox that fails is retried a few times (about 1.5 seconds). If it still fails, the entries are
+ *   kept in memory, `offer` fails with `OutboxUnwritable` (nothing more is accepted), and the write is tried again
+ *   every `replayInterval` until it succeeds; `flush` waits for it.
  * - When the layer's scope closes (a test's scope, or SIGINT/SIGTERM through `NodeRuntime.runMain`), `offer` fails
  *   with `QueueClosed`, the buffer is delivered for at most `shutdownDeadline`, and the rest is written to the outbox;
  *   if the outbox cannot be written, to the dead-letter file; if that fails too, each entry's line goes to the error
@@ -65,7 +68,7 @@ import { InvalidConfig } from "./HeliconeError.js"
 import * as HeliconeScores from "./HeliconeScores.js"
 import { decodeDuration } from "./internal/duration.js"
 import * as Engine from "./internal/queue.js"
-import type { OutboxLocked, QueueClosed } from "./internal/queueErrors.js"
+import type { OutboxLocked, OutboxUnwritable, QueueClosed } from "./internal/queueErrors.js"
 
 /**
  * The queue is shut down (its layer's scope is closing or closed); the scores were not accepted.
@@ -85,12 +88,21 @@ export { QueueClosed } from "./internal/queueErrors.js"
 export { OutboxLocked } from "./internal/queueErrors.js"
 
 /**
+ * The outbox cannot be written (a full disk, a read-only file system), so `offer` refuses scores: they were not
+ * accepted. Scores accepted before stay in memory; the queue tries the outbox again every `replayInterval`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export { OutboxUnwritable } from "./internal/queueErrors.js"
+
+/**
  * Every way `offer` can fail. None of them means a score was lost: each means it was never accepted.
  *
  * @since 0.1.0
  * @category errors
  */
-export type OfferError = InvalidRequestId | InvalidScores | QueueClosed
+export type OfferError = InvalidRequestId | InvalidScores | QueueClosed | OutboxUnwritable
 
 /**
  * Counters of the queue, for dashboards and tests.
@@ -134,7 +146,8 @@ export interface Stats {
 export interface Service {
   /**
    * Accepts scores for background delivery, or fails at once with the reason they are refused. It never waits for
-   * the network (only, when the outbox's write buffer is full, for the disk).
+   * the network (only, when the outbox's write buffer is full, for the disk; a shutdown ends that wait, with the
+   * scores accepted).
    */
   readonly offer: (
     requestId: string,

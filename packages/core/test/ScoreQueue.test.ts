@@ -2,7 +2,7 @@ import { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import type { Duration } from "effect"
-import { Deferred, Effect, Exit, Fiber, Layer, LogLevel, Scope, TestClock } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Layer, LogLevel, Option, Scope, TestClock } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as HeliconeError from "../src/HeliconeError.js"
 import * as HeliconeScores from "../src/HeliconeScores.js"
@@ -36,6 +36,13 @@ const shutdown = (scope: Scope.CloseableScope, deadline: Duration.DurationInput 
     yield* eventually(Effect.map(TestClock.sleeps(), (sleeps) => sleeps.length > 0))
     yield* TestClock.adjust(deadline)
     yield* Fiber.join(closing)
+  })
+
+/** Closes a queue's scope while moving the TestClock on a second at a time, for every sleep on the way out. */
+const closeAdvancing = (scope: Scope.CloseableScope) =>
+  Effect.gen(function*() {
+    const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
+    yield* eventually(Effect.zipRight(TestClock.adjust("1 second"), Effect.map(Fiber.poll(closing), Option.isSome)))
   })
 
 /** Waits until the stub has received `n` calls. */
@@ -223,6 +230,45 @@ describe("ScoreQueue", () => {
         }))
       }).pipe(Effect.provide(NodeFileSystem.layer)))
 
+    it.scoped("while the outbox cannot be written offers fail with OutboxUnwritable; once it can, scores flow again", () => {
+      const [fsLayer, disk] = FaultyFileSystem.make()
+      return Effect.gen(function*() {
+        const logs = yield* captureLogs(LogLevel.Error)
+        yield* logs.around(Effect.gen(function*() {
+          const { outboxPath, queue, stub } = yield* setup({ concurrency: 1, replayInterval: "10 seconds" })
+          stub.behave(() => Effect.fail(unavailable))
+          disk.break(outboxPath)
+          yield* queue.offer(id(1), { n: 1 })
+          // the writer retries with a bounded backoff, then gives up for this round and says so
+          yield* eventually(Effect.zipRight(
+            TestClock.adjust("500 millis"),
+            Effect.map(logs.lines, (lines) => lines.some((line) => line.includes("offers fail")))
+          ))
+          const attempts = disk.refused()
+          assert.isAtLeast(attempts, 2)
+          const refused = yield* Effect.flip(queue.offer(id(2), { n: 2 }))
+          assert.strictEqual(refused._tag, "OutboxUnwritable")
+          assert.instanceOf(refused, ScoreQueue.OutboxUnwritable)
+          assert.include(refused.message, outboxPath)
+          assert.include(refused.message, "ENOSPC")
+          assert.strictEqual(disk.refused(), attempts, "no attempt between rounds")
+
+          disk.repair(outboxPath)
+          // the next round (after replayInterval) writes the kept batch, and offers are accepted again
+          yield* eventually(Effect.zipRight(
+            TestClock.adjust("1 second"),
+            Effect.map(Effect.exit(queue.offer(id(3), { n: 3 })), Exit.isSuccess)
+          ))
+          stub.behave(() => Effect.void)
+          yield* eventually(Effect.zipRight(
+            TestClock.adjust("1 second"),
+            Effect.sync(() => stub.stored.has(id(1)) && stub.stored.has(id(3)))
+          ))
+          assert.isFalse(stub.stored.has(id(2)))
+        }))
+      }).pipe(Effect.provide(fsLayer))
+    })
+
     it.scoped("a defect in the delivery keeps the scores in the outbox instead of losing them", () =>
       Effect.gen(function*() {
         const { outboxPath, queue, stub } = yield* setup({ replayInterval: "10 seconds" })
@@ -305,6 +351,37 @@ describe("ScoreQueue", () => {
         }
         assert.strictEqual((yield* queue.stats).stranded, 3)
         assert.deepStrictEqual(yield* readLines(deadLetterPath), [])
+      }).pipe(Effect.provide(fsLayer))
+    })
+
+    it.scoped("an offer waiting for a full outbox writer is not left hanging by the shutdown, and its scores are kept", () => {
+      const [fsLayer, disk] = FaultyFileSystem.make()
+      return Effect.gen(function*() {
+        const { deadLetterPath, outboxPath, queue, scope, stub } = yield* setup({ capacity: 1, concurrency: 1 })
+        stub.behave(() => Effect.never)
+        disk.break(outboxPath)
+        yield* queue.offer(id(0), { n: 0 })
+        yield* calls(stub, 1)
+        const accepted: Array<number> = [0]
+        const refused: Array<string> = []
+        const offers = yield* Effect.fork(Effect.gen(function*() {
+          for (let n = 1; n <= 3000; n++) {
+            const exit = yield* Effect.exit(queue.offer(id(n), { n }))
+            if (Exit.isSuccess(exit)) accepted.push(n)
+            else {refused.push(Option.match(Cause.failureOption(exit.cause), {
+                onNone: () => "?",
+                onSome: (e) => e._tag
+              }))}
+          }
+        }))
+        // the writer cannot write, so its input fills up and an offer waits for the disk
+        yield* eventually(Effect.map(Fiber.status(offers), (status) => status._tag === "Suspended"))
+        assert.isBelow(accepted.length, 3001)
+        yield* closeAdvancing(scope)
+        yield* eventually(Effect.map(Fiber.poll(offers), Option.isSome))
+        assert.isTrue(refused.every((tag) => tag === "QueueClosed"), refused.slice(0, 3).join())
+        const kept = (yield* readLines(deadLetterPath)).map((line) => line.scores.n)
+        assert.deepStrictEqual(kept.sort((a, b) => a - b), accepted)
       }).pipe(Effect.provide(fsLayer))
     })
 

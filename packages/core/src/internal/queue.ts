@@ -30,7 +30,7 @@ import * as Scores from "../Scores.js"
 import * as Outbox from "./outbox.js"
 import * as DeadLetter from "./queueDeadLetter.js"
 import type { OutboxLocked } from "./queueErrors.js"
-import { QueueClosed } from "./queueErrors.js"
+import { OutboxUnwritable, QueueClosed } from "./queueErrors.js"
 import * as Replayer from "./queueReplayer.js"
 
 /** Resolved options. */
@@ -59,6 +59,8 @@ interface Item {
 }
 
 const writeBatch = 1024
+/** A failing outbox write is tried 5 times over about 1.5 seconds before the queue refuses offers. */
+const writeRetry = Schedule.exponential("100 millis").pipe(Schedule.intersect(Schedule.recurs(4)))
 const chunkFactor = 128
 
 const complete = (item: Item): void => {
@@ -89,6 +91,8 @@ export const make = (
     /** Entries handed to the outbox writer and not written yet, in hand-off order. */
     const handedOff = new Set<Item>()
     let closed = false
+    /** Why the last outbox write failed, while it has not succeeded since. */
+    let unwritable: PlatformError.PlatformError | undefined
     let viaOutbox = outbox.size() > 0 || (yield* fs.exists(outbox.paths.replay))
     const counts = { sending: 0, delivered: 0, retried: 0, rejected: 0, invalid: 0, stranded: 0 }
 
@@ -108,6 +112,28 @@ export const make = (
       return writerInput.unsafeOffer(item) ? Effect.void : Queue.offer(writerInput, item)
     }
 
+    /**
+     * Gives an offered entry to the outbox writer. The offer may wait for room; if a shutdown stops the writer
+     * meanwhile, the shutdown has saved the entry (it was in `handedOff`), so the offer succeeds; an offer interrupted
+     * otherwise takes its entry back.
+     */
+    const handOffOffered = (item: Item): Effect.Effect<void> => {
+      handedOff.add(item)
+      viaOutbox = true
+      if (writerInput.unsafeOffer(item)) return Effect.void
+      return Queue.offer(writerInput, item).pipe(
+        Effect.catchAllCause((cause) =>
+          closed && Cause.isInterruptedOnly(cause) ? Effect.void : Effect.failCause(cause)
+        ),
+        Effect.asVoid,
+        Effect.onInterrupt(() =>
+          Effect.sync(() => {
+            if (!closed && handedOff.delete(item)) complete(item)
+          })
+        )
+      )
+    }
+
     // ---- offer
 
     const accept = (requestId: string, valid: Scores.Scores): Effect.Effect<void> => {
@@ -125,7 +151,7 @@ export const make = (
         return Effect.void
       }
       const warning = fallBack(`the buffer is full (${config.capacity} request ids)`)
-      return Effect.zipRight(warning, handOff(item))
+      return Effect.zipRight(warning, handOffOffered(item))
     }
 
     const offer = (requestId: string, input: Readonly<Record<string, unknown>>) =>
@@ -140,6 +166,11 @@ export const make = (
         if (Either.isLeft(valid)) {
           counts.invalid++
           return Effect.fail(valid.left)
+        }
+        if (unwritable !== undefined) {
+          return Effect.fail(
+            new OutboxUnwritable({ requestId: id.right, outboxPath: outbox.paths.outbox, reason: unwritable.message })
+          )
         }
         return accept(id.right.toLowerCase(), valid.right)
       })
@@ -249,24 +280,41 @@ export const make = (
       }
     })
 
-    /** One fsynced batch at a time; a failing disk is retried (and logged) rather than losing the entries. */
+    /**
+     * One fsynced batch at a time. A failing disk is retried a few times; then offers are refused (`unwritable`) and
+     * the batch, kept in memory, is tried again every `replayInterval`, before any later one so that order holds.
+     */
     const writer = Effect.gen(function*() {
-      const batch = yield* Queue.takeBetween(writerInput, 1, writeBatch)
-      const items = Array.from(batch)
-      const written = Effect.sync(() => {
-        for (const item of items) {
-          handedOff.delete(item)
-          complete(item)
-        }
-      })
+      const items = Array.from(yield* Queue.takeBetween(writerInput, 1, writeBatch))
       // written and accounted for as one step, so that a shutdown never writes them twice
-      yield* Effect.uninterruptible(Effect.zipRight(outbox.append(items), written)).pipe(
-        Effect.tapError((error) =>
-          Effect.logError(`ScoreQueue: cannot write the outbox ${outbox.paths.outbox}, retrying: ${error.message}`)
-        ),
-        Effect.retry(Schedule.exponential("100 millis").pipe(Schedule.union(Schedule.spaced("5 seconds")))),
-        Effect.orDie
-      )
+      const write = Effect.uninterruptible(Effect.zipRight(
+        outbox.append(items),
+        Effect.sync(() => {
+          for (const item of items) {
+            handedOff.delete(item)
+            complete(item)
+          }
+          const recovered = unwritable !== undefined
+          unwritable = undefined
+          return recovered
+        })
+      ))
+      while (true) {
+        const result = yield* Effect.either(Effect.retry(write, writeRetry))
+        if (Either.isRight(result)) {
+          if (result.right) yield* Effect.logInfo(`ScoreQueue: the outbox ${outbox.paths.outbox} can be written again`)
+          break
+        }
+        if (unwritable === undefined) {
+          yield* Effect.logError(
+            `ScoreQueue: cannot write the outbox ${outbox.paths.outbox} (${result.left.message}); ` +
+              `${handedOff.size} scores are kept in memory and offers fail with OutboxUnwritable until it can be ` +
+              `written, tried again every ${Duration.format(config.replayInterval)}`
+          )
+        }
+        unwritable = result.left
+        yield* Effect.sleep(config.replayInterval)
+      }
       yield* replayer.wake
     }).pipe(Effect.forever)
 
@@ -365,7 +413,10 @@ export const make = (
       handedOff.clear()
       inFlight.clear()
       pending.clear()
-    })
+    }).pipe(
+      // an offer still waiting for room in the writer's input: its entry was saved above, let it return
+      Effect.ensuring(Queue.shutdown(writerInput))
+    )
     yield* Effect.addFinalizer(() => shutdown)
 
     return { offer, flush, stats }

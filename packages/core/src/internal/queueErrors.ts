@@ -44,3 +44,24 @@ export class OutboxLocked extends Schema.TaggedError<OutboxLocked>("@helicone-ef
       `give each process its own outboxPath. If ${holder} is not a score queue, remove the lock file.`
   }
 }
+
+/**
+ * The outbox cannot be written (a full disk, a read-only file system) and the scores would have had to go through it;
+ * they were not accepted. Scores accepted before are kept in memory; the queue tries the outbox again every
+ * `replayInterval` and accepts scores once it can write.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class OutboxUnwritable extends Schema.TaggedError<OutboxUnwritable>("@helicone-effect/core/OutboxUnwritable")(
+  "OutboxUnwritable",
+  { requestId: Schema.String, outboxPath: Schema.String, reason: Schema.String }
+) {
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `The outbox ${this.outboxPath} cannot be written (${this.reason}); the scores of ${this.requestId} ` +
+      `were not accepted.`
+  }
+}
