@@ -12,16 +12,22 @@
  *
  * @since 0.1.0
  */
-import * as Args from "@effect/cli/Args"
 import type * as CliApp from "@effect/cli/CliApp"
+import * as CliConfig from "@effect/cli/CliConfig"
 import * as Command from "@effect/cli/Command"
-import * as HelpDoc from "@effect/cli/HelpDoc"
-import * as Span from "@effect/cli/HelpDoc/Span"
-import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
+import type * as HeliconeScores from "@helicone-effect/core/HeliconeScores"
+import type * as ScoreQueue from "@helicone-effect/core/ScoreQueue"
+import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import * as Path from "node:path"
+import * as CliCommand from "./internal/cliCommand.js"
+import * as CliHelicone from "./internal/cliHelicone.js"
 import * as CliLoad from "./internal/cliLoad.js"
 import * as CliRun from "./internal/cliRun.js"
 
@@ -53,60 +59,17 @@ export interface RunOptions {
    * `tsx/esm/api`, which needs no registration.
    */
   readonly loader?: "native" | "tsx" | undefined
-  /** Where results go, the terminal report included. Default `process.stdout` (and stderr for progress). */
+  /**
+   * Where results go, the terminal report included. Default `process.stdout` (and stderr for progress). Colours only
+   * go to `process.stdout` when it is a terminal, `NO_COLOR` is not set and `--no-color` is not given.
+   */
   readonly stdout?: ((text: string) => void) | undefined
   /** Where progress, notices and errors go. Default `process.stderr`. */
   readonly stderr?: ((text: string) => void) | undefined
 }
 
-const files = Args.text({ name: "files" }).pipe(
-  Args.withDescription("Eval files, directories or globs (*, **, ?, {a,b}); default: every *.eval.ts below here"),
-  Args.repeated
-)
-
-const positive = (name: string, description: string) =>
-  Options.integer(name).pipe(Options.withDescription(description), Options.optional)
-
-const text = (name: string, description: string) =>
-  Options.text(name).pipe(Options.withDescription(description), Options.optional)
-
-const runOptions = {
-  files,
-  concurrency: positive("concurrency", "Cases run at the same time, for every suite (overrides the suite's)"),
-  trials: positive("trials", "Times each case runs (overrides the suite's)"),
-  timeout: text("timeout", "Time limit per case, e.g. 30s, 500ms, 2m (overrides the suite's)"),
-  filter: text("filter", "Run only the suites whose name contains this text (case-insensitive)"),
-  json: text("json", "Write the report as JSON to this file (report.json → report.<suite>.json for several suites)"),
-  junit: text("junit", "Write JUnit XML to this file, for CI test views"),
-  thresholds: Options.text("threshold").pipe(
-    Options.withDescription("name=value: the mean score scorer `name` must reach, 0 to 1 (repeatable)"),
-    Options.repeated
-  ),
-  helicone: Options.boolean("helicone").pipe(
-    Options.withDescription("Send each case's scores to Helicone (HELICONE_API_KEY, HELICONE_BASE_URL)")
-  ),
-  local: Options.boolean("local").pipe(
-    Options.withDescription(
-      "Send scores to an embedded Helicone-compatible server (needs @helicone-effect/local; implies --helicone)"
-    )
-  ),
-  noColor: Options.boolean("no-color").pipe(Options.withDescription("No colours in the summary (also NO_COLOR)"))
-}
-
-const examples = HelpDoc.blocks([
-  HelpDoc.p("Load eval files (TypeScript, no build step), run the suites they export and print the report."),
-  HelpDoc.h2("Examples"),
-  HelpDoc.p(Span.code("helicone-eval run evals/support.eval.ts")),
-  HelpDoc.p(Span.code("helicone-eval run \"evals/**/*.eval.ts\" --concurrency 4 --threshold exactMatch=0.8")),
-  HelpDoc.p(Span.code("helicone-eval run evals --json reports/eval.json --junit reports/junit.xml")),
-  HelpDoc.p(Span.code("helicone-eval run evals --local          # scores to an embedded server, no key needed")),
-  HelpDoc.p(Span.code("HELICONE_API_KEY=sk-... helicone-eval run evals --helicone")),
-  HelpDoc.h2("Exit codes"),
-  HelpDoc.p("0 thresholds met, 1 a threshold failed, 2 usage or configuration error, 130 interrupted.")
-])
-
-const makeCommand = (environment: CliRun.Environment, exitCode: Ref.Ref<number>) => {
-  const runCommand = Command.make("run", runOptions, (options) =>
+const makeCommand = (environment: CliRun.Environment, exitCode: Ref.Ref<number>, color: boolean) => {
+  const runCommand = Command.make("run", CliCommand.runOptions, (options) =>
     CliRun.run({
       files: options.files,
       concurrency: Option.getOrUndefined(options.concurrency),
@@ -118,28 +81,25 @@ const makeCommand = (environment: CliRun.Environment, exitCode: Ref.Ref<number>)
       thresholds: options.thresholds,
       helicone: options.helicone,
       local: options.local,
-      color: options.noColor ? false : undefined
+      color
     }, environment).pipe(
       Effect.scoped,
       Effect.catchTag("CliUsage", (error) =>
         Effect.as(
-          Effect.sync(() => environment.err(`helicone-eval: ${error.reason}\n`)),
+          Effect.sync(() => environment.err(`${CliCommand.program.name}: ${error.reason}\n`)),
           CliRun.ExitCode.usage
         )),
       Effect.flatMap((code) => Ref.set(exitCode, code))
-    )).pipe(Command.withDescription(examples))
+    ))
 
   return Command.make(
-    "helicone-eval",
+    CliCommand.program.name,
     {},
     () =>
       Effect.sync(() => environment.err("usage: helicone-eval run <files or globs…> [options]   (see --help)\n")).pipe(
         Effect.zipRight(Ref.set(exitCode, CliRun.ExitCode.usage))
       )
-  ).pipe(
-    Command.withDescription("Evaluate LLM tasks with Effect and send the scores to Helicone"),
-    Command.withSubcommands([runCommand])
-  )
+  ).pipe(Command.withSubcommands([runCommand]))
 }
 
 /**
@@ -151,7 +111,7 @@ const makeCommand = (environment: CliRun.Environment, exitCode: Ref.Ref<number>)
  * @example
  * ```ts
  * import { NodeContext } from "@effect/platform-node"
- * import { Cli } from "@helicone-effect/evaluator"
+ * import * as Cli from "@helicone-effect/evaluator/Cli"
  * import { Effect } from "effect"
  *
  * const code = await Effect.runPromise(
@@ -168,16 +128,130 @@ export const run = (
 ): Effect.Effect<number, never, CliApp.CliApp.Environment> =>
   Effect.gen(function*() {
     const exitCode = yield* Ref.make<number>(CliRun.ExitCode.passed)
+    const out = options.stdout ?? ((text) => void process.stdout.write(text))
+    const err = options.stderr ?? ((text) => void process.stderr.write(text))
+    const args = argv.slice(2)
+    const color = CliCommand.useColor(
+      args,
+      process.env.NO_COLOR,
+      options.stdout === undefined && process.stdout.isTTY === true
+    )
+    if (CliCommand.wantsHelp(args)) {
+      out(CliCommand.help(color))
+      return CliRun.ExitCode.passed
+    }
+    const missing = CliCommand.missingValue(args)
+    if (missing !== undefined) {
+      err(`${CliCommand.program.name}: ${missing}\n`)
+      return CliRun.ExitCode.usage
+    }
     const environment: CliRun.Environment = {
       cwd: options.cwd ?? process.cwd(),
       importer: options.loader === "native" ? CliLoad.nativeImporter : CliLoad.tsImporter,
-      out: options.stdout ?? ((text) => void process.stdout.write(text)),
-      err: options.stderr ?? ((text) => void process.stderr.write(text)),
+      out,
+      err,
       terminal: options.stdout
     }
-    const cli = Command.run(makeCommand(environment, exitCode), { name: "helicone-eval", version: "0.1.0" })
+    const plain = (parts: ReadonlyArray<unknown>) => {
+      const text = parts.map(String).join(" ")
+      return color ? text : CliCommand.stripAnsi(text)
+    }
+    const cli = Command.run(makeCommand(environment, exitCode, color), CliCommand.program)
     yield* cli(argv).pipe(
-      Effect.catchIf(ValidationError.isValidationError, () => Ref.set(exitCode, CliRun.ExitCode.usage))
+      Effect.catchIf(ValidationError.isValidationError, () => Ref.set(exitCode, CliRun.ExitCode.usage)),
+      Effect.provide(CliConfig.layer({ showBuiltIns: false })),
+      // what @effect/cli prints itself (its errors, --version) goes where ours goes, in one line per error
+      (effect) =>
+        Console.consoleWith((console) =>
+          Effect.withConsole(effect, {
+            ...console,
+            log: (...parts) => Effect.sync(() => out(`${plain(parts).replace(/\n+$/, "")}\n`)),
+            error: (...parts) =>
+              Effect.sync(() => err(`${CliCommand.program.name}: ${plain(parts).trim().replace(/\s*\n\s*/g, " ")}\n`))
+          })
+        )
     )
     return yield* Ref.get(exitCode)
+  })
+
+/**
+ * Why {@link helicone} could not set Helicone up, in one line: `HELICONE_API_KEY` missing, an invalid configuration,
+ * `@helicone-effect/local` not installed, an outbox that cannot be opened.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class HeliconeSetupError extends Schema.TaggedError<HeliconeSetupError>(
+  "@helicone-effect/evaluator/HeliconeSetupError"
+)("HeliconeSetupError", { reason: Schema.String }) {
+  override get message(): string {
+    return this.reason
+  }
+}
+
+/**
+ * Where {@link helicone} sends scores: Helicone itself (`kind: "helicone"`), or a Helicone-compatible server started
+ * in this process (`kind: "embedded"`, from `@helicone-effect/local`), whose stored scores `scores` reads back.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Helicone {
+  readonly kind: "helicone" | "embedded"
+  readonly baseUrl: string
+  /**
+   * `HeliconeScores` and a durable `ScoreQueue` over it, already built in the scope: closing the scope delivers
+   * what is left, or keeps it in the outbox for a later run.
+   */
+  readonly layer: Layer.Layer<HeliconeScores.HeliconeScores | ScoreQueue.ScoreQueue>
+  readonly scores: ((requestId: string) => Effect.Effect<Readonly<Record<string, number>> | null>) | undefined
+}
+
+/**
+ * How {@link helicone} chooses: `"helicone"` (the default when `HELICONE_API_KEY` is set) reads the configuration
+ * from the environment like `helicone-eval run --helicone`; `"embedded"` (the default otherwise) starts a server
+ * like `--local`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HeliconeOptions {
+  readonly kind?: "helicone" | "embedded" | undefined
+  /** Where the queue keeps the scores Helicone did not take yet. Default `.helicone-outbox` in `process.cwd()`. */
+  readonly outbox?: string | undefined
+  /** The embedded server's database file. Default `":memory:"` (and its outbox in a temporary directory). */
+  readonly database?: string | undefined
+}
+
+/**
+ * Where `helicone-eval run --helicone` / `--local` send scores, for a program of your own: Helicone when
+ * `HELICONE_API_KEY` is set, else an embedded server (which needs `@helicone-effect/local`). Provide `layer` to
+ * `Eval.run(suite, { helicone: {} })`.
+ *
+ * @example
+ * ```ts
+ * import * as Cli from "@helicone-effect/evaluator/Cli"
+ * import { Eval } from "@helicone-effect/evaluator"
+ * import { Effect } from "effect"
+ *
+ * declare const suite: Eval.Suite<string, string>
+ *
+ * const program = Effect.gen(function*() {
+ *   const target = yield* Cli.helicone()
+ *   return yield* Eval.run(suite, { helicone: {} }).pipe(Effect.provide(target.layer))
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @since 0.1.0
+ * @category helicone
+ */
+export const helicone = (options: HeliconeOptions = {}): Effect.Effect<Helicone, HeliconeSetupError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const kind = options.kind ?? ((yield* CliHelicone.hasApiKey) ? "helicone" : "embedded")
+    const target = yield* (kind === "helicone"
+      ? CliHelicone.fromEnvironment(Path.resolve(options.outbox ?? CliHelicone.outboxDir))
+      : CliHelicone.local(options.database ?? ":memory:")).pipe(
+        Effect.mapError((reason) => new HeliconeSetupError({ reason }))
+      )
+    return { kind: target.kind, baseUrl: target.baseUrl, layer: target.layer, scores: target.readBack }
   })

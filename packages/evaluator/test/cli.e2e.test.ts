@@ -81,6 +81,15 @@ describe("helicone-eval (subprocess)", { timeout: 90_000 }, () => {
       assert.include(junit, "<testsuite name=\"capitals\"")
     }))
 
+  it.scoped("--help piped to another program has no colour codes, even without NO_COLOR", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const run = yield* spawn(["--help"], { cwd: dir, env: { NO_COLOR: undefined, FORCE_COLOR: undefined } })
+      assert.strictEqual(run.code, 0, run.stderr)
+      assert.include(run.stdout, "USAGE\n  helicone-eval run ")
+      assert.notInclude(run.stdout, "\x1b")
+    }))
+
   it.scoped("a threshold raised on the command line fails the run: exit 1", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
@@ -123,7 +132,11 @@ describe("helicone-eval (subprocess)", { timeout: 90_000 }, () => {
       assert.strictEqual(run.code, 0, run.stderr)
       assert.match(run.stderr, /sending scores to the embedded Helicone server at http:\/\/127\.0\.0\.1:\d+/)
       assert.include(run.stdout, "helicone: 5 queued, 5 delivered, 0 in outbox, 0 dead-lettered")
-      assert.match(run.stdout, /helicone-local: scores stored for 5\/5 requests at http:\/\/127\.0\.0\.1:\d+/)
+      assert.include(
+        run.stdout,
+        "helicone-local: scores stored for 5/5 requests (the cases that have scores) in .helicone-local/helicone.db; " +
+          "browse them: pnpm exec helicone-local --db .helicone-local/helicone.db\n"
+      )
 
       const report = yield* readReport(Path.join(dir, "eval.json"))
       const local = yield* LocalHelicone.make({ database: Path.join(dir, ".helicone-local/helicone.db") })

@@ -1,16 +1,19 @@
 import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Either } from "effect"
+import { Duration, Effect, Either, Fiber, TestClock } from "effect"
 import * as Fs from "node:fs"
+import { createRequire } from "node:module"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Cli from "../src/Cli.js"
-import { Eval, EvalReport } from "../src/index.js"
+import { Eval, EvalReport, Scorers } from "../src/index.js"
+import * as CliCommand from "../src/internal/cliCommand.js"
 import * as Files from "../src/internal/cliFiles.js"
 import * as Helicone from "../src/internal/cliHelicone.js"
 import * as Load from "../src/internal/cliLoad.js"
 import * as CliOptions from "../src/internal/cliOptions.js"
+import * as CliRun from "../src/internal/cliRun.js"
 
 const fixtures = fileURLToPath(new URL("./fixtures/cli/", import.meta.url))
 const fixture = (name: string) => Path.join(fixtures, name)
@@ -192,17 +195,23 @@ describe("helicone-eval run (in process)", () => {
       assert.strictEqual(report.scorers[0].threshold, 0.2)
     }))
 
-  it.scopedLive("--timeout and --concurrency override the suite", () =>
+  it.scoped("--timeout and --concurrency override the suite", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
-      const run = yield* cli(
-        [fixture("sleepy.eval.ts"), "--timeout", "50ms", "--concurrency", "1", "--json", "r.json"],
-        dir
+      // each case sleeps 5 s on the TestClock: move it on in 50 ms steps until the run ends, the timeout comes first
+      const fiber = yield* Effect.fork(
+        cli([fixture("sleepy.eval.ts"), "--timeout", "50ms", "--concurrency", "1", "--json", "r.json"], dir)
       )
+      while ((yield* Fiber.poll(fiber))._tag === "None") {
+        if ((yield* TestClock.sleeps()).length > 0) yield* TestClock.adjust("50 millis")
+        else yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+      }
+      const run = yield* Fiber.join(fiber)
       assert.strictEqual(run.code, Cli.ExitCode.passed, run.stderr)
       const report = yield* EvalReport.fromJson(Fs.readFileSync(Path.join(dir, "r.json"), "utf8"))
       assert.strictEqual(report.concurrency, 1)
       assert.deepStrictEqual(report.cases.map((c) => c.errors.map((e) => e.source)), [["timeout"], ["timeout"]])
+      assert.isBelow(yield* TestClock.currentTimeMillis, 5000, "no case waited for its 5 s sleep")
     }))
 
   it.scopedLive("usage and configuration problems answer 2 with a one-line reason", () =>
@@ -211,6 +220,17 @@ describe("helicone-eval run (in process)", () => {
       const reasons: Array<[ReadonlyArray<string>, string]> = [
         [[fixture("capitals.eval.ts"), "--threshold", "exactMatch=2"], "the value must be a number from 0 to 1"],
         [[fixture("capitals.eval.ts"), "--concurrency", "0"], "--concurrency must be an integer >= 1"],
+        [
+          [fixture("capitals.eval.ts"), "--trials", "abc"],
+          "helicone-eval: --trials must be an integer >= 1, got \"abc\""
+        ],
+        [[fixture("capitals.eval.ts"), "--json"], "helicone-eval: --json needs a value: --json <file>"],
+        [[fixture("capitals.eval.ts"), "--timeout"], "helicone-eval: --timeout needs a value: --timeout <duration>"],
+        [
+          [fixture("capitals.eval.ts"), "--threshold"],
+          "helicone-eval: --threshold needs a value: --threshold <name=value>"
+        ],
+        [["--filter", "--json", "r.json"], "helicone-eval: --filter needs a value: --filter <text>"],
         [[fixture("capitals.eval.ts"), "--timeout", "soon"], "--timeout expects a duration"],
         [[fixture("capitals.eval.ts"), "--filter", "zzz"], "no suite matches --filter \"zzz\" (found: capitals)"],
         [[fixture("empty.eval.ts")], "no eval suites exported by"],
@@ -245,5 +265,146 @@ describe("helicone-eval run (in process)", () => {
         run.stderr,
         "helicone-eval: HELICONE_API_KEY is not set; pass --local to use the embedded server\n"
       )
+    }))
+})
+
+describe("help", () => {
+  const help = (argv: ReadonlyArray<string>) =>
+    Effect.gen(function*() {
+      let stdout = ""
+      let stderr = ""
+      const code = yield* Cli.run(["node", "helicone-eval", ...argv], {
+        stdout: (text) => void (stdout += text),
+        stderr: (text) => void (stderr += text)
+      }).pipe(Effect.provide(NodeContext.layer))
+      return { code, stdout, stderr }
+    })
+
+  it.effect("--help, on the program or on run, shows the usage, options, examples and exit codes, no ANSI codes", () =>
+    Effect.gen(function*() {
+      for (const argv of [["--help"], ["run", "--help"], ["run", "evals", "-h"]]) {
+        const { code, stderr, stdout } = yield* help(argv)
+        assert.strictEqual(code, Cli.ExitCode.passed, argv.join(" "))
+        assert.strictEqual(stderr, "")
+        assert.notInclude(stdout, "\x1b", "no escape codes when the output is not a terminal")
+        assert.include(stdout, "USAGE\n  helicone-eval run [<file | directory | glob>...] [options]\n")
+        assert.match(
+          stdout,
+          /\n {2}--threshold <name=value> +the mean score scorer <name> must reach, 0 to 1; repeatable/
+        )
+        assert.match(stdout, /\n {2}--timeout <duration> +time limit per case/)
+        assert.include(stdout, "EXAMPLES\n  helicone-eval run  ")
+        assert.include(stdout, "EXIT CODES\n  0    every suite met its thresholds\n")
+        for (const hidden of ["--wizard", "--completions", "--log-level", "user-defined"]) {
+          assert.notInclude(stdout, hidden)
+        }
+      }
+    }))
+
+  it("colours only on a terminal, without NO_COLOR or --no-color", () => {
+    assert.isTrue(CliCommand.useColor(["run"], undefined, true))
+    assert.isTrue(CliCommand.useColor(["run"], "", true))
+    assert.isFalse(CliCommand.useColor(["run"], undefined, false))
+    assert.isFalse(CliCommand.useColor(["run"], "1", true))
+    assert.isFalse(CliCommand.useColor(["run", "--no-color"], undefined, true))
+    assert.isTrue(CliCommand.useColor(["run", "--", "--no-color"], undefined, true))
+    assert.include(CliCommand.help(true), "\x1b[1mUSAGE\x1b[0m")
+  })
+
+  it.effect("--version says the version", () =>
+    Effect.gen(function*() {
+      const { code, stdout } = yield* help(["--version"])
+      assert.strictEqual(code, Cli.ExitCode.passed)
+      assert.strictEqual(stdout, "0.1.0\n")
+    }))
+})
+
+describe("package exports", () => {
+  const require = createRequire(import.meta.url)
+  const exported = (path: string) => {
+    try {
+      require.resolve(path)
+      return true
+    } catch (error) {
+      if ((error as { code?: string }).code === "ERR_PACKAGE_PATH_NOT_EXPORTED") return false
+      throw error
+    }
+  }
+
+  it("the public modules, the Vitest helpers and the CLI; not the bin, which runs the CLI, nor internals", () => {
+    for (const path of ["", "/vitest", "/Cli", "/Eval", "/EvalReport", "/Scorers", "/Reporter", "/Dataset"]) {
+      assert.isTrue(exported(`@helicone-effect/evaluator${path}`), path)
+    }
+    for (const path of ["/bin", "/internal/runner", "/internal/cliRun.js", "/index"]) {
+      assert.isFalse(exported(`@helicone-effect/evaluator${path}`), path)
+    }
+  })
+})
+
+describe("--local read-back", () => {
+  it.scopedLive("counts the cases that have scores: a case whose task failed sent nothing", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const run = yield* cli([fixture("partial.eval.ts"), "--local"], dir)
+      assert.strictEqual(run.code, Cli.ExitCode.passed, run.stderr)
+      assert.include(
+        run.stdout,
+        "helicone-local: scores stored for 2/2 requests (the cases that have scores) in .helicone-local/helicone.db; " +
+          "browse them: pnpm exec helicone-local --db .helicone-local/helicone.db\n"
+      )
+    }))
+
+  it.effect("reads the request ids from the cases file when the cases went there", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const report = yield* Eval.run(
+        Eval.make({
+          name: "spilled",
+          data: [{ input: "a", expected: "a" }, { input: "boom", expected: "?" }, { input: "c", expected: "c" }],
+          task: (text: string) => text === "boom" ? Effect.die("down") : Effect.succeed(text),
+          scorers: [Scorers.exactMatch]
+        }),
+        { maxCases: 1, outputDir: dir }
+      )
+      assert.deepStrictEqual(report.cases, [])
+      const ids = yield* Effect.promise(() => CliRun.scoredRequestIds(report))
+      const lines = Fs.readFileSync(report.casesFile!, "utf8").trim().split("\n").map((line) => JSON.parse(line))
+      assert.deepStrictEqual(
+        ids.sort(),
+        lines.filter((c) => c.input !== "boom").map((c) => c.requestId).sort()
+      )
+      assert.strictEqual(ids.length, 2)
+    }).pipe(Effect.scoped))
+})
+
+describe("Cli.helicone", () => {
+  it.scopedLive("without HELICONE_API_KEY starts the embedded server, whose stored scores it reads back", () =>
+    Effect.gen(function*() {
+      const saved = process.env.HELICONE_API_KEY
+      delete process.env.HELICONE_API_KEY
+      yield* Effect.addFinalizer(() => Effect.sync(() => saved !== undefined && (process.env.HELICONE_API_KEY = saved)))
+      const target = yield* Cli.helicone()
+      assert.strictEqual(target.kind, "embedded")
+      assert.match(target.baseUrl, /^http:\/\/127\.0\.0\.1:\d+/)
+      const report = yield* Eval.run(
+        Eval.make({
+          name: "one",
+          data: [{ input: "a", expected: "a" }],
+          task: (s: string) => s,
+          scorers: [Scorers.exactMatch]
+        }),
+        { helicone: {} }
+      ).pipe(Effect.provide(target.layer))
+      assert.deepStrictEqual(yield* target.scores!(report.cases[0].requestId), { exactMatch: 100 })
+    }))
+
+  it.scopedLive("kind helicone without HELICONE_API_KEY fails with the reason", () =>
+    Effect.gen(function*() {
+      const saved = process.env.HELICONE_API_KEY
+      delete process.env.HELICONE_API_KEY
+      yield* Effect.addFinalizer(() => Effect.sync(() => saved !== undefined && (process.env.HELICONE_API_KEY = saved)))
+      const error = yield* Effect.flip(Cli.helicone({ kind: "helicone" }))
+      assert.strictEqual(error._tag, "HeliconeSetupError")
+      assert.strictEqual(error.message, "HELICONE_API_KEY is not set; pass --local to use the embedded server")
     }))
 })

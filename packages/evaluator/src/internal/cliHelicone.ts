@@ -28,6 +28,8 @@ import * as Path from "node:path"
 
 /** A Helicone to send scores to. */
 export interface Target {
+  /** `helicone`: Helicone as configured by the environment; `embedded`: a server started in this process. */
+  readonly kind: "helicone" | "embedded"
   /** Built in the command's scope: closing it delivers what is left, or writes it to the outbox. */
   readonly layer: Layer.Layer<HeliconeScores.HeliconeScores | ScoreQueue.ScoreQueue>
   /** Said before the run, e.g. `sending scores to Helicone at https://api.helicone.ai`. */
@@ -35,6 +37,8 @@ export interface Target {
   /** For the embedded server: reads what it stored for a request id. */
   readonly readBack: ((requestId: string) => Effect.Effect<Readonly<Record<string, number>> | null>) | undefined
   readonly baseUrl: string
+  /** The embedded server's database file (absent in memory). */
+  readonly database: string | undefined
 }
 
 /** The part of `@helicone-effect/local` used here, typed structurally so this package needs no types from it. */
@@ -78,8 +82,10 @@ export const local = (database: string, specifier = localPackage): Effect.Effect
     return {
       layer,
       description: `sending scores to the embedded Helicone server at ${server.baseUrl} (stored in ${database})`,
+      kind: "embedded" as const,
       readBack: server.scores,
-      baseUrl: server.baseUrl
+      baseUrl: server.baseUrl,
+      database: database === ":memory:" ? undefined : database
     }
   })
 
@@ -89,25 +95,34 @@ const isModuleNotFound = (error: unknown, specifier: string): boolean =>
   (error.code === "ERR_MODULE_NOT_FOUND" || error.code === "MODULE_NOT_FOUND") &&
   String((error as { message?: unknown }).message).includes(specifier)
 
-/** Helicone as configured by `HELICONE_API_KEY`, `HELICONE_BASE_URL` / `HELICONE_REGION`; the outbox in `cwd`. */
-export const fromEnvironment = (cwd: string): Effect.Effect<Target, string, Scope.Scope> =>
+/** Whether `HELICONE_API_KEY` is set to something other than blanks. */
+export const hasApiKey: Effect.Effect<boolean> = Config.option(Config.string("HELICONE_API_KEY")).pipe(
+  Effect.map((key) => Option.isSome(key) && key.value.trim() !== ""),
+  Effect.orElseSucceed(() => false)
+)
+
+/**
+ * Helicone as configured by `HELICONE_API_KEY`, `HELICONE_BASE_URL` / `HELICONE_REGION`, with its outbox in the
+ * directory `outbox`.
+ */
+export const fromEnvironment = (outbox: string): Effect.Effect<Target, string, Scope.Scope> =>
   Effect.gen(function*() {
-    const apiKey = yield* Config.option(Config.string("HELICONE_API_KEY")).pipe(Effect.orElseSucceed(Option.none))
-    if (Option.isNone(apiKey) || apiKey.value.trim() === "") {
+    if (!(yield* hasApiKey)) {
       return yield* Effect.fail("HELICONE_API_KEY is not set; pass --local to use the embedded server")
     }
     const options = yield* HeliconeConfig.config.pipe(
       Effect.mapError((error) => `invalid Helicone configuration: ${error}`)
     )
     const resolved = yield* HeliconeConfig.make(options).pipe(Effect.mapError((error) => error.message))
-    const dir = Path.resolve(cwd, outboxDir)
-    const layer = yield* withQueue(HeliconeScores.layer(options), dir)
+    const layer = yield* withQueue(HeliconeScores.layer(options), outbox)
     return {
+      kind: "helicone" as const,
       layer,
       description: `sending scores to Helicone at ${resolved.baseUrl} (HELICONE_API_KEY is set; undelivered scores ` +
-        `wait in ${outboxDir}/)`,
+        `wait in ${outbox})`,
       readBack: undefined,
-      baseUrl: resolved.baseUrl
+      baseUrl: resolved.baseUrl,
+      database: undefined
     }
   })
 

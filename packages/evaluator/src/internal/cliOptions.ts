@@ -72,10 +72,12 @@ export const parseDuration = (text: string): Either.Either<Duration.Duration, st
 }
 
 /** An integer >= 1, for `--concurrency` and `--trials`. */
-export const parsePositive = (option: string, value: number): Either.Either<number, string> =>
-  Number.isSafeInteger(value) && value >= 1
+export const parsePositive = (option: string, text: string): Either.Either<number, string> => {
+  const value = Number(text.trim())
+  return /^\s*\d+\s*$/.test(text) && Number.isSafeInteger(value) && value >= 1
     ? Either.right(value)
-    : Either.left(`--${option} must be an integer >= 1, got ${value}`)
+    : Either.left(`--${option} must be an integer >= 1, got "${text}"`)
+}
 
 /** The path of a report for one of several suites: `report.json` becomes `report.<suite>.json`. */
 export const reportPath = (path: string, suiteName: string, suiteCount: number): string => {

@@ -11,9 +11,11 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
+import * as Fs from "node:fs"
 import * as Path from "node:path"
+import * as Readline from "node:readline"
 import * as Eval from "../Eval.js"
-import type { EvalReport } from "../EvalReport.js"
+import type { CaseResult, EvalReport } from "../EvalReport.js"
 import * as Reporter from "../Reporter.js"
 import * as Files from "./cliFiles.js"
 import * as Helicone from "./cliHelicone.js"
@@ -23,8 +25,8 @@ import * as CliOptions from "./cliOptions.js"
 /** The parsed command line of `run`. */
 export interface RunArgs {
   readonly files: ReadonlyArray<string>
-  readonly concurrency: number | undefined
-  readonly trials: number | undefined
+  readonly concurrency: string | undefined
+  readonly trials: string | undefined
   readonly timeout: string | undefined
   readonly filter: string | undefined
   readonly json: string | undefined
@@ -32,7 +34,7 @@ export interface RunArgs {
   readonly thresholds: ReadonlyArray<string>
   readonly helicone: boolean
   readonly local: boolean
-  readonly color: boolean | undefined
+  readonly color: boolean
 }
 
 /** Where the run happens and where its text goes. */
@@ -94,6 +96,21 @@ const startLine = (env: Environment, suite: Eval.Suite<any, any, any, any>, file
     )
 })
 
+/** The request ids of the report's cases that have scores, read back from its cases file when it has one. */
+export const scoredRequestIds = async (report: EvalReport): Promise<Array<string>> => {
+  const ids: Array<string> = []
+  const add = (result: Pick<CaseResult, "requestId" | "scores">) => {
+    if (result.scores.length > 0) ids.push(result.requestId)
+  }
+  if (report.casesFile === undefined) {
+    report.cases.forEach(add)
+    return ids
+  }
+  const lines = Readline.createInterface({ input: Fs.createReadStream(report.casesFile), crlfDelay: Infinity })
+  for await (const line of lines) if (line.length > 0) add(JSON.parse(line))
+  return ids
+}
+
 export const run = (args: RunArgs, env: Environment): Effect.Effect<number, Usage, Scope.Scope> =>
   Effect.gen(function*() {
     const overrides = yield* overridesOf(args)
@@ -137,7 +154,9 @@ export const run = (args: RunArgs, env: Environment): Effect.Effect<number, Usag
     const target = args.helicone || args.local
       ? yield* (args.local
         ? Helicone.local(Path.resolve(env.cwd, Helicone.localDatabase))
-        : Helicone.fromEnvironment(env.cwd)).pipe(Effect.mapError((reason) => new Usage({ reason })))
+        : Helicone.fromEnvironment(Path.resolve(env.cwd, Helicone.outboxDir))).pipe(
+          Effect.mapError((reason) => new Usage({ reason }))
+        )
       : undefined
     if (target !== undefined) env.err(`${target.description}\n`)
     const heliconeContext = target === undefined ? undefined : yield* Layer.build(target.layer)
@@ -152,10 +171,7 @@ export const run = (args: RunArgs, env: Environment): Effect.Effect<number, Usag
       const suite = CliOptions.applyOverrides(found.suite, overrides)
       const reporters: Array<Reporter.Reporter> = [
         startLine(env, suite, relative(found.file)),
-        Reporter.terminal({
-          ...(args.color === undefined ? {} : { color: args.color }),
-          ...(env.terminal === undefined ? {} : { write: env.terminal })
-        })
+        Reporter.terminal({ color: args.color, ...(env.terminal === undefined ? {} : { write: env.terminal }) })
       ]
       for (const [path, make] of [[args.json, Reporter.json], [args.junit, Reporter.junit]] as const) {
         if (path === undefined) continue
@@ -188,12 +204,23 @@ export const run = (args: RunArgs, env: Environment): Effect.Effect<number, Usag
     }
 
     if (target?.readBack !== undefined) {
-      const ids = reports.flatMap((report) => report.cases.map((c) => c.requestId))
+      // only the cases that have scores were sent; a case whose task failed has nothing to store
+      let sent = 0
       let stored = 0
-      for (const id of ids) {
-        if ((yield* target.readBack(id)) !== null) stored++
+      for (const report of reports) {
+        for (const requestId of yield* Effect.promise(() => scoredRequestIds(report).catch(() => []))) {
+          sent++
+          if ((yield* target.readBack(requestId)) !== null) stored++
+        }
       }
-      env.out(`helicone-local: scores stored for ${stored}/${ids.length} requests at ${target.baseUrl}\n`)
+      env.out(
+        `helicone-local: scores stored for ${stored}/${sent} requests (the cases that have scores)` +
+          (target.database === undefined
+            ? "\n"
+            : ` in ${relative(target.database)}; browse them: pnpm exec helicone-local --db ${
+              relative(target.database)
+            }\n`)
+      )
     }
     if (written.length > 0) env.out(`reports: ${written.join(", ")}\n`)
     const failed = reports.filter((report) => !report.passed)
