@@ -3,14 +3,9 @@
  * (an embedded Helicone-compatible server unless HELICONE_API_KEY is set) through a durable ScoreQueue, read them
  * back, write the reports.
  */
-import { NodeFileSystem } from "@effect/platform-node"
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import { HeliconeConfig, HeliconeScores, ScoreQueue } from "@helicone-effect/core"
 import { Eval, type EvalReport, Reporter } from "@helicone-effect/evaluator"
-import { LocalHelicone } from "@helicone-effect/local"
-import { Config, Effect, Layer, Option, Redacted } from "effect"
-import * as Fs from "node:fs"
-import * as Os from "node:os"
+import * as Cli from "@helicone-effect/evaluator/Cli"
+import { Effect } from "effect"
 import * as Path from "node:path"
 import suite from "./triage.eval.js"
 
@@ -32,41 +27,27 @@ export interface DemoResult {
   readonly files: { readonly json: string; readonly junit: string; readonly html: string }
 }
 
-const tempDir = Effect.acquireRelease(
-  Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "helicone-demo-outbox-"))),
-  (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
-)
-
 /** Helicone from the environment when HELICONE_API_KEY is set, else a server started in this process. */
 const chooseHelicone = (log: (line: string) => void, outputDir: string) =>
   Effect.gen(function*() {
-    const apiKey = yield* Config.option(Config.redacted("HELICONE_API_KEY"))
-    if (Option.isSome(apiKey) && Redacted.value(apiKey.value).trim() !== "") {
-      const options = yield* HeliconeConfig.config
-      const { baseUrl } = yield* HeliconeConfig.make(options)
-      log(`HELICONE_API_KEY is set: sending scores to Helicone at ${baseUrl}.`)
+    // the same choice as `helicone-eval run --helicone` / `--local`: Helicone and a durable ScoreQueue over it. Each
+    // case's scores are offered to the queue (the run never waits for Helicone), the run waits for the queue's flush
+    // at the end, and what Helicone could not take (an outage) stays in the outbox for a later replay.
+    const target = yield* Cli.helicone({
+      // kept between runs: scores Helicone did not take are replayed by the next `pnpm demo`
+      outbox: Path.join(outputDir, "outbox"),
+      // the embedded server lives in memory for this run only: so does its outbox
+      database: ":memory:"
+    })
+    if (target.kind === "helicone") {
+      log(`HELICONE_API_KEY is set: sending scores to Helicone at ${target.baseUrl}.`)
       log("  (Helicone keeps a score only for a request it logged. These outputs are replayed, never logged, so")
       log("   expect them to be accepted but not shown; in your suite, pass ctx.heliconeHeaders to the model call.)")
-      return {
-        kind: "helicone" as const,
-        baseUrl,
-        layer: HeliconeScores.layer(options),
-        local: undefined,
-        // kept between runs: scores Helicone did not take (an outage) are replayed by the next `pnpm demo`
-        outbox: Path.join(outputDir, "outbox")
-      }
+    } else {
+      log(`No HELICONE_API_KEY: started an embedded Helicone-compatible server at ${target.baseUrl}`)
+      log("  (@helicone-effect/local, in memory; set HELICONE_API_KEY to send the scores to Helicone instead)")
     }
-    const local = yield* LocalHelicone.make()
-    log(`No HELICONE_API_KEY: started an embedded Helicone-compatible server at ${local.baseUrl}`)
-    log("  (@helicone-effect/local, in memory; set HELICONE_API_KEY to send the scores to Helicone instead)")
-    return {
-      kind: "embedded" as const,
-      baseUrl: local.baseUrl,
-      layer: HeliconeScores.layer({ apiKey: Redacted.make("sk-demo"), baseUrl: local.baseUrl }),
-      local,
-      // the server lives in memory for this run only: so does its outbox
-      outbox: yield* tempDir
-    }
+    return target
   })
 
 export const demo = (options: DemoOptions) =>
@@ -80,17 +61,6 @@ export const demo = (options: DemoOptions) =>
     }
     log("")
 
-    // Helicone, and a durable queue over it: each case's scores are offered to the queue (the run never waits for
-    // Helicone), the run waits for the queue's flush at the end, and what Helicone could not take (an outage) stays
-    // in the outbox for a later replay instead of being lost.
-    const helicone = ScoreQueue.layer({
-      outboxPath: Path.join(target.outbox, "outbox.jsonl"),
-      deadLetterPath: Path.join(target.outbox, "dead-letter.jsonl")
-    }).pipe(
-      Layer.provideMerge(target.layer),
-      Layer.provide([FetchHttpClient.layer, NodeFileSystem.layer])
-    )
-
     const report = yield* Eval.run(suite, {
       reporters: [
         Reporter.terminal(options.terminal),
@@ -99,14 +69,14 @@ export const demo = (options: DemoOptions) =>
         Reporter.html(files.html)
       ],
       helicone: {}
-    }).pipe(Effect.provide(helicone))
+    }).pipe(Effect.provide(target.layer))
 
     let stored: number | undefined
-    if (target.local !== undefined) {
+    if (target.scores !== undefined) {
       stored = 0
       let example: string | undefined
       for (const result of report.cases) {
-        const scores = yield* target.local.scores(result.requestId)
+        const scores = yield* target.scores(result.requestId)
         if (scores === null) continue
         stored++
         if (example === undefined && result.scores.some((s) => s.score < 1)) {
@@ -125,5 +95,10 @@ export const demo = (options: DemoOptions) =>
     log(`Suite ${report.passed ? "passed" : "FAILED"} its thresholds.`)
     log("Next: the same suite from the CLI, then your own *.eval.ts the same way:")
     log("  pnpm --filter @helicone-effect/example-quickstart eval   # helicone-eval run src/triage.eval.ts --local")
-    return { report, helicone: { kind: target.kind, baseUrl: target.baseUrl }, stored, files } satisfies DemoResult
+    return {
+      report,
+      helicone: { kind: target.kind, baseUrl: target.baseUrl },
+      stored,
+      files
+    } satisfies DemoResult
   })
