@@ -14,7 +14,9 @@ export const make = (options: TerminalOptions): Reporter => {
   const summaryOut = options.write ?? ((text: string) => void process.stdout.write(text))
   const tty = options.tty ?? process.stderr.isTTY === true
   const interval = options.interval ?? (tty ? 100 : 10_000)
-  const color = options.color ?? (tty && process.env.NO_COLOR === undefined)
+  // the summary's colours follow where the summary goes: stdout, unless `write` takes both
+  const color = options.color ??
+    ((options.write === undefined ? process.stdout.isTTY === true : tty) && (process.env.NO_COLOR ?? "") === "")
   return {
     onStart: (run) =>
       Effect.gen(function*() {
