@@ -98,7 +98,12 @@ export interface Options<Input, Output, Expected, RD, RT, RS> {
   readonly concurrency?: number | undefined
   /** How long one case (task and scorers) may take; none by default. */
   readonly timeout?: Duration.DurationInput | undefined
-  /** Minimum mean score per scorer name; a scorer below its threshold fails the run (`report.passed`). */
+  /**
+   * Minimum mean score per scorer name; a scorer below its threshold fails the run (`report.passed`). The mean is
+   * taken over every case, and a case the scorer did not score (the scorer failed or timed out, or the task failed
+   * first) counts as 0 — what "mean score >= threshold" means in Braintrust or Evalite: errors never help a run pass.
+   * The report gives that value as the scorer's `thresholdMean`, next to `mean` (over the scored cases only).
+   */
   readonly thresholds?: Readonly<Record<string, number>> | undefined
 }
 

@@ -81,8 +81,13 @@ export interface CaseRef extends Schema.Schema.Type<typeof CaseRef> {}
 
 /**
  * The summary of one scorer over the run. `mean`, `min` and `max` are over the cases it scored (`count`), `null`
- * when it scored none; `errors` counts the cases where it failed. With a `threshold`, `passed` says whether
- * `mean >= threshold`.
+ * when it scored none; `errors` counts the cases where it failed.
+ *
+ * With a `threshold`, `passed` says whether `thresholdMean >= threshold`, where `thresholdMean` is the mean over
+ * every case of the run, a case the scorer did not score counting as 0: the scorer failed or timed out on it, or
+ * the task or the data failed before the scorer could run. So a scorer that errors on 9 cases in 10 and scores 1 on
+ * the tenth has `mean` 1 but `thresholdMean` 0.1, and fails a threshold of 0.9 — an error never helps a run pass.
+ * Without errors, `thresholdMean` equals `mean`.
  *
  * @since 0.1.0
  * @category models
@@ -95,6 +100,7 @@ export const ScorerSummary = Schema.Struct({
   max: Schema.NullOr(Schema.Number),
   errors: Schema.Number,
   threshold: Schema.optional(Schema.Number),
+  thresholdMean: Schema.optional(Schema.NullOr(Schema.Number)),
   passed: Schema.optional(Schema.Boolean),
   worst: Schema.Array(CaseRef)
 }).annotations({ identifier: "ScorerSummary" })

@@ -275,6 +275,38 @@ describe("Eval.run", () => {
       assert.isTrue(passing.passed)
     }))
 
+  it.effect("a scorer that errors fails its threshold: an errored case counts as 0", () =>
+    Effect.gen(function*() {
+      const suite = Eval.make({
+        name: "flaky",
+        data: cases(10),
+        task: double,
+        scorers: [
+          Scorer.make("flaky", ({ input }: { input: number }) => {
+            if (input > 0) throw new Error("judge unavailable")
+            return 1
+          })
+        ],
+        thresholds: { flaky: 0.9 }
+      })
+      const report = yield* Eval.run(suite)
+      const [flaky] = report.scorers
+      assert.deepStrictEqual(
+        { count: flaky.count, errors: flaky.errors, mean: flaky.mean, thresholdMean: flaky.thresholdMean },
+        { count: 1, errors: 9, mean: 1, thresholdMean: 0.1 }
+      )
+      assert.isFalse(flaky.passed)
+      assert.isFalse(report.passed)
+      const taskFails = yield* Eval.run(Eval.make({
+        ...suite,
+        name: "task fails",
+        task: (input: number) => input > 0 ? Effect.fail("no model") : Effect.succeed(0),
+        scorers: [Scorer.make("flaky", () => 1)]
+      }))
+      assert.strictEqual(taskFails.scorers[0].thresholdMean, 0.1, "a case whose task failed counts as 0 too")
+      assert.isFalse(taskFails.passed)
+    }))
+
   it.effect("needs only what the task and scorers need", () =>
     Effect.gen(function*() {
       class Multiplier extends Context.Tag("test/Multiplier")<Multiplier, number>() {}

@@ -45,7 +45,8 @@ class ScorerFold {
   readonly worst = new Top((ref) => -(ref.score ?? 0))
   constructor(readonly name: string, readonly threshold: number | undefined) {}
 
-  summary(): ScorerSummary {
+  /** `cases`: every case of the run so far, the ones this scorer did not score included. */
+  summary(cases: number): ScorerSummary {
     const mean = this.count === 0 ? null : this.sum / this.count
     const summary: { -readonly [K in keyof ScorerSummary]: ScorerSummary[K] } = {
       name: this.name,
@@ -57,8 +58,12 @@ class ScorerFold {
       worst: this.worst.refs
     }
     if (this.threshold !== undefined) {
+      // A case the scorer did not score (it failed or timed out, or the task or the data failed first) counts as 0:
+      // a scorer that errors on 9 cases in 10 does not pass on the one it scored.
+      const thresholdMean = cases === 0 ? null : this.sum / cases
       summary.threshold = this.threshold
-      summary.passed = mean !== null && mean >= this.threshold
+      summary.thresholdMean = thresholdMean
+      summary.passed = thresholdMean !== null && thresholdMean >= this.threshold
     }
     return summary
   }
@@ -118,7 +123,7 @@ export class Summary {
   }
 
   scorers(): Array<ScorerSummary> {
-    return this.folds.map((fold) => fold.summary())
+    return this.folds.map((fold) => fold.summary(this.cases))
   }
 
   slowestCases(): Array<CaseRef> {

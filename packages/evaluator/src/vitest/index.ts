@@ -109,7 +109,7 @@ export const describeEval: {
           if (failing.length > 0) {
             throw new Error(
               `${suite.name}: mean below threshold: ${
-                failing.map((s) => `${s.name} ${format(s.mean)} < ${s.threshold}`).join(", ")
+                failing.map((s) => `${s.name} ${format(s.thresholdMean)} < ${s.threshold}`).join(", ")
               }`
             )
           }
