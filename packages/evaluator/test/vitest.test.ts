@@ -65,7 +65,11 @@ describe("describeEval", () => {
       assert.include(atlantis.message, "task: no capital known for Atlantis")
       const summary = get("capitals.evals.ts > capitals > summary")
       assert.strictEqual(summary.state, "fail")
-      assert.include(summary.message, "capitals: mean below threshold: exactMatch 0.600 < 0.8", "Atlantis (task error) counts as 0")
+      assert.include(
+        summary.message,
+        "capitals: mean below threshold: exactMatch 0.600 < 0.8",
+        "Atlantis (task error) counts as 0"
+      )
 
       assert.strictEqual(get("capitals.evals.ts > echo > #0 {\"question\":\"short\"}").state, "pass")
       const long = [...outcomes.keys()].find((name) => name.startsWith("capitals.evals.ts > echo > #1 a very long"))
