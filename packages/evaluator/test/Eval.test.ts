@@ -307,6 +307,19 @@ describe("Eval.run", () => {
       assert.isFalse(taskFails.passed)
     }))
 
+  it.effect("the reporters see the run's warnings", () =>
+    Effect.gen(function*() {
+      const seen: Array<ReadonlyArray<string> | undefined> = []
+      const report = yield* Eval.run(Eval.make(suiteOptions), {
+        casesFile: "/dev/null/cases.jsonl",
+        reporters: [{ onEnd: (report) => Effect.sync(() => seen.push(report.warnings)) }]
+      })
+      assert.strictEqual(seen.length, 1)
+      assert.isDefined(seen[0])
+      assert.include(seen[0]![0], "/dev/null/cases.jsonl")
+      assert.deepStrictEqual(report.warnings, seen[0])
+    }))
+
   it.effect("needs only what the task and scorers need", () =>
     Effect.gen(function*() {
       class Multiplier extends Context.Tag("test/Multiplier")<Multiplier, number>() {}

@@ -218,6 +218,9 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       }
       if (heliconeSummary !== undefined) report.helicone = heliconeSummary
       if (file !== undefined) report.casesFile = file.path
+      // The reporters see the run's warnings (a cases file that could not be written, a reporter that failed to
+      // start); the array is the report's, so a reporter that fails below is listed too in the returned report.
+      if (warnings.length > 0) report.warnings = warnings
       for (const reporter of config.reporters) {
         if (reporter.onEnd === undefined) continue
         yield* reporter.onEnd(report).pipe(
