@@ -14,7 +14,6 @@ import * as Predicate from "effect/Predicate"
 import * as Dataset from "./Dataset.js"
 import type { EvalReport } from "./EvalReport.js"
 import * as runner from "./internal/runner.js"
-import * as Submitter from "./internal/submitter.js"
 import type { Reporter } from "./Reporter.js"
 import type { Scorer } from "./Scorer.js"
 
@@ -288,27 +287,6 @@ export const run: {
         (service) => runner.run(config({ submit: service.submitScore, scale, concurrency, strict }))
       )
     }
-    const settled = config({ submit: queue.value, scale, concurrency, strict })
-    if (!strict) return runner.run(settled)
-    // `strict` also fails on scores dead-lettered or left in the outbox, which the runner does not know of: the
-    // report is corrected before the reporters see it.
-    return Effect.map(
-      runner.run({ ...settled, reporters: settled.reporters.map(strictReporter) }),
-      strictReport
-    )
+    return runner.run(config({ submit: queue.value, scale, concurrency, strict }))
   })
-}
-
-const strictReport = (report: EvalReport): EvalReport =>
-  report.passed && report.helicone !== undefined && Submitter.strictFailure(report.helicone)
-    ? { ...report, passed: false }
-    : report
-
-const strictReporter = (reporter: Reporter): Reporter => {
-  const onEnd = reporter.onEnd
-  if (onEnd === undefined) return reporter
-  return {
-    onStart: reporter.onStart === undefined ? undefined : (run) => reporter.onStart!(run),
-    onEnd: (report) => onEnd.call(reporter, strictReport(report))
-  }
 }

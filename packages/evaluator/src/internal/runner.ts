@@ -197,7 +197,7 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       const duration = performance.now() - started
       const scorerSummaries = summary.scorers()
       const passed = !interrupted && scorerSummaries.every((s) => s.passed !== false) &&
-        !(helicone?.strict === true && heliconeSummary !== undefined && heliconeSummary.failed > 0)
+        !(helicone?.strict === true && heliconeSummary !== undefined && Submitter.strictFailure(heliconeSummary))
       const report: { -readonly [K in keyof EvalReport]: EvalReport[K] } = {
         version: 1,
         name: config.name,
