@@ -14,7 +14,8 @@
  *   last. The outbox is replayed when the layer starts, when it receives entries, and every `replayInterval` while
  *   Helicone keeps failing; entries leave it once accepted.
  * - Rejections that no retry can fix (401/403, 400/422, the integer 500) go to a dead-letter file
- *   (`deadLetterPath`, one JSON line per submission with the error) and are counted as `rejected`.
+ *   (`deadLetterPath`, one JSON line per submission with the error) and are counted as `rejected`. A delivery that
+ *   dies with a defect (a bug) is logged and kept; after 3 such deaths it is dead-lettered too, counted as `defects`.
  * - An outbox line that cannot be read is moved to `<outboxPath>.corrupt` with a warning; start-up goes on.
  * - A write to the outbox that fails is retried a few times (about 1.5 seconds). If it still fails, the entries are
  *   kept in memory, `offer` fails with `OutboxUnwritable` (nothing more is accepted), and the write is tried again
@@ -135,6 +136,11 @@ export interface Stats {
    * `OutboxUnwritable`), or, when that failed too, logged at error level, each as its outbox JSON line.
    */
   readonly stranded: number
+  /**
+   * Submissions written to the dead-letter file (error `Defect`) because their delivery died with a defect, a bug
+   * rather than an answer from Helicone, 3 times; each defect is logged at error level.
+   */
+  readonly defects: number
 }
 
 /**

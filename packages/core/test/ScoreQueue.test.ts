@@ -275,6 +275,32 @@ describe("ScoreQueue", () => {
       }).pipe(Effect.provide(fsLayer))
     })
 
+    it.scoped("a delivery that keeps dying with a defect is dead-lettered after 3 attempts, logged and counted", () =>
+      Effect.gen(function*() {
+        const logs = yield* captureLogs(LogLevel.Error)
+        yield* logs.around(Effect.gen(function*() {
+          const { deadLetterPath, queue, stub } = yield* setup({ replayInterval: "10 seconds" })
+          stub.behave((call) => call.requestId === id(1) ? Effect.dieMessage("boom") : Effect.void)
+          yield* queue.offer(id(1), { n: 1 })
+          yield* queue.offer(id(2), { n: 2 })
+          yield* eventually(Effect.zipRight(
+            TestClock.adjust("10 seconds"),
+            Effect.map(queue.stats, (stats) => stats.defects === 1 && stats.inOutbox === 0 && stats.queued === 0)
+          ))
+          const dead = yield* readLines(deadLetterPath)
+          assert.deepStrictEqual(dead.map((line) => [line.requestId, line.scores, line.error._tag]), [
+            [id(1), { n: 1 }, "Defect"]
+          ])
+          assert.include(dead[0].error.message, "boom")
+          assert.strictEqual(stub.calls.filter((call) => call.requestId === id(1)).length, 3)
+          assert.deepStrictEqual(stub.stored.get(id(2)), { n: 2 })
+          const stats = yield* queue.stats
+          assert.strictEqual(stats.rejected, 0)
+          const errors = yield* logs.lines
+          assert.strictEqual(errors.filter((line) => line.includes(id(1)) && line.includes("boom")).length, 3)
+        }))
+      }).pipe(Effect.provide(NodeFileSystem.layer)))
+
     it.scoped("a defect in the delivery keeps the scores in the outbox instead of losing them", () =>
       Effect.gen(function*() {
         const { outboxPath, queue, stub } = yield* setup({ replayInterval: "10 seconds" })

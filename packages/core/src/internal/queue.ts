@@ -59,6 +59,8 @@ interface Item {
 }
 
 const writeBatch = 1024
+/** Deliveries of one request id that may die with a defect (a bug) before its entry is dead-lettered. */
+const maxDefects = 3
 /** A failing outbox write is tried 5 times over about 1.5 seconds before the queue refuses offers. */
 const writeRetry = Schedule.exponential("100 millis").pipe(Schedule.intersect(Schedule.recurs(4)))
 const chunkFactor = 128
@@ -94,7 +96,9 @@ export const make = (
     /** Why the last outbox write failed, while it has not succeeded since. */
     let unwritable: PlatformError.PlatformError | undefined
     let viaOutbox = outbox.size() > 0 || (yield* fs.exists(outbox.paths.replay))
-    const counts = { sending: 0, delivered: 0, retried: 0, rejected: 0, invalid: 0, stranded: 0 }
+    const counts = { sending: 0, delivered: 0, retried: 0, rejected: 0, invalid: 0, stranded: 0, defects: 0 }
+    /** Deliveries that died with a defect, by request id, until it is delivered or dead-lettered. */
+    const defects = new Map<string, number>()
 
     /** Switches to delivery through the outbox (at once, when called); the effect logs the switch. */
     const fallBack = (reason: string): Effect.Effect<void> => {
@@ -177,12 +181,21 @@ export const make = (
 
     // ---- delivery
 
-    const deadLetter = (entry: Outbox.Entry, reason: DeadLetter.Reason): Effect.Effect<Replayer.Outcome> =>
+    /** Writes a dead letter, then counts it with `written`; one that cannot be written is kept, not lost. */
+    const deadLetter = (
+      entry: Outbox.Entry,
+      reason: DeadLetter.Reason,
+      why: string,
+      written: () => void
+    ): Effect.Effect<Replayer.Outcome> =>
       deadLetters.write(entry, reason).pipe(
-        Effect.zipRight(Effect.logWarning(
-          `ScoreQueue: Helicone rejected the scores of ${entry.requestId} (${reason._tag}), ` +
-            `written to ${deadLetters.path}: ${reason.message}`
-        )),
+        Effect.zipRight(Effect.suspend(() => {
+          written()
+          return Effect.logWarning(
+            `ScoreQueue: ${why} for ${entry.requestId} (${reason._tag}), written to ${deadLetters.path}: ` +
+              reason.message
+          )
+        })),
         Effect.as(Replayer.deadLettered),
         // not written down anywhere yet: keep it (in the outbox) rather than lose it
         Effect.catchAll((cause) =>
@@ -192,6 +205,29 @@ export const make = (
           )
         )
       )
+
+    /**
+     * A delivery that died with a defect (a bug, not an answer from Helicone): logged, and kept for another attempt
+     * until it has died `maxDefects` times, then dead-lettered so that it cannot block the outbox forever.
+     */
+    const defect = (entry: Outbox.Entry, cause: Cause.Cause<unknown>): Effect.Effect<Replayer.Outcome> => {
+      const attempts = (defects.get(entry.requestId) ?? 0) + 1
+      const error = Cause.squash(cause)
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+      const log = Effect.logError(
+        `ScoreQueue: the delivery of ${entry.requestId} died with a defect (${attempts} of ${maxDefects}): ${message}`,
+        cause
+      )
+      if (attempts < maxDefects) {
+        defects.set(entry.requestId, attempts)
+        return Effect.as(log, Replayer.kept)
+      }
+      defects.delete(entry.requestId)
+      return Effect.zipRight(
+        log,
+        deadLetter(entry, { _tag: "Defect", message }, `delivery died ${attempts} times`, () => counts.defects++)
+      )
+    }
 
     /** One delivery with `HeliconeScores` and its retry policy; failures past the policy are sorted here. */
     const deliver = (entry: Outbox.Entry, source: "buffer" | "outbox"): Effect.Effect<Replayer.Outcome> =>
@@ -204,16 +240,27 @@ export const make = (
         }).pipe(
           Effect.ensuring(Effect.sync(() => counts.sending--)),
           Effect.matchCauseEffect({
-            onSuccess: () => Effect.sync(() => (counts.delivered++, Replayer.delivered)),
+            onSuccess: () =>
+              Effect.sync(() => {
+                counts.delivered++
+                if (defects.size > 0) defects.delete(entry.requestId)
+                return Replayer.delivered
+              }),
             onFailure: (cause) => {
               if (Cause.isInterruptedOnly(cause)) return Effect.interrupt
               const failure = Option.getOrUndefined(Cause.failureOption(cause))
               if (failure !== undefined && !isRetriable(failure)) {
                 counts.rejected++
-                return deadLetter(entry, DeadLetter.fromError(failure))
+                return deadLetter(entry, DeadLetter.fromError(failure), "Helicone rejected the scores", () => {})
               }
-              // a defect is kept too: the entry must not be lost to a bug
-              const reason = failure !== undefined ? failure.message : `a defect: ${Cause.pretty(cause)}`
+              if (failure === undefined) {
+                return Effect.tap(
+                  defect(entry, cause),
+                  (outcome) =>
+                    outcome._tag === "Kept" && source === "buffer" ? fallBack("a delivery died") : Effect.void
+                )
+              }
+              const reason = failure.message
               return Effect.as(
                 Effect.zipRight(
                   Effect.logDebug(`ScoreQueue: delivery of ${entry.requestId} failed past the retry policy: ${reason}`),
@@ -345,7 +392,8 @@ export const make = (
       rejected: counts.rejected,
       invalid: counts.invalid,
       corrupt: outbox.corrupt(),
-      stranded: counts.stranded
+      stranded: counts.stranded,
+      defects: counts.defects
     }))
 
     const workers = yield* Effect.forkScoped(
