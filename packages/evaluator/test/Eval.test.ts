@@ -151,6 +151,42 @@ describe("Eval.run", () => {
       assert.strictEqual(report.scorers[1].errors, 1)
     }))
 
+  it.effect("a timeout or an interruption stops the forked scorers, also while an inline scorer runs", () =>
+    Effect.gen(function*() {
+      const finished: Array<number> = []
+      // `gate` answers at once on case 0, so the runner runs it inline from then on; on case 1 it hangs. `judge`
+      // suspends every time, so it gets its own fiber.
+      const gate = Scorer.make(
+        "gate",
+        ({ input }: { input: number }) => input === 0 ? Effect.succeed(1) : Effect.as(Effect.sleep("1 hour"), 1)
+      )
+      const judge = Scorer.make(
+        "judge",
+        ({ input }: { input: number }) =>
+          Effect.sleep(input === 0 ? "10 millis" : "400 millis").pipe(
+            Effect.zipRight(Effect.sync(() => finished.push(input))),
+            Effect.as(1)
+          )
+      )
+      const suite = Eval.make({ name: "forked", data: cases(2), concurrency: 1, task: double, scorers: [gate, judge] })
+
+      const timed = yield* Effect.fork(Eval.run(Eval.make({ ...suite, timeout: "100 millis" })))
+      yield* TestClock.adjust("10 millis")
+      yield* TestClock.adjust("100 millis")
+      const report = yield* Fiber.join(timed)
+      assert.deepStrictEqual(report.cases[1].errors.map((e) => e.scorer ?? e.source), ["timeout", "gate", "judge"])
+      yield* TestClock.adjust("1 hour")
+      assert.deepStrictEqual(finished, [0], "the judge of case 1 was stopped at the timeout")
+
+      finished.length = 0
+      const interrupted = yield* Effect.fork(Eval.run(suite))
+      yield* TestClock.adjust("10 millis")
+      yield* TestClock.adjust("100 millis")
+      yield* Fiber.interrupt(interrupted)
+      yield* TestClock.adjust("1 hour")
+      assert.deepStrictEqual(finished, [0], "the judge of case 1 was stopped by the interruption")
+    }))
+
   it.effect("isolates failures: a throwing, failing, dying or rejecting task and a failing scorer stop nothing else", () =>
     Effect.gen(function*() {
       const suite = Eval.make({

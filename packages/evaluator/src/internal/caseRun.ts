@@ -307,18 +307,21 @@ export class Cases {
         pending,
         ([i, fiber]) => Effect.map(Fiber.await(fiber), (exit) => this.settle(run, i, exit)),
         { discard: true }
-      ).pipe(
-        Effect.onInterrupt(() => Fiber.interruptAll(pending!.map(([, fiber]) => fiber))),
-        Effect.map(() => run.result())
-      )
-    if (sequential === undefined) return awaitPending()
-    return Effect.forEach(sequential, (i) => {
+      ).pipe(Effect.map(() => run.result()))
+    const body = sequential === undefined ? awaitPending() : Effect.forEach(sequential, (i) => {
       const at = performance.now()
       return Effect.exit(run.effects![i]!).pipe(Effect.map((exit) => {
         this.settle(run, i, exit)
         if (performance.now() - at > inlineBudgetMs) inline[i] = false
       }))
     }, { discard: true }).pipe(Effect.flatMap(awaitPending))
+    // The forked scorers are not children of this fiber: a timeout or an interruption that comes while the inline
+    // scorers run, or while waiting for the forked ones, must stop them too (a judge must not go on calling a model
+    // after the run has returned).
+    return pending === undefined ? body : Effect.onInterrupt(
+      body,
+      () => Fiber.interruptAll(pending!.map(([, fiber]) => fiber))
+    )
   }
 
   /** Puts a case that suspended under the timeout, if any. */
@@ -332,14 +335,18 @@ export class Cases {
     const fiber = this.forkNow(result, { immediate: true })
     const exit = fiber.unsafePoll()
     if (exit !== null) return exit
+    // At the timeout the case's fiber is interrupted and awaited, so that its forked scorers are stopped before the
+    // case counts as finished.
     return Fiber.join(fiber).pipe(
       Effect.timeoutTo({
         duration: timeout,
-        onTimeout: () => {
-          fiber.unsafeInterruptAsFork(fiber.id())
-          return this.timedOut(run)
-        },
-        onSuccess: (result) => result
+        onTimeout: () => undefined,
+        onSuccess: (result): CaseResult | undefined => result
+      }),
+      Effect.flatMap((result) => {
+        if (result !== undefined) return Effect.succeed(result)
+        const snapshot = this.timedOut(run) // what had finished at the timeout
+        return Effect.as(Fiber.interrupt(fiber), snapshot)
       }),
       Effect.onInterrupt(() => Fiber.interrupt(fiber))
     )
