@@ -206,6 +206,24 @@ describe("ScoreQueue", () => {
         assert.deepStrictEqual(yield* outboxLines(outboxPath), [])
       }).pipe(Effect.provide(NodeFileSystem.layer)))
 
+    it.scoped("with Helicone down, 20,000 offers keep memory bounded and every score reaches the outbox", () =>
+      Effect.gen(function*() {
+        const capacity = 100
+        const { outboxPath, queue, stub } = yield* setup({ capacity, concurrency: 4, replayInterval: "1 hour" })
+        stub.behave(() => Effect.fail(unavailable))
+        let peak = 0
+        for (let n = 0; n < 20_000; n++) {
+          yield* queue.offer(id(n), { n })
+          if (n % 250 === 0) peak = Math.max(peak, (yield* queue.stats).queued)
+        }
+        yield* queue.flush
+        // waiting ids, the writer's input (1,024 here) and the batch being written, plus one offer waiting for room
+        assert.isAtMost(peak, capacity + 2 * 1024 + 1)
+        assert.strictEqual((yield* queue.stats).inOutbox, 20_000)
+        const ids = new Set((yield* stalledOutbox(outboxPath)).map((line) => line.requestId))
+        assert.strictEqual(ids.size, 20_000)
+      }).pipe(Effect.provide(NodeFileSystem.layer)))
+
     it.scoped("while the outbox holds scores new ones queue behind it, so the value offered last is stored", () =>
       Effect.gen(function*() {
         const { queue, stub } = yield* setup({ replayInterval: "10 seconds" })
