@@ -206,6 +206,30 @@ describe("ScoreQueue", () => {
         assert.deepStrictEqual(yield* outboxLines(outboxPath), [])
       }).pipe(Effect.provide(NodeFileSystem.layer)))
 
+    it.scoped("when the dead-letter file cannot be written, a rejection stays in the outbox and is counted once", () => {
+      const [fsLayer, disk] = FaultyFileSystem.make()
+      return Effect.gen(function*() {
+        const logs = yield* captureLogs(LogLevel.Error)
+        yield* logs.around(Effect.gen(function*() {
+          const { deadLetterPath, outboxPath, queue, stub } = yield* setup({ replayInterval: "10 seconds" })
+          stub.behave(() => Effect.fail(new HeliconeError.Unauthorized({ status: 401, serverMessage: "No API key" })))
+          disk.break(deadLetterPath)
+          yield* queue.offer(id(1), { n: 1 })
+          yield* queue.flush
+          assert.deepStrictEqual(yield* stalledOutbox(outboxPath), [{ requestId: id(1), scores: { n: 1 } }])
+          assert.strictEqual((yield* queue.stats).rejected, 0)
+          assert.isTrue((yield* logs.lines).some((line) => line.includes("could not write the dead letter")))
+
+          disk.repair(deadLetterPath)
+          yield* eventually(Effect.zipRight(
+            TestClock.adjust("10 seconds"),
+            Effect.map(queue.stats, (stats) => stats.inOutbox === 0 && stats.rejected === 1)
+          ))
+          assert.deepStrictEqual((yield* readLines(deadLetterPath)).map((line) => line.requestId), [id(1)])
+        }))
+      }).pipe(Effect.provide(fsLayer))
+    })
+
     it.scoped("with Helicone down, 20,000 offers keep memory bounded and every score reaches the outbox", () =>
       Effect.gen(function*() {
         const capacity = 100

@@ -250,8 +250,12 @@ export const make = (
               if (Cause.isInterruptedOnly(cause)) return Effect.interrupt
               const failure = Option.getOrUndefined(Cause.failureOption(cause))
               if (failure !== undefined && !isRetriable(failure)) {
-                counts.rejected++
-                return deadLetter(entry, DeadLetter.fromError(failure), "Helicone rejected the scores", () => {})
+                return deadLetter(
+                  entry,
+                  DeadLetter.fromError(failure),
+                  "Helicone rejected the scores",
+                  () => counts.rejected++
+                )
               }
               if (failure === undefined) {
                 return Effect.tap(
