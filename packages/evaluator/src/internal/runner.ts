@@ -22,6 +22,8 @@ import type { Reporter, RunInfo } from "../Reporter.js"
 import type * as Scorer from "../Scorer.js"
 import { Cases } from "./caseRun.js"
 import * as CasesFile from "./casesFile.js"
+import { suiteSlug } from "./labels.js"
+import * as Report from "./report.js"
 import * as source from "./source.js"
 import * as Submitter from "./submitter.js"
 import { Summary } from "./summary.js"
@@ -47,6 +49,8 @@ export interface Config {
       readonly strict: boolean
     }
     | undefined
+  /** The index of the dataset's first case. Default 0. */
+  readonly firstIndex?: number | undefined
 }
 
 export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
@@ -134,7 +138,7 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       // --- the workers ------------------------------------------------------------------------------------------
       const data = yield* config.dataset.open.pipe(Scope.extend(scope))
       let current: Dataset.Case<unknown, unknown> | source.Invalid | undefined
-      let index = -1
+      let index = (config.firstIndex ?? 0) - 1
       let trial = trials
       // A worker runs synchronous cases in a plain loop and yields to the other fibers every `sliceMs`; a case that
       // suspends (or an I/O wait in `finish`) hands over to Effect.
@@ -194,30 +198,18 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       }
       yield* Scope.close(scope, Exit.void)
 
-      const duration = performance.now() - started
-      const scorerSummaries = summary.scorers()
-      const passed = !interrupted && scorerSummaries.every((s) => s.passed !== false) &&
-        !(helicone?.strict === true && heliconeSummary !== undefined && Submitter.strictFailure(heliconeSummary))
-      const report: { -readonly [K in keyof EvalReport]: EvalReport[K] } = {
-        version: 1,
+      const report = Report.build({
         name: config.name,
-        interrupted,
-        passed,
         trials,
         concurrency: config.concurrency,
-        totals: summary.totals(),
-        scorers: scorerSummaries,
-        timings: {
-          startedAt: startedAt.toISOString(),
-          finishedAt: new Date(startedAt.getTime() + duration).toISOString(),
-          duration,
-          casesPerSecond: duration > 0 ? summary.cases / (duration / 1000) : 0,
-          slowest: summary.slowestCases()
-        },
-        cases: file === undefined ? kept : []
-      }
-      if (heliconeSummary !== undefined) report.helicone = heliconeSummary
-      if (file !== undefined) report.casesFile = file.path
+        interrupted,
+        summary,
+        startedAt,
+        duration: performance.now() - started,
+        cases: file === undefined ? kept : [],
+        helicone: heliconeSummary === undefined ? undefined : { summary: heliconeSummary, strict: helicone!.strict },
+        casesFile: file?.path
+      })
       // The reporters see the run's warnings (a cases file that could not be written, a reporter that failed to
       // start); the array is the report's, so a reporter that fails below is listed too in the returned report.
       if (warnings.length > 0) report.warnings = warnings
@@ -232,8 +224,5 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
     })
   )
 
-const defaultCasesFile = (dir: string, name: string, startedAt: Date): string => {
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "eval"
-  const stamp = startedAt.toISOString().replace(/[:.]/g, "-")
-  return `${dir}/${slug}-${stamp}.cases.jsonl`
-}
+const defaultCasesFile = (dir: string, name: string, startedAt: Date): string =>
+  `${dir}/${suiteSlug(name)}-${startedAt.toISOString().replace(/[:.]/g, "-")}.cases.jsonl`
