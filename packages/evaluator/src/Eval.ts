@@ -4,16 +4,14 @@
  *
  * @since 0.1.0
  */
-import * as HeliconeScores from "@helicone-effect/core/HeliconeScores"
+import type { HeliconeScores } from "@helicone-effect/core/HeliconeScores"
 import type { RequestId } from "@helicone-effect/core/RequestId"
-import * as ScoreQueue from "@helicone-effect/core/ScoreQueue"
 import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
+import type * as Effect from "effect/Effect"
 import * as Predicate from "effect/Predicate"
 import * as Dataset from "./Dataset.js"
 import type { EvalReport } from "./EvalReport.js"
-import * as runner from "./internal/runner.js"
+import * as evalRun from "./internal/evalRun.js"
 import type { Reporter } from "./Reporter.js"
 import type { Scorer } from "./Scorer.js"
 
@@ -248,45 +246,10 @@ export const run: {
   <Input, Output, Expected, R>(
     suite: Suite<Input, Output, Expected, R>,
     options: RunOptions & { readonly helicone: HeliconeOptions }
-  ): Effect.Effect<EvalReport, never, R | HeliconeScores.HeliconeScores>
+  ): Effect.Effect<EvalReport, never, R | HeliconeScores>
   <Input, Output, Expected, R>(
     suite: Suite<Input, Output, Expected, R>,
     options?: RunOptions & { readonly helicone?: undefined }
   ): Effect.Effect<EvalReport, never, R>
-} = <Input, Output, Expected, R>(
-  suite: Suite<Input, Output, Expected, R>,
-  options: RunOptions = {}
-): Effect.Effect<EvalReport, never, any> => {
-  const config = (helicone: runner.Config["helicone"]): runner.Config => ({
-    name: suite.name,
-    dataset: suite.data,
-    task: suite.task,
-    scorers: suite.scorers,
-    trials: suite.trials,
-    concurrency: suite.concurrency,
-    timeout: suite.timeout,
-    thresholds: suite.thresholds,
-    maxCases: options.maxCases ?? 10_000,
-    casesFile: options.casesFile,
-    outputDir: options.outputDir ?? ".helicone-eval",
-    reporters: options.reporters ?? [],
-    helicone
-  })
-  const helicone = options.helicone
-  if (helicone === undefined) return runner.run(config(undefined))
-  const scale = helicone.scale ?? 100
-  if (!Number.isSafeInteger(scale) || scale < 1) {
-    throw new RangeError(`helicone.scale must be a positive integer, got ${scale}`)
-  }
-  const concurrency = helicone.concurrency ?? 8
-  const strict = helicone.strict ?? false
-  return Effect.flatMap(Effect.serviceOption(ScoreQueue.ScoreQueue), (queue) => {
-    if (Option.isNone(queue)) {
-      return Effect.flatMap(
-        HeliconeScores.HeliconeScores,
-        (service) => runner.run(config({ submit: service.submitScore, scale, concurrency, strict }))
-      )
-    }
-    return runner.run(config({ submit: queue.value, scale, concurrency, strict }))
-  })
-}
+} = (suite: Suite<any, any, any, any>, options?: RunOptions): Effect.Effect<EvalReport, never, any> =>
+  evalRun.run(suite, options)

@@ -49,18 +49,18 @@ describe("describeEval", () => {
         return outcome!
       }
 
-      for (const country of ["France", "Japan", "Italy"]) {
-        assert.strictEqual(get(`capitals.evals.ts > capitals > ${country}`).state, "pass", country)
+      for (const [i, country] of ["France", "Japan", "Italy"].entries()) {
+        assert.strictEqual(get(`capitals.evals.ts > capitals > #${i} ${country}`).state, "pass", country)
       }
-      const australia = get("capitals.evals.ts > capitals > Australia")
+      const australia = get("capitals.evals.ts > capitals > #3 Australia")
       assert.strictEqual(australia.state, "fail")
-      assert.include(australia.message, "Australia: below threshold")
+      assert.include(australia.message, "#3 Australia: below threshold")
       assert.include(australia.message, "exactMatch 0.000 < 0.8")
       // eslint-disable-next-line no-control-regex
       const diff = australia.diff?.replace(/\x1b\[[0-9;]*m/g, "")
       assert.include(diff, "Expected: \"Canberra\"")
       assert.include(diff, "Received: \"Sydney\"")
-      const atlantis = get("capitals.evals.ts > capitals > Atlantis")
+      const atlantis = get("capitals.evals.ts > capitals > #4 Atlantis")
       assert.strictEqual(atlantis.state, "fail")
       assert.include(atlantis.message, "task: no capital known for Atlantis")
       const summary = get("capitals.evals.ts > capitals > summary")
@@ -77,11 +77,15 @@ describe("describeEval", () => {
       assert.isTrue(long!.endsWith("…"), long)
       assert.strictEqual(get("capitals.evals.ts > echo > summary").state, "pass")
 
+      for (const name of ["#0 a", "#1 b", "#2 c", "summary"]) {
+        assert.strictEqual(get(`capitals.evals.ts > indices > ${name}`).state, "pass", `ctx.index of ${name}`)
+      }
+
       for (const block of ["with a layer option", "inside a layer block > with the block's it"]) {
         assert.strictEqual(get(`services.evals.ts > ${block} > #0 Ada`).state, "pass", block)
         assert.strictEqual(get(`services.evals.ts > ${block} > #1 Grace`).state, "pass", block)
         assert.strictEqual(get(`services.evals.ts > ${block} > summary`).state, "pass", block)
       }
-      assert.strictEqual(outcomes.size, 15, "6 + 3 in capitals.evals.ts, 2 × 3 in services.evals.ts")
+      assert.strictEqual(outcomes.size, 19, "6 + 3 + 4 in capitals.evals.ts, 2 × 3 in services.evals.ts")
     }), 120_000)
 })

@@ -224,3 +224,22 @@ const caseProblem = (u: unknown): string | undefined => {
   if (u.metadata !== undefined && !Predicate.isRecord(u.metadata)) return "has a \"metadata\" that is not an object"
   return undefined
 }
+
+/**
+ * Every item of a source that has them all at hand (an array, a synchronous iterable); `undefined` for one that
+ * would have to wait (a file, a stream, an async iterable).
+ */
+export const takeAllNow = <A>(
+  open: Effect.Effect<Source<A>, never, Scope.Scope>
+): Array<A | Invalid> | undefined => {
+  const exit = Effect.runSyncExit(Effect.scoped(Effect.map(open, (src) => {
+    const items: Array<A | Invalid> = []
+    for (;;) {
+      const item = src.take()
+      if (item === Done) return items
+      if (item === Empty) return undefined
+      items.push(item)
+    }
+  })))
+  return exit._tag === "Success" ? exit.value : undefined
+}

@@ -15,12 +15,16 @@
  * @since 0.1.0
  */
 import * as Vitest from "@effect/vitest"
+import type { HeliconeScores } from "@helicone-effect/core/HeliconeScores"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as TestServices from "effect/TestServices"
-import * as Dataset from "../Dataset.js"
-import * as Eval from "../Eval.js"
+import type * as Dataset from "../Dataset.js"
+import type * as Eval from "../Eval.js"
 import type { CaseResult, EvalReport } from "../EvalReport.js"
+import * as evalRun from "../internal/evalRun.js"
+import { caseLabel } from "../internal/labels.js"
+import * as Report from "../internal/report.js"
 import * as source from "../internal/source.js"
 import { Summary } from "../internal/summary.js"
 import * as terminal from "../internal/terminal.js"
@@ -43,8 +47,18 @@ export interface Options {
   readonly timeout?: number | undefined
   /** Add the summary test at the end. Default `true`. */
   readonly summary?: boolean | undefined
-  /** Send each case's scores to Helicone: the layer (or `it`) must then provide `HeliconeScores`. */
-  readonly helicone?: Eval.HeliconeOptions | undefined
+}
+
+/**
+ * Sending each case's scores to Helicone from {@link describeEval}: allowed only with a `layer` or an `it` that
+ * provides `HeliconeScores` (and, for durable delivery, a `ScoreQueue`). With `strict`, a case whose scores Helicone
+ * did not take fails its test.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HeliconeOption {
+  readonly helicone: Eval.HeliconeOptions
 }
 
 /**
@@ -72,17 +86,31 @@ export interface Options {
  * @category testing
  */
 export const describeEval: {
-  <I, O, E>(suite: Eval.Suite<I, O, E, never>, options?: Options): void
-  <I, O, E, R, LE>(suite: Eval.Suite<I, O, E, R>, options: Options & { readonly layer: Layer.Layer<R, LE> }): void
+  <I, O, E>(suite: Eval.Suite<I, O, E, never>, options?: Options & { readonly helicone?: undefined }): void
+  <I, O, E, R, LE>(
+    suite: Eval.Suite<I, O, E, R>,
+    options: Options & { readonly layer: Layer.Layer<R, LE>; readonly helicone?: undefined }
+  ): void
   <I, O, E, R>(
     suite: Eval.Suite<I, O, E, R>,
-    options: Options & { readonly it: Vitest.Vitest.MethodsNonLive<R, boolean> }
+    options: Options & { readonly it: Vitest.Vitest.MethodsNonLive<R, boolean>; readonly helicone?: undefined }
+  ): void
+  <I, O, E, R, LE>(
+    suite: Eval.Suite<I, O, E, R>,
+    options: Options & HeliconeOption & { readonly layer: Layer.Layer<NoInfer<R> | HeliconeScores, LE> }
+  ): void
+  <I, O, E, R>(
+    suite: Eval.Suite<I, O, E, R>,
+    options: Options & HeliconeOption & {
+      readonly it: Vitest.Vitest.MethodsNonLive<NoInfer<R> | HeliconeScores, boolean>
+    }
   ): void
 } = (
   suite: Eval.Suite<any, any, any, any>,
   options: Options & {
     readonly layer?: Layer.Layer<any, any> | undefined
     readonly it?: Vitest.Vitest.MethodsNonLive<any, boolean> | undefined
+    readonly helicone?: Eval.HeliconeOptions | undefined
   } = {}
 ): void => {
   const cases = readCases(suite)
@@ -94,7 +122,7 @@ export const describeEval: {
       test(name, () =>
         item instanceof source.Invalid
           ? Effect.die(new Error(`case #${index}: ${item.message}`))
-          : TestServices.provideLive(runCase(suite, item, index, options)).pipe(
+          : TestServices.provideLive(evalRun.runCase(suite, item, index, options.helicone)).pipe(
             Effect.tap((caseResults) => Effect.sync(() => results.push(...caseResults))),
             Effect.flatMap((caseResults) => Effect.sync(() => check(name, item, caseResults, thresholds)))
           ), options.timeout)
@@ -126,19 +154,8 @@ export const describeEval: {
 
 /** The suite's cases, read now; a source that would need to wait (a file, a stream) is refused with the fix. */
 const readCases = (suite: Eval.Suite<any, any, any, any>): Array<Dataset.Case<unknown, unknown> | source.Invalid> => {
-  const read = Effect.scoped(Effect.map(suite.data.open, (src) => {
-    const items: Array<Dataset.Case<unknown, unknown> | source.Invalid> = []
-    for (;;) {
-      const item = src.take()
-      if (item === source.Done) return items
-      if (item === source.Empty) return undefined
-      items.push(item)
-    }
-  }))
-  const exit = Effect.runSyncExit(
-    read as Effect.Effect<Array<Dataset.Case<unknown, unknown> | source.Invalid> | undefined>
-  )
-  if (exit._tag === "Success" && exit.value !== undefined) return exit.value
+  const cases = source.takeAllNow(suite.data.open as Effect.Effect<source.Source<Dataset.Case<unknown, unknown>>>)
+  if (cases !== undefined) return cases
   throw new Error(
     `describeEval(${suite.name}): the cases must be known when Vitest collects the file. Pass an array as the ` +
       "suite's data; for data that loads asynchronously (a JSONL file, a stream, an API), load it with top-level " +
@@ -146,8 +163,9 @@ const readCases = (suite: Eval.Suite<any, any, any, any>): Array<Dataset.Case<un
   )
 }
 
+/** `#3 refund request`; an unnamed case is named after its input, on one line, truncated. */
 const caseName = (item: Dataset.Case<unknown, unknown>, index: number): string => {
-  if (item.name !== undefined && item.name !== "") return item.name
+  if (item.name !== undefined && item.name !== "") return caseLabel({ index, trial: 0, name: item.name })
   let text: string
   try {
     text = typeof item.input === "string" ? item.input : JSON.stringify(item.input) ?? String(item.input)
@@ -155,25 +173,7 @@ const caseName = (item: Dataset.Case<unknown, unknown>, index: number): string =
     text = String(item.input)
   }
   text = text.replace(/\s+/g, " ").trim()
-  return `#${index} ${text.length > 60 ? `${text.slice(0, 59)}…` : text}`
-}
-
-/** One case through the runner, alone: the same task, scorers, timeout and trials as `Eval.run`. */
-const runCase = (
-  suite: Eval.Suite<any, any, any, any>,
-  item: Dataset.Case<unknown, unknown>,
-  index: number,
-  options: Options
-): Effect.Effect<ReadonlyArray<CaseResult>, never, any> => {
-  const single: Eval.Suite<any, any, any, any> = {
-    ...suite,
-    data: Dataset.fromIterable([item]),
-    concurrency: 1
-  }
-  const run: Effect.Effect<EvalReport, never, any> = options.helicone === undefined
-    ? Eval.run(single)
-    : Eval.run(single, { helicone: options.helicone })
-  return Effect.map(run, (report) => report.cases.map((result) => ({ ...result, index })))
+  return caseLabel({ index, trial: 0, name: text.length > 60 ? `${text.slice(0, 59)}…` : text })
 }
 
 const format = (n: number | null | undefined): string => (n === null || n === undefined ? "-" : n.toFixed(3))
@@ -220,24 +220,14 @@ const summarize = (suite: Eval.Suite<any, any, any, any>, results: ReadonlyArray
     summary.add(result)
     duration += result.duration
   }
-  const scorers = summary.scorers()
-  const now = new Date()
-  return {
-    version: 1,
+  return Report.build({
     name: suite.name,
-    interrupted: false,
-    passed: scorers.every((s) => s.passed !== false),
     trials: suite.trials,
     concurrency: 1,
-    totals: summary.totals(),
-    scorers,
-    timings: {
-      startedAt: new Date(now.getTime() - duration).toISOString(),
-      finishedAt: now.toISOString(),
-      duration,
-      casesPerSecond: duration > 0 ? results.length / (duration / 1000) : 0,
-      slowest: summary.slowestCases()
-    },
+    interrupted: false,
+    summary,
+    startedAt: new Date(Date.now() - duration),
+    duration,
     cases: []
-  }
+  })
 }
