@@ -212,10 +212,12 @@ export interface RunOptions {
  * grow with the number of cases past `maxCases`.
  *
  * The returned Effect never fails. Interrupting it (Ctrl-C under `NodeRuntime.runMain`, `Fiber.interrupt`) stops
- * taking new cases and interrupts the cases in flight; the report of the finished cases, marked `interrupted: true`,
- * is still built and handed to the reporters (the terminal summary is printed, report files are written, scores of
- * finished cases already queued for Helicone are counted as skipped; those already offered to a `ScoreQueue` stay
- * with the queue) before the fiber ends as interrupted, as every interrupted Effect does.
+ * taking new cases and interrupts the cases in flight (their forked scorers too). The fiber then ends as
+ * interrupted, as every interrupted Effect does, so the caller gets no report value — but before that, the partial
+ * report (the finished cases, `interrupted: true`, `passed: false`) is built and handed to every reporter's `onEnd`:
+ * the terminal summary is printed, `Reporter.json`/`junit`/`html` files are written, and a custom reporter receives
+ * it (see the second example). Scores of finished cases still waiting to be submitted to Helicone are counted as
+ * `skipped`; those already offered to a `ScoreQueue` stay with the queue.
  *
  * It needs only what the task, scorers and data need, plus `HeliconeScores` when the `helicone` option is given.
  * Provide `ScoreQueue.layer` to make submissions durable: when a `ScoreQueue` is in the context too, scores go
@@ -237,6 +239,21 @@ export interface RunOptions {
  *
  * const report = Eval.run(suite, { helicone: { strict: true } }).pipe(Effect.provide(helicone))
  * // report.helicone: { delivery: "queue", submitted: 30, delivered: 30, outbox: 0, deadLettered: 0, ... }
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { Eval, type EvalReport } from "@helicone-effect/evaluator"
+ * import { Effect, Fiber, Ref } from "effect"
+ *
+ * // A custom reporter keeps the report, also the partial one of an interrupted run.
+ * const program = Effect.gen(function*() {
+ *   const last = yield* Ref.make<EvalReport.EvalReport | undefined>(undefined)
+ *   const fiber = yield* Effect.fork(Eval.run(suite, { reporters: [{ onEnd: (report) => Ref.set(last, report) }] }))
+ *   yield* Effect.sleep("5 seconds")
+ *   yield* Fiber.interrupt(fiber) // the run ends interrupted: Fiber.join would give no report
+ *   const report = yield* Ref.get(last) // { interrupted: true, passed: false, cases: [the finished ones], ... }
+ * })
  * ```
  *
  * @since 0.1.0

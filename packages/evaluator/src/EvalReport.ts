@@ -32,8 +32,9 @@ export const CaseError = Schema.Struct({
 export interface CaseError extends Schema.Schema.Type<typeof CaseError> {}
 
 /**
- * One finished case of one trial. `duration` is in milliseconds; `requestId` is the Helicone request id the task was
- * given (`ctx.requestId`), under which the scores were submitted.
+ * One finished case of one trial. `duration` is in milliseconds, rounded to the microsecond (3 decimals: the digits
+ * below are timer noise); `requestId` is the Helicone request id the task was given (`ctx.requestId`), under which
+ * the scores were submitted.
  *
  * @since 0.1.0
  * @category models
@@ -198,8 +199,10 @@ export interface Timings extends Schema.Schema.Type<typeof Timings> {}
  * `casesFile` was asked for, every case is written to the JSONL file named by `casesFile` instead, one
  * {@link CaseResult} per line, and `cases` is empty. `passed` is false when a scorer misses its threshold (or, in
  * strict Helicone mode, when a submission failed) or the run was interrupted; `interrupted` marks a run stopped
- * before the end of its data. `warnings` lists what went wrong around the run (a cases file that could not be
- * written, a reporter that failed) without failing it.
+ * before the end of its data. An interrupted `Eval.run` returns no report (its fiber ends interrupted): its partial
+ * report, with `interrupted: true`, goes to every reporter instead — the terminal summary, the `json`, `junit` and
+ * `html` files, a custom reporter's `onEnd` — before the fiber ends. `warnings` lists what went wrong around the
+ * run (a cases file that could not be written, a reporter that failed) without failing it; the reporters see them.
  *
  * @since 0.1.0
  * @category models

@@ -1,5 +1,5 @@
 import { assert, describe, expect, it } from "@effect/vitest"
-import { Effect, Schema } from "effect"
+import { Deferred, Effect, Exit, Fiber, Schema } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -74,6 +74,32 @@ describe("EvalReport", () => {
       const streamed = yield* Eval.run(suite, { casesFile: asked })
       assert.strictEqual(streamed.casesFile, asked)
       assert.strictEqual(Fs.readFileSync(asked, "utf8").trimEnd().split("\n").length, 25)
+    }))
+})
+
+describe("Reporter", () => {
+  it.effect("an interrupted run still writes its partial report, marked interrupted, for every reporter", () =>
+    Effect.gen(function*() {
+      const dir = tmpDir()
+      const stuck = yield* Deferred.make<void>()
+      const suite = Eval.make({
+        name: "interrupted",
+        data: Array.from({ length: 10 }, (_, i) => ({ input: i, expected: i })),
+        concurrency: 1,
+        task: (n: number) => n < 3 ? n : Effect.zipRight(Deferred.succeed(stuck, undefined), Effect.never),
+        scorers: [Scorers.exactMatch]
+      })
+      const files = ["report.json", "junit.xml", "report.html"].map((name) => Path.join(dir, name))
+      const fiber = yield* Effect.fork(Eval.run(suite, {
+        reporters: [Reporter.json(files[0]), Reporter.junit(files[1]), Reporter.html(files[2])]
+      }))
+      yield* Deferred.await(stuck)
+      assert.isTrue(Exit.isInterrupted(yield* Fiber.interrupt(fiber)))
+      const report = yield* EvalReport.fromJson(Fs.readFileSync(files[0], "utf8"))
+      assert.isTrue(report.interrupted)
+      assert.isFalse(report.passed)
+      assert.strictEqual(report.totals.cases, 3)
+      for (const file of files.slice(1)) assert.isTrue(Fs.existsSync(file), file)
     }))
 })
 
