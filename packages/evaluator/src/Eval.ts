@@ -93,7 +93,11 @@ export interface Options<Input, Output, Expected, RD, RT, RS> {
   readonly trials?: number | undefined
   /** How many cases run at the same time. Default 10. */
   readonly concurrency?: number | undefined
-  /** How long one case (task and scorers) may take; none by default. */
+  /**
+   * How long one case (task and scorers) may take; none by default. A case that waits (a Promise, an Effect) is
+   * stopped at the timeout; one that runs synchronously cannot be, and gets a `timeout` error (its output and
+   * scores kept) when it took longer.
+   */
   readonly timeout?: Duration.DurationInput | undefined
   /**
    * Minimum mean score per scorer name; a scorer below its threshold fails the run (`report.passed`). The mean is

@@ -151,6 +151,33 @@ describe("Eval.run", () => {
       assert.strictEqual(report.scorers[1].errors, 1)
     }))
 
+  it.effect("a synchronous case that took longer than the timeout gets a timeout error, its scores kept", () =>
+    Effect.gen(function*() {
+      const busy = (ms: number) => {
+        const until = performance.now() + ms
+        while (performance.now() < until) {
+          // a synchronous task cannot be stopped
+        }
+      }
+      const suite = Eval.make({
+        name: "sync timeout",
+        data: cases(2),
+        timeout: "50 millis",
+        task: (input: number) => {
+          if (input === 1) busy(100)
+          return input * 2
+        },
+        scorers: [Scorers.exactMatch]
+      })
+      const report = yield* Eval.run(suite)
+      const [fast, slow] = [...report.cases].sort((a, b) => a.index - b.index)
+      assert.deepStrictEqual(fast.errors, [])
+      assert.deepStrictEqual(slow.errors.map((e) => e.source), ["timeout"])
+      assert.include(slow.errors[0].message, "past its timeout of 50ms")
+      assert.deepStrictEqual(slow.scores.map((s) => s.score), [1])
+      assert.strictEqual(report.totals.errored, 1)
+    }))
+
   it.effect("a timeout or an interruption stops the forked scorers, also while an inline scorer runs", () =>
     Effect.gen(function*() {
       const finished: Array<number> = []

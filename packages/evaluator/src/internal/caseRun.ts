@@ -168,7 +168,7 @@ export class Cases {
       output = this.task(item.input, new TaskContext(index, trial, requestId, item.name, metadata))
     } catch (error) {
       const failed: CaseError = { source: "task", message: Scorer.describe(error) }
-      return resultOf(index, trial, item, undefined, [], [failed], start, requestId)
+      return this.late(resultOf(index, trial, item, undefined, [], [failed], start, requestId))
     }
     if (Effect.isEffect(output) || Predicate.isPromiseLike(output)) {
       return this.suspended(new CaseRun(index, trial, item, requestId, start, this.scorers.length), output)
@@ -195,7 +195,24 @@ export class Cases {
       run.taskDone = true
       return this.withTimeout(run, this.scoreFrom(run, args, i, slot))
     }
-    return resultOf(index, trial, item, output, scores, noErrors, start, requestId)
+    return this.late(resultOf(index, trial, item, output, scores, noErrors, start, requestId))
+  }
+
+  /**
+   * A case that ran synchronously cannot be stopped at its timeout: when it took longer, its result (output and
+   * scores kept) gets a `timeout` error, so that a slow synchronous task or scorer does not go unnoticed.
+   */
+  private late(result: CaseResult): CaseResult {
+    const timeout = this.timeout
+    if (timeout === undefined || result.duration <= Duration.toMillis(timeout)) return result
+    if (result.errors.some((error) => error.source === "timeout")) return result
+    const error: CaseError = {
+      source: "timeout",
+      message: `the case took ${Duration.format(Duration.millis(result.duration))}, past its timeout of ${
+        Duration.format(timeout)
+      } (it ran synchronously, so it could not be stopped)`
+    }
+    return { ...result, errors: [...result.errors, error] }
   }
 
   /** A case that could not be read from the dataset. */
@@ -330,18 +347,19 @@ export class Cases {
     result: CaseResult | Effect.Effect<CaseResult>
   ): CaseResult | Effect.Effect<CaseResult> {
     const timeout = this.timeout
-    if (timeout === undefined || !Effect.isEffect(result)) return result
+    if (timeout === undefined) return result
+    if (!Effect.isEffect(result)) return this.late(result)
     // Start the case at once in its own fiber: one that finishes synchronously needs no timer at all.
     const fiber = this.forkNow(result, { immediate: true })
     const exit = fiber.unsafePoll()
-    if (exit !== null) return exit
+    if (exit !== null) return Exit.isSuccess(exit) ? this.late(exit.value) : exit
     // At the timeout the case's fiber is interrupted and awaited, so that its forked scorers are stopped before the
     // case counts as finished.
     return Fiber.join(fiber).pipe(
       Effect.timeoutTo({
         duration: timeout,
         onTimeout: () => undefined,
-        onSuccess: (result): CaseResult | undefined => result
+        onSuccess: (result): CaseResult | undefined => this.late(result)
       }),
       Effect.flatMap((result) => {
         if (result !== undefined) return Effect.succeed(result)
