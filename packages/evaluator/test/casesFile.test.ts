@@ -110,6 +110,24 @@ describe("cases file encoding", () => {
     assert.strictEqual(lines[1], JSON.stringify(result({ input: "next", output: "é", expected: undefined })))
   })
 
+  it("grows its buffer after a long line, for a line with more UTF-8 bytes than characters, and keeps every byte", () => {
+    // A long line (60 to 100 KB) fills most of the buffer; the next one (10 KB ASCII, then 25K two-byte 'é': 35K
+    // characters, 60 KB) needs more room than is left, and more than its length in characters.
+    for (const first of [60_000, 80_000, 100_000]) {
+      const encoder = new Encoder()
+      const results = [
+        result({ input: "a".repeat(first), output: "ok", expected: 1 }),
+        result({ input: "b".repeat(10_000) + "é".repeat(25_000), output: "ok", expected: 2 })
+      ]
+      for (const r of results) encoder.line(r)
+      assert.strictEqual(
+        encoder.bytes.toString("utf8", 0, encoder.at),
+        results.map((r) => JSON.stringify(r) + "\n").join(""),
+        `after a line of ${first} bytes`
+      )
+    }
+  })
+
   it("grows past its buffer for a long line", () => {
     const long = "x".repeat(300_000) + "ü".repeat(100_000)
     const r = result({ input: long, output: { long }, expected: 1 })
