@@ -1,6 +1,7 @@
 /**
- * The engine of `ScoreQueue`: the in-memory buffer with coalescing, the delivery fibers, the outbox writer, and the
- * shutdown drain. The dead-letter file is `queueDeadLetter.ts`, the replay of the outbox `queueReplayer.ts`.
+ * The engine of `ScoreQueue`: the in-memory buffer with coalescing, the delivery fibers, and the shutdown drain. The
+ * outbox writer is `queueWriter.ts`, the dead-letter file `queueDeadLetter.ts`, the replay of the outbox
+ * `queueReplayer.ts`.
  *
  * Ordering: at most one delivery per request id is in flight, and while the outbox holds anything every new entry
  * goes through it (behind what is already there), so for each request id and score name the value offered last is
@@ -20,7 +21,6 @@ import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
-import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import { isRetriable } from "../HeliconeError.js"
 import type * as HeliconeScores from "../HeliconeScores.js"
@@ -32,6 +32,7 @@ import * as DeadLetter from "./queueDeadLetter.js"
 import type { OutboxLocked } from "./queueErrors.js"
 import { OutboxUnwritable, QueueClosed } from "./queueErrors.js"
 import * as Replayer from "./queueReplayer.js"
+import * as Writer from "./queueWriter.js"
 
 /** Resolved options. */
 export interface Config {
@@ -58,11 +59,8 @@ interface Item {
   barriers: Array<Barrier> | undefined
 }
 
-const writeBatch = 1024
 /** Deliveries of one request id that may die with a defect (a bug) before its entry is dead-lettered. */
 const maxDefects = 3
-/** A failing outbox write is tried 5 times over about 1.5 seconds before the queue refuses offers. */
-const writeRetry = Schedule.exponential("100 millis").pipe(Schedule.intersect(Schedule.recurs(4)))
 const chunkFactor = 128
 
 const complete = (item: Item): void => {
@@ -83,7 +81,6 @@ export const make = (
   Effect.gen(function*() {
     const outbox = yield* Outbox.make(fs, config.outboxPath, { chunkSize: config.concurrency * chunkFactor })
     const ready = yield* Queue.unbounded<string>()
-    const writerInput = yield* Queue.bounded<Item>(Math.max(config.capacity, writeBatch))
     const deadLetters = yield* DeadLetter.make(fs, config.deadLetterPath)
 
     /** Waiting entries, by request id, in arrival order. */
@@ -93,8 +90,6 @@ export const make = (
     /** Entries handed to the outbox writer and not written yet, in hand-off order. */
     const handedOff = new Set<Item>()
     let closed = false
-    /** Why the last outbox write failed, while it has not succeeded since. */
-    let unwritable: PlatformError.PlatformError | undefined
     let viaOutbox = outbox.size() > 0 || (yield* fs.exists(outbox.paths.replay))
     const counts = { sending: 0, delivered: 0, retried: 0, rejected: 0, invalid: 0, stranded: 0, defects: 0 }
     /** Deliveries that died with a defect, by request id, until it is delivered or dead-lettered. */
@@ -171,6 +166,7 @@ export const make = (
           counts.invalid++
           return Effect.fail(valid.left)
         }
+        const unwritable = writer.unwritable()
         if (unwritable !== undefined) {
           return Effect.fail(
             new OutboxUnwritable({ requestId: id.right, outboxPath: outbox.paths.outbox, reason: unwritable.message })
@@ -331,43 +327,19 @@ export const make = (
       }
     })
 
-    /**
-     * One fsynced batch at a time. A failing disk is retried a few times; then offers are refused (`unwritable`) and
-     * the batch, kept in memory, is tried again every `replayInterval`, before any later one so that order holds.
-     */
-    const writer = Effect.gen(function*() {
-      const items = Array.from(yield* Queue.takeBetween(writerInput, 1, writeBatch))
-      // written and accounted for as one step, so that a shutdown never writes them twice
-      const write = Effect.uninterruptible(Effect.zipRight(
-        outbox.append(items),
-        Effect.sync(() => {
-          for (const item of items) {
-            handedOff.delete(item)
-            complete(item)
-          }
-          const recovered = unwritable !== undefined
-          unwritable = undefined
-          return recovered
-        })
-      ))
-      while (true) {
-        const result = yield* Effect.either(Effect.retry(write, writeRetry))
-        if (Either.isRight(result)) {
-          if (result.right) yield* Effect.logInfo(`ScoreQueue: the outbox ${outbox.paths.outbox} can be written again`)
-          break
+    const writer = yield* Writer.make<Item>({
+      outbox,
+      capacity: config.capacity,
+      replayInterval: config.replayInterval,
+      written: (items) => {
+        for (const item of items) {
+          handedOff.delete(item)
+          complete(item)
         }
-        if (unwritable === undefined) {
-          yield* Effect.logError(
-            `ScoreQueue: cannot write the outbox ${outbox.paths.outbox} (${result.left.message}); ` +
-              `${handedOff.size} scores are kept in memory and offers fail with OutboxUnwritable until it can be ` +
-              `written, tried again every ${Duration.format(config.replayInterval)}`
-          )
-        }
-        unwritable = result.left
-        yield* Effect.sleep(config.replayInterval)
-      }
-      yield* replayer.wake
-    }).pipe(Effect.forever)
+      },
+      afterWrite: replayer.wake
+    })
+    const writerInput = writer.input
 
     // ---- flush, stats, shutdown
 
@@ -406,39 +378,9 @@ export const make = (
         discard: true
       })
     )
-    const writerFiber = yield* Effect.forkScoped(writer)
+    const writerFiber = yield* Effect.forkScoped(writer.run)
     const replayerFiber = yield* Effect.forkScoped(replayer.run)
     if (viaOutbox) yield* replayer.wake
-
-    /**
-     * The last resort of a shutdown whose outbox cannot be written: the dead-letter file, else the error log, one
-     * outbox line per entry (which can be appended to the outbox by hand to deliver them).
-     */
-    const strand = (items: ReadonlyArray<Item>, error: PlatformError.PlatformError) => {
-      counts.stranded += items.length
-      const reason = {
-        _tag: "OutboxUnwritable",
-        message: `the outbox ${outbox.paths.outbox} could not be written at shutdown: ${error.message}`
-      }
-      return deadLetters.writeAll(items, reason).pipe(
-        Effect.zipRight(Effect.logError(
-          `ScoreQueue: could not write ${items.length} undelivered scores to the outbox ${outbox.paths.outbox} ` +
-            `(${error.message}); written to ${deadLetters.path} instead`
-        )),
-        Effect.catchAll((deadLetterError) =>
-          Effect.zipRight(
-            Effect.logError(
-              `ScoreQueue: could not write ${items.length} undelivered scores to the outbox ${outbox.paths.outbox} ` +
-                `(${error.message}) nor to ${deadLetters.path} (${deadLetterError.message}); their outbox lines ` +
-                `follow, append them to the outbox to deliver them`
-            ),
-            Effect.forEach(items, (item) => Effect.logError(`ScoreQueue: unsaved ${Outbox.encodeEntry(item).trim()}`), {
-              discard: true
-            })
-          )
-        )
-      )
-    }
 
     /** Stops accepting, drains within the deadline, and writes what is left to the outbox. */
     const shutdown = Effect.gen(function*() {
@@ -459,7 +401,10 @@ export const make = (
           `ScoreQueue: shut down with ${items.length} scores undelivered${after}; ` +
             `written to the outbox ${outbox.paths.outbox}`
         )),
-        Effect.catchAll((error) => strand(items, error))
+        Effect.catchAll((error) => {
+          counts.stranded += items.length
+          return DeadLetter.strand(deadLetters, outbox.paths.outbox, items, error)
+        })
       )
       items.forEach(complete)
       handedOff.clear()

@@ -8,7 +8,7 @@ import type * as PlatformError from "@effect/platform/Error"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import type { SubmitScoreError } from "../HeliconeError.js"
-import type * as Outbox from "./outbox.js"
+import * as Outbox from "./outbox.js"
 import { appendDurably } from "./outboxFiles.js"
 
 /** Why a submission was dead-lettered, as written in its line. */
@@ -49,3 +49,34 @@ export const make = (fs: FileSystem.FileSystem, path: string): Effect.Effect<Dea
     writeAll: (entries, reason) =>
       lock.withPermits(1)(Effect.suspend(() => appendDurably(fs, path, entries.map((e) => encode(e, reason)).join(""))))
   }))
+
+/**
+ * The last resort of a shutdown whose outbox cannot be written: the dead-letter file (reason `OutboxUnwritable`),
+ * else the error log, one outbox line per entry, which can be appended to the outbox by hand to deliver them.
+ */
+export const strand = (
+  deadLetters: DeadLetters,
+  outboxPath: string,
+  entries: ReadonlyArray<Outbox.Entry>,
+  error: PlatformError.PlatformError
+): Effect.Effect<void> => {
+  const reason = {
+    _tag: "OutboxUnwritable",
+    message: `the outbox ${outboxPath} could not be written: ${error.message}`
+  }
+  const what = `could not write ${entries.length} undelivered scores to the outbox ${outboxPath} (${error.message})`
+  return deadLetters.writeAll(entries, reason).pipe(
+    Effect.zipRight(Effect.logError(`ScoreQueue: ${what}; written to ${deadLetters.path} instead`)),
+    Effect.catchAll((deadLetterError) =>
+      Effect.zipRight(
+        Effect.logError(
+          `ScoreQueue: ${what} nor to ${deadLetters.path} (${deadLetterError.message}); their outbox lines follow, ` +
+            `append them to the outbox to deliver them`
+        ),
+        Effect.forEach(entries, (entry) => Effect.logError(`ScoreQueue: unsaved ${Outbox.encodeEntry(entry).trim()}`), {
+          discard: true
+        })
+      )
+    )
+  )
+}
