@@ -9,6 +9,7 @@
 import type * as Effect from "effect/Effect"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import { safeStringify } from "./internal/text.js"
 import { Score } from "./Scorer.js"
 
 /**
@@ -248,23 +249,10 @@ export const fromJson: (json: string) => Effect.Effect<EvalReport, ParseResult.P
  */
 export const toJson = (report: EvalReport): string => safeStringify(report, 2)
 
-/** @internal */
-export const safeStringify = (value: unknown, indent?: number): string => {
-  try {
-    // No replacer on the fast path: a replacer function makes JSON.stringify several times slower.
-    return JSON.stringify(value, undefined, indent)
-  } catch {
-    const seen = new WeakSet<object>()
-    return JSON.stringify(value, (key, v) => {
-      if (typeof v === "bigint") return v.toString()
-      if (typeof v === "object" && v !== null) {
-        if (seen.has(v)) return "[Circular]"
-        seen.add(v)
-      }
-      return v
-    }, indent)
-  }
-}
+/**
+ * @internal Kept until HtmlReport imports it from internal/text.js.
+ */
+export { safeStringify } from "./internal/text.js"
 
 /**
  * How one scorer moved between two runs; `delta` is `current - baseline` of the means (`null` when either side has

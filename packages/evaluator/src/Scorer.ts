@@ -12,6 +12,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+import { describe } from "./internal/text.js"
 
 /**
  * What a scorer is given for one case.
@@ -257,15 +258,3 @@ const scoreOf = (
   boolean: boolean,
   metadata: Readonly<Record<string, unknown>> | undefined
 ): Score => metadata === undefined ? { name, score, boolean } : { name, score, boolean, metadata }
-
-/** @internal */
-export const describe = (u: unknown): string => {
-  if (u instanceof Error) return u.message || u.name
-  if (Predicate.isRecord(u) && typeof u.message === "string") return u.message
-  if (typeof u === "string") return JSON.stringify(u)
-  try {
-    return String(JSON.stringify(u) ?? u)
-  } catch {
-    return String(u)
-  }
-}

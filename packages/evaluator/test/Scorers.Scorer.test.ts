@@ -115,3 +115,12 @@ describe("Scorer.fromAutoevals", () => {
       ])
     }))
 })
+
+describe("the public modules", () => {
+  it("export no internal helpers", () => {
+    assert.deepStrictEqual(
+      Object.keys(Scorer).sort(),
+      ["Score", "ScorerError", "fromAutoevals", "make", "run", "runEager"].sort()
+    )
+  })
+})

@@ -22,6 +22,7 @@ import type { CaseError, CaseResult } from "../EvalReport.js"
 import * as Scorer from "../Scorer.js"
 import * as RequestIds from "./requestIds.js"
 import type * as source from "./source.js"
+import { describe } from "./text.js"
 
 /** What the task receives; the Helicone headers object is built only when asked for. */
 class TaskContext {
@@ -87,7 +88,7 @@ const taskError = (cause: Cause.Cause<unknown>): CaseError => {
   const failure = Cause.failureOption(cause)
   return {
     source: "task",
-    message: failure._tag === "Some" ? Scorer.describe(failure.value) : Scorer.describe(Cause.squash(cause))
+    message: failure._tag === "Some" ? describe(failure.value) : describe(Cause.squash(cause))
   }
 }
 
@@ -167,7 +168,7 @@ export class Cases {
     try {
       output = this.task(item.input, new TaskContext(index, trial, requestId, item.name, metadata))
     } catch (error) {
-      const failed: CaseError = { source: "task", message: Scorer.describe(error) }
+      const failed: CaseError = { source: "task", message: describe(error) }
       return this.late(resultOf(index, trial, item, undefined, [], [failed], start, requestId))
     }
     if (Effect.isEffect(output) || Predicate.isPromiseLike(output)) {
@@ -295,7 +296,7 @@ export class Cases {
       run.slots[i] = failure._tag === "Some" ? failure.value : new Scorer.ScorerError({
         scorer: this.scorers[i].name,
         reason: "Defect",
-        detail: Scorer.describe(Cause.squash(exit.cause))
+        detail: describe(Cause.squash(exit.cause))
       })
     }
   }

@@ -19,7 +19,7 @@ import * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import type { HeliconeSummary } from "../EvalReport.js"
-import { describe } from "../Scorer.js"
+import { describe } from "./text.js"
 
 /** Submits one case's scores to Helicone. */
 export type Send = (
