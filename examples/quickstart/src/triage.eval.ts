@@ -53,10 +53,10 @@ const category = Scorer.make<Ticket, string, Triage>(
 )
 
 /** Is the raw output exactly the JSON we asked for (no prose, no fence, every field valid)? */
-const validTriage: Scorer.Scorer<Ticket, string, Triage> = {
-  ...Scorers.schema(Schema.parseJson(Triage)),
-  name: "validTriage"
-}
+const validTriage: Scorer.Scorer<Ticket, string, Triage> = Scorer.withName(
+  Scorers.schema(Schema.parseJson(Triage)),
+  "validTriage"
+)
 
 export default Eval.make({
   name: "support-triage",

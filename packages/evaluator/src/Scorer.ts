@@ -10,6 +10,7 @@
  */
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import { describe } from "./internal/text.js"
@@ -146,8 +147,29 @@ export const make = <
 })
 
 /**
- * Adapts an autoevals-style scorer (`(args) => Promise<{ name, score }>`, as exported by
- * Braintrust's `autoevals` package) to a {@link Scorer}. A `null` score is an error.
+ * What an autoevals-style scorer answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AutoevalsScore {
+  readonly name: string
+  readonly score: number | null
+  readonly metadata?: unknown
+}
+
+/**
+ * Adapts an autoevals-style scorer (`(args) => { name, score }` or a Promise of it, as exported by Braintrust's
+ * `autoevals` package: `Levenshtein` answers synchronously, the LLM judges with a Promise) to a {@link Scorer}. A
+ * `null` score is an error.
+ *
+ * @example
+ * ```ts
+ * import { Scorer } from "@helicone-effect/evaluator"
+ * import { Factuality, Levenshtein } from "autoevals"
+ *
+ * const scorers = [Scorer.fromAutoevals(Levenshtein), Scorer.fromAutoevals(Factuality, "factuality")]
+ * ```
  *
  * @since 0.1.0
  * @category constructors
@@ -158,24 +180,59 @@ export const fromAutoevals = <Output = any, Expected = any>(
     readonly output: Output
     readonly expected?: Expected
     readonly [key: string]: unknown
-  }) => PromiseLike<{ readonly name: string; readonly score: number | null; readonly metadata?: unknown }>,
+  }) => AutoevalsScore | PromiseLike<AutoevalsScore>,
   name?: string
 ): Scorer<unknown, Output, Expected> =>
-  make(name ?? (fn.name || "autoevals"), (args: ScorerArgs<unknown, Output, Expected>) =>
-    Effect.promise(() =>
-      fn({
-        input: args.input,
-        output: args.output,
-        ...(args.expected === undefined ? {} : { expected: args.expected }),
-        metadata: args.metadata
-      })
-    ).pipe(Effect.map((result): ScoreResult =>
-      result.score === null
-        ? Number.NaN
-        : Predicate.isRecord(result.metadata)
-        ? { score: result.score, metadata: result.metadata }
-        : result.score
-    )))
+  make(name ?? (fn.name || "autoevals"), (args: ScorerArgs<unknown, Output, Expected>) => {
+    const result = fn({
+      input: args.input,
+      output: args.output,
+      ...(args.expected === undefined ? {} : { expected: args.expected }),
+      metadata: args.metadata
+    })
+    // A synchronous answer stays synchronous, so the runner scores it inline.
+    return Predicate.isPromiseLike(result)
+      ? Effect.map(Effect.promise(() => result), fromAutoevalsScore)
+      : fromAutoevalsScore(result)
+  })
+
+const fromAutoevalsScore = (result: AutoevalsScore): ScoreResult =>
+  result.score === null
+    ? Number.NaN
+    : Predicate.isRecord(result.metadata)
+    ? { score: result.score, metadata: result.metadata }
+    : result.score
+
+/**
+ * A scorer under another name: its scores, errors and Helicone score key use `name`.
+ *
+ * @example
+ * ```ts
+ * import { Scorer, Scorers } from "@helicone-effect/evaluator"
+ * import { Schema } from "effect"
+ *
+ * const Triage = Schema.Struct({ category: Schema.String })
+ * const validTriage = Scorer.withName(Scorers.schema(Schema.parseJson(Triage)), "validTriage")
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withName: {
+  (name: string): <Input, Output, Expected, E, R>(
+    self: Scorer<Input, Output, Expected, E, R>
+  ) => Scorer<Input, Output, Expected, E, R>
+  <Input, Output, Expected, E, R>(self: Scorer<Input, Output, Expected, E, R>, name: string): Scorer<
+    Input,
+    Output,
+    Expected,
+    E,
+    R
+  >
+} = dual(2, <Input, Output, Expected, E, R>(
+  self: Scorer<Input, Output, Expected, E, R>,
+  name: string
+): Scorer<Input, Output, Expected, E, R> => ({ ...self, name }))
 
 /**
  * Runs a scorer on one case and normalises the outcome: a valid result becomes a

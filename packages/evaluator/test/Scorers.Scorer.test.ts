@@ -102,6 +102,25 @@ describe("Scorer.fromAutoevals", () => {
       assert.isFalse("expected" in seen[1])
     }))
 
+  it("takes a scorer that answers synchronously, like autoevals' Levenshtein, and scores it at once", () => {
+    const Levenshtein = (args: { readonly output: string; readonly expected?: string }) => ({
+      name: "Levenshtein",
+      score: args.output === args.expected ? 1 : 0.5
+    })
+    const scorer = Scorer.fromAutoevals(Levenshtein)
+    assert.strictEqual(scorer.name, "Levenshtein")
+    const eager = Scorer.runEager(scorer, { input: "q", output: "abc", expected: "abd", metadata: {} })
+    assert.deepStrictEqual(eager, { name: "Levenshtein", score: 0.5, boolean: false }, "no Effect to run")
+    const thrown = Scorer.runEager(
+      Scorer.fromAutoevals((): { name: string; score: number } => {
+        throw new Error("LevenshteinScorer requires an expected value")
+      }, "lev"),
+      args
+    )
+    assert.instanceOf(thrown, Scorer.ScorerError)
+    assert.strictEqual((thrown as Scorer.ScorerError).reason, "Defect")
+  })
+
   it.effect("records a null score as InvalidScore and a rejection as Defect", () =>
     Effect.gen(function*() {
       const nullScore = yield* failure(Scorer.fromAutoevals(async () => ({ name: "Skipped", score: null }), "skipped"))
@@ -116,11 +135,26 @@ describe("Scorer.fromAutoevals", () => {
     }))
 })
 
+describe("Scorer.withName", () => {
+  it.effect("renames a scorer: its scores and errors carry the new name, data-first or in a pipe", () =>
+    Effect.gen(function*() {
+      const exact = Scorer.make("exact", ({ expected, output }: { output: string; expected: string | undefined }) => {
+        if (expected === undefined) throw new Error("no expected")
+        return output === expected
+      })
+      const renamed = Scorer.withName(exact, "same")
+      assert.strictEqual(exact.name, "exact", "the original keeps its name")
+      assert.strictEqual((yield* Scorer.run(renamed, args)).name, "same")
+      const error = yield* Effect.flip(Scorer.run(Scorer.withName("checked")(exact), { ...args, expected: undefined }))
+      assert.deepStrictEqual([error.scorer, error.reason], ["checked", "Defect"])
+    }))
+})
+
 describe("the public modules", () => {
   it("export no internal helpers", () => {
     assert.deepStrictEqual(
       Object.keys(Scorer).sort(),
-      ["Score", "ScorerError", "fromAutoevals", "make", "run", "runEager"].sort()
+      ["Score", "ScorerError", "fromAutoevals", "make", "run", "runEager", "withName"].sort()
     )
   })
 })
