@@ -86,6 +86,11 @@ describe("describeEval", () => {
         assert.strictEqual(get(`services.evals.ts > ${block} > #1 Grace`).state, "pass", block)
         assert.strictEqual(get(`services.evals.ts > ${block} > summary`).state, "pass", block)
       }
-      assert.strictEqual(outcomes.size, 19, "6 + 3 + 4 in capitals.evals.ts, 2 × 3 in services.evals.ts")
+      assert.strictEqual(get("services.evals.ts > helicone > #0 Ada").state, "pass")
+      const refused = get("services.evals.ts > helicone strict > #0 Ada")
+      assert.strictEqual(refused.state, "fail")
+      assert.include(refused.message, "Helicone did not take the scores (strict)")
+      assert.include(refused.message, "InvalidScores")
+      assert.strictEqual(outcomes.size, 23, "6 + 3 + 4 in capitals.evals.ts, 2 × 3 + 2 × 2 in services.evals.ts")
     }), 120_000)
 })

@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Dataset from "../Dataset.js"
 import type { HeliconeOptions, RunOptions, Suite } from "../Eval.js"
-import type { CaseResult, EvalReport } from "../EvalReport.js"
+import type { CaseResult, EvalReport, HeliconeSummary } from "../EvalReport.js"
 import * as runner from "./runner.js"
 
 /** `Eval.run`; `firstIndex` is the index of the suite's first case (for a suite cut down to one case). */
@@ -54,14 +54,21 @@ export const run = (
   })
 }
 
-/** Every trial of the case at `index` of a suite, run like `Eval.run` runs it (the task sees `ctx.index === index`). */
+/**
+ * Every trial of the case at `index` of a suite, run like `Eval.run` runs it (the task sees `ctx.index === index`),
+ * and what happened to its scores sent to Helicone.
+ */
 export const runCase = (
   suite: Suite<any, any, any, any>,
   item: Dataset.Case<unknown, unknown>,
   index: number,
   helicone: HeliconeOptions | undefined
-): Effect.Effect<ReadonlyArray<CaseResult>, never, any> =>
+): Effect.Effect<
+  { readonly cases: ReadonlyArray<CaseResult>; readonly helicone: HeliconeSummary | undefined },
+  never,
+  any
+> =>
   Effect.map(
     run({ ...suite, data: Dataset.fromIterable([item]), concurrency: 1 }, { helicone }, index),
-    (report) => report.cases
+    (report) => ({ cases: report.cases, helicone: report.helicone })
   )

@@ -21,11 +21,12 @@ import type * as Layer from "effect/Layer"
 import * as TestServices from "effect/TestServices"
 import type * as Dataset from "../Dataset.js"
 import type * as Eval from "../Eval.js"
-import type { CaseResult, EvalReport } from "../EvalReport.js"
+import type { CaseResult, EvalReport, HeliconeSummary } from "../EvalReport.js"
 import * as evalRun from "../internal/evalRun.js"
 import { caseLabel } from "../internal/labels.js"
 import * as Report from "../internal/report.js"
 import * as source from "../internal/source.js"
+import * as Submitter from "../internal/submitter.js"
 import { Summary } from "../internal/summary.js"
 import * as terminal from "../internal/terminal.js"
 
@@ -123,8 +124,13 @@ export const describeEval: {
         item instanceof source.Invalid
           ? Effect.die(new Error(`case #${index}: ${item.message}`))
           : TestServices.provideLive(evalRun.runCase(suite, item, index, options.helicone)).pipe(
-            Effect.tap((caseResults) => Effect.sync(() => results.push(...caseResults))),
-            Effect.flatMap((caseResults) => Effect.sync(() => check(name, item, caseResults, thresholds)))
+            Effect.tap((ran) => Effect.sync(() => results.push(...ran.cases))),
+            Effect.flatMap((ran) =>
+              Effect.sync(() => {
+                if (options.helicone?.strict === true && ran.helicone !== undefined) strictCheck(name, ran.helicone)
+                check(name, item, ran.cases, thresholds)
+              })
+            )
           ), options.timeout)
     })
     if (options.summary !== false) {
@@ -210,6 +216,16 @@ const check = (
     error.showDiff = true
   }
   throw error
+}
+
+/** With `helicone.strict`, fails the test of a case whose scores Helicone did not take. */
+const strictCheck = (name: string, helicone: HeliconeSummary): void => {
+  if (!Submitter.strictFailure(helicone)) return
+  const lines = [`${name}: Helicone did not take the scores (strict)`]
+  for (const failure of helicone.failures) lines.push(`  ${failure.error}: ${failure.message}`)
+  if ((helicone.deadLettered ?? 0) > 0) lines.push(`  dead-lettered: ${helicone.deadLettered}`)
+  if ((helicone.outbox ?? 0) > 0) lines.push(`  left in the outbox: ${helicone.outbox}`)
+  throw new Error(lines.join("\n"))
 }
 
 /** The report of the cases that ran in this file (all of them, or those a filter kept). */
