@@ -249,10 +249,6 @@ export const fromJson: (json: string) => Effect.Effect<EvalReport, ParseResult.P
  */
 export const toJson = (report: EvalReport): string => safeStringify(report, 2)
 
-/**
- * @internal Kept until HtmlReport imports it from internal/text.js.
- */
-export { safeStringify } from "./internal/text.js"
 
 /**
  * How one scorer moved between two runs; `delta` is `current - baseline` of the means (`null` when either side has

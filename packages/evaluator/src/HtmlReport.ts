@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import type { CaseResult, EvalReport, HeliconeSummary } from "./EvalReport.js"
-import { safeStringify } from "./EvalReport.js"
+import { safeStringify } from "./internal/text.js"
 import { caseLabel } from "./internal/labels.js"
 
 /**
