@@ -249,7 +249,6 @@ export const fromJson: (json: string) => Effect.Effect<EvalReport, ParseResult.P
  */
 export const toJson = (report: EvalReport): string => safeStringify(report, 2)
 
-
 /**
  * How one scorer moved between two runs; `delta` is `current - baseline` of the means (`null` when either side has
  * no mean).
