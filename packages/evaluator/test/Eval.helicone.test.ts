@@ -3,24 +3,15 @@ import { assert, describe, it } from "@effect/vitest"
 import { HeliconeScores } from "@helicone-effect/core"
 import { LocalHelicone } from "@helicone-effect/local"
 import { Effect, Layer, Redacted } from "effect"
-import { Eval, Scorer, Scorers } from "../src/index.js"
+import { Eval, Scorer } from "../src/index.js"
+import { expectedScores, numbersSuite } from "./fixtures/HeliconeSuite.js"
 
 const helicone = (local: LocalHelicone.Service, options: Partial<HeliconeScores.Options> = {}) =>
   HeliconeScores.layer({ apiKey: Redacted.make("sk-eval"), baseUrl: local.baseUrl, ...options }).pipe(
     Layer.provide(FetchHttpClient.layer)
   )
 
-const suite = Eval.make({
-  name: "helicone",
-  data: Array.from({ length: 12 }, (_, i) => ({ input: i, expected: i % 3 === 0 ? -1 : i })),
-  concurrency: 4,
-  task: (n: number) => n,
-  scorers: [
-    Scorers.exactMatch,
-    Scorer.make("even", ({ output }: { output: number }) => output % 2 === 0),
-    Scorer.make("partial", () => 0.456)
-  ]
-})
+const suite = numbersSuite("helicone")
 
 describe("Eval.run with Helicone", () => {
   it.live("sends each case's scores under its request id: 0..1 as integers, booleans as booleans", () =>
@@ -37,11 +28,7 @@ describe("Eval.run with Helicone", () => {
       assert.strictEqual(report.cases.length, 12)
       for (const c of report.cases) {
         const stored = yield* local.scores(c.requestId)
-        assert.deepStrictEqual(stored, {
-          exactMatch: c.index % 3 === 0 ? 0 : 100,
-          "even-hcone-bool": c.index % 2 === 0 ? 1 : 0,
-          partial: 46
-        }, `case ${c.index}`)
+        assert.deepStrictEqual(stored, expectedScores(c.index), `case ${c.index}`)
       }
       assert.strictEqual(yield* local.requestCount, 12, "one request per case")
     }).pipe(Effect.scoped))

@@ -11,7 +11,8 @@ import { Effect, Layer, Redacted } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { Eval, Reporter, Scorer, Scorers } from "../src/index.js"
+import { Eval, Reporter, Scorer } from "../src/index.js"
+import { expectedScores, numbersSuite } from "./fixtures/HeliconeSuite.js"
 
 const tempDir = Effect.acquireRelease(
   Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "eval-queue-"))),
@@ -76,23 +77,7 @@ const eventually = <E, R>(condition: Effect.Effect<boolean, E, R>) =>
     return yield* Effect.dieMessage("condition not met in time")
   })
 
-const suite = Eval.make({
-  name: "queued",
-  data: Array.from({ length: 12 }, (_, i) => ({ input: i, expected: i % 3 === 0 ? -1 : i })),
-  concurrency: 4,
-  task: (n: number) => n,
-  scorers: [
-    Scorers.exactMatch,
-    Scorer.make("even", ({ output }: { output: number }) => output % 2 === 0),
-    Scorer.make("partial", () => 0.456)
-  ]
-})
-
-const expectedScores = (index: number) => ({
-  exactMatch: index % 3 === 0 ? 0 : 100,
-  "even-hcone-bool": index % 2 === 0 ? 1 : 0,
-  partial: 46
-})
+const suite = numbersSuite("queued")
 
 describe("Eval.run with Helicone through a ScoreQueue", () => {
   it.live("offers every case's scores to the queue; at the end all are stored and the summary says delivered", () =>
