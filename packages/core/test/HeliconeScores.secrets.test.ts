@@ -7,6 +7,15 @@ import { apiKey, requestId, setup, wakeUpNext } from "./fixtures/Harness.js"
 import { captureLogs } from "./fixtures/Logs.js"
 import { echo, helicone, reset } from "./fixtures/ScriptedServer.js"
 
+/** Every way a user may turn an error into text: its message, String, JSON, Inspectable and Cause.pretty. */
+const renderings = (error: Error) => [
+  error.message,
+  String(error),
+  JSON.stringify(error),
+  Inspectable.stringifyCircular(error),
+  Cause.pretty(Cause.fail(error))
+]
+
 const recordSpans = Effect.map(Effect.tracer, (base) => {
   const spans: Array<Tracer.Span> = []
   const tracer = Tracer.make({
@@ -46,11 +55,7 @@ describe("the API key never leaks", () => {
       const logged = yield* Ref.get(lines)
       expect(logged.length).toBeGreaterThan(0)
       const texts = [
-        error.message,
-        String(error),
-        JSON.stringify(error),
-        Inspectable.stringifyCircular(error),
-        Cause.pretty(Cause.fail(error)),
+        ...renderings(error),
         ...logged,
         ...spans.map((span) => Inspectable.stringifyCircular([span.name, [...span.attributes]]))
       ]
@@ -114,11 +119,7 @@ describe("the API key never leaks", () => {
       const logged = yield* Ref.get(lines)
       expect(logged.join("\n")).toContain("attempt failed")
       const texts = [
-        error.message,
-        String(error),
-        JSON.stringify(error),
-        Inspectable.stringifyCircular(error),
-        Cause.pretty(Cause.fail(error)),
+        ...renderings(error),
         ...logged
       ]
       for (const text of texts) {
