@@ -54,10 +54,17 @@ const outboxHolds = (dir: string, requestIds: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const read = () => [...lines(`${files(dir).outboxPath}.replay`), ...lines(files(dir).outboxPath)]
     const expected = requestIds.map((id) => id.toLowerCase()).sort()
+    let seen: Array<string> = []
     yield* eventually(Effect.sync(() => {
-      const ids = read().map((line) => line.requestId).sort()
-      return ids.length === expected.length && ids.every((id, i) => id === expected[i])
-    }))
+      seen = read().map((line) => line.requestId).sort()
+      return seen.length === expected.length && seen.every((id, i) => id === expected[i])
+    })).pipe(Effect.catchAllDefect(() =>
+      Effect.dieMessage(
+        `the outbox never held exactly the ${expected.length} ids; last seen ${seen.length}: ${
+          JSON.stringify(seen)
+        } (files: ${Fs.readdirSync(dir).join(", ")})`
+      )
+    ))
     return read()
   })
 
@@ -67,10 +74,13 @@ const terminal = () => {
   return { reporter: Reporter.terminal({ write: (t) => void (text += t), tty: false, color: false }), text: () => text }
 }
 
-/** Polls real I/O (the queue's background replay) until the condition holds; dies after ~15 s. */
+/**
+ * Polls real I/O (the queue's background replay) until the condition holds; dies after ~60 s (generous: on 2 loaded
+ * cores a replay against the local server can take seconds, and a budget is not what these tests assert).
+ */
 const eventually = <E, R>(condition: Effect.Effect<boolean, E, R>) =>
   Effect.gen(function*() {
-    for (let i = 0; i < 1500; i++) {
+    for (let i = 0; i < 6000; i++) {
       if (yield* condition) return
       yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 10)))
     }
@@ -165,7 +175,7 @@ describe("Eval.run with Helicone through a ScoreQueue", () => {
         }
         assert.deepStrictEqual(yield* outboxHolds(dir, []), [])
       }).pipe(Effect.scoped),
-    30_000
+    150_000
   )
 
   it.live("Helicone rejects the scores for good: they are dead-lettered and counted, strict fails", () =>
