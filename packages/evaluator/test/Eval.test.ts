@@ -315,6 +315,41 @@ describe("Eval.run", () => {
       assert.strictEqual(started, 7, "the two in flight were interrupted and no case started after")
     }))
 
+  it.live("a run of synchronous cases still gives Node's event loop its turns: a timer interrupts it mid-run", () =>
+    Effect.gen(function*() {
+      // Each case keeps the CPU for 1 ms and never suspends: 5,000 cases are 5 s. Timers, I/O callbacks and signal
+      // handlers (Ctrl-C) run only when the event loop gets a turn, which such a run must give it by itself.
+      const busy = (input: number) => {
+        const until = performance.now() + 1
+        while (performance.now() < until) {
+          // the CPU is the task's
+        }
+        return input * 2
+      }
+      const reports: Array<EvalReport.EvalReport> = []
+      let ticks = 0
+      const interval = setInterval(() => ticks++, 5)
+      const suite = Eval.make({
+        name: "busy",
+        data: cases(5_000),
+        concurrency: 4,
+        task: busy,
+        scorers: [Scorers.exactMatch]
+      })
+      const fiber = yield* Effect.fork(
+        Eval.run(suite, { reporters: [{ onEnd: (report) => Effect.sync(() => reports.push(report)) }] })
+      )
+      yield* Effect.sleep("100 millis") // a setTimeout: it fires only if the run lets the event loop turn
+      const exit = yield* Fiber.interrupt(fiber)
+      clearInterval(interval)
+      assert.isTrue(Exit.isInterrupted(exit), "the run was still going when the timer fired")
+      const [report] = reports
+      assert.isTrue(report.interrupted)
+      assert.isAbove(report.totals.cases, 0)
+      assert.isBelow(report.totals.cases, 5_000)
+      assert.isAbove(ticks, 1, "an interval fired during the run")
+    }))
+
   it.effect("passes or fails each scorer against its threshold", () =>
     Effect.gen(function*() {
       const suite = Eval.make({

@@ -1,6 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
+import { Effect } from "effect"
+import * as NodeFs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
 import type { EvalReport } from "../src/index.js"
+import * as CasesFile from "../src/internal/casesFile.js"
 import { Encoder } from "../src/internal/casesFile.js"
 
 type CaseResult = EvalReport.CaseResult
@@ -9,7 +14,7 @@ type CaseResult = EvalReport.CaseResult
 const encode = (result: CaseResult): string => {
   const encoder = new Encoder()
   encoder.line(result)
-  return encoder.bytes.toString("utf8", 0, encoder.at - 1)
+  return encoder.take().slice(0, -1)
 }
 
 /** A result with the runner's key order. */
@@ -89,7 +94,7 @@ describe("cases file encoding", () => {
         const encoder = new Encoder()
         const results = lines.map((l) => result({ input: "in", expected: undefined, ...l }))
         for (const r of results) encoder.line(r)
-        const written = encoder.bytes.toString("utf8", 0, encoder.at)
+        const written = encoder.take()
         assert.strictEqual(written, results.map((r) => JSON.stringify(r) + "\n").join(""))
       }),
       { numRuns: 300 }
@@ -102,7 +107,7 @@ describe("cases file encoding", () => {
     const encoder = new Encoder()
     encoder.line(result({ input: { n: 10n }, output: cycle, expected: "ok" }))
     encoder.line(result({ input: "next", output: "é", expected: undefined }))
-    const lines = encoder.bytes.toString("utf8", 0, encoder.at).split("\n")
+    const lines = encoder.take().split("\n")
     assert.deepStrictEqual(lines.length, 3)
     const first = JSON.parse(lines[0])
     assert.deepStrictEqual(first.input, { n: "10" })
@@ -110,27 +115,38 @@ describe("cases file encoding", () => {
     assert.strictEqual(lines[1], JSON.stringify(result({ input: "next", output: "é", expected: undefined })))
   })
 
-  it("grows its buffer after a long line, for a line with more UTF-8 bytes than characters, and keeps every byte", () => {
-    // A long line (60 to 100 KB) fills most of the buffer; the next one (10 KB ASCII, then 25K two-byte 'é': 35K
-    // characters, 60 KB) needs more room than is left, and more than its length in characters.
-    for (const first of [60_000, 80_000, 100_000]) {
-      const encoder = new Encoder()
+  it("writes the file's bytes in UTF-8, across its 64 KB writes, long and multi-byte lines whole", async () => {
+    const dir = NodeFs.mkdtempSync(Path.join(Os.tmpdir(), "cases-file-"))
+    try {
+      const path = Path.join(dir, "nested", "run.cases.jsonl")
+      const file = CasesFile.open(path)
+      assert.notStrictEqual(typeof file, "string")
       const results = [
-        result({ input: "a".repeat(first), output: "ok", expected: 1 }),
-        result({ input: "b".repeat(10_000) + "é".repeat(25_000), output: "ok", expected: 2 })
+        result({ input: "a".repeat(60_000), output: "ok", expected: 1 }),
+        result({ input: "b".repeat(10_000) + "é".repeat(25_000), output: "ok", expected: 2 }),
+        result({ input: "x".repeat(300_000) + "ü".repeat(100_000), output: { long: "🦊\n" }, expected: 3 }),
+        // 3 MB of short lines: more 64 KB writes than may be in flight at once
+        ...Array.from({ length: 12_000 }, (_, i) => result({ input: `case ${i} — ☃`, output: "ok", expected: i }))
       ]
-      for (const r of results) encoder.line(r)
-      assert.strictEqual(
-        encoder.bytes.toString("utf8", 0, encoder.at),
-        results.map((r) => JSON.stringify(r) + "\n").join(""),
-        `after a line of ${first} bytes`
-      )
+      for (const r of results) (file as CasesFile.CasesFile).write(r)
+      assert.strictEqual(await Effect.runPromise((file as CasesFile.CasesFile).close), undefined)
+      const expected = Buffer.from(results.map((r) => JSON.stringify(r) + "\n").join(""), "utf8")
+      assert.isTrue(NodeFs.readFileSync(path).equals(expected))
+    } finally {
+      NodeFs.rmSync(dir, { recursive: true, force: true })
     }
   })
 
-  it("grows past its buffer for a long line", () => {
-    const long = "x".repeat(300_000) + "ü".repeat(100_000)
-    const r = result({ input: long, output: { long }, expected: 1 })
-    assert.strictEqual(encode(r), JSON.stringify(r))
+  it("says why when the file cannot be opened", () => {
+    const dir = NodeFs.mkdtempSync(Path.join(Os.tmpdir(), "cases-file-"))
+    try {
+      const blocker = Path.join(dir, "not-a-dir")
+      NodeFs.writeFileSync(blocker, "")
+      const opened = CasesFile.open(Path.join(blocker, "run.cases.jsonl"))
+      assert.isString(opened)
+      assert.match(opened as string, /^cannot write the cases file .*not-a-dir\/run\.cases\.jsonl: /)
+    } finally {
+      NodeFs.rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

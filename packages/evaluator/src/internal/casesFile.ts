@@ -1,19 +1,23 @@
 /**
  * Appends case results to a JSONL file as they finish.
  *
- * Each result is encoded straight into a byte buffer, which is written with one synchronous write per 64 KB. The
- * bytes are exactly those of `JSON.stringify(result)` (the tests compare them), but the common values cost a copy
- * loop rather than a call into the JSON serializer: `JSON.stringify` costs a fixed few hundred nanoseconds per call,
- * and a line built by string concatenation is a tree of cons strings that the write has to flatten. Strings that
- * need escaping or are not ASCII, objects, arrays and errors still go through `JSON.stringify`; a result it cannot
- * encode (a `bigint`, a cycle) is written by `safeStringify` instead, as before.
+ * Each result is encoded as one line of text, exactly `JSON.stringify(result)` (the tests compare them). The common
+ * values are concatenated rather than passed to the JSON serializer: a call to `JSON.stringify` costs about a
+ * microsecond here even for three short strings, more than a concatenated line's parts together, and a string that
+ * JSON does not escape (one regular expression test) is its own JSON between quotes. Strings that need escaping,
+ * objects, arrays and errors still go through `JSON.stringify`; a result it cannot encode (a `bigint`, a cycle) is
+ * written by `safeStringify` instead.
  *
- * Writes are synchronous on purpose: asynchronous writes were tried first, and while synchronous cases kept the
- * event loop busy their callbacks came late, so megabytes of text outlived young-generation collections and the
- * process's RSS grew by a hundred megabytes of garbage on a million-case run.
+ * Every 64 KB of text becomes one `Buffer` (off the V8 heap) written asynchronously at its own offset, so the write
+ * itself runs on libuv's thread pool while the next cases run. The runner gives the event loop a turn every few
+ * milliseconds, which completes them; if more than `maxPending` are still in flight the next one is written
+ * synchronously, so at most 2 MB of text ever waits. (Asynchronous writes of strings were tried first: while
+ * synchronous cases starved the event loop, their callbacks never came, and megabytes of text outlived
+ * young-generation collections.) `close` waits for the writes in flight.
  *
  * @internal
  */
+import * as Effect from "effect/Effect"
 import * as NodeFs from "node:fs"
 import * as Path from "node:path"
 import type { CaseResult } from "../EvalReport.js"
@@ -26,9 +30,15 @@ const flushAt = 64 * 1024
 export interface CasesFile {
   readonly path: string
   readonly write: (result: CaseResult) => void
-  /** Writes what is left and closes the file; gives the error if a write failed (later lines are then dropped). */
-  readonly close: () => string | undefined
+  /**
+   * Writes what is left, waits for the writes in flight and closes the file; gives the error if a write failed
+   * (later lines are then dropped).
+   */
+  readonly close: Effect.Effect<string | undefined>
 }
+
+/** Writes in flight past which the next one is made synchronously: at most this many 64 KB buffers wait. */
+const maxPending = 32
 
 /** Opens (truncates) the file, once per run. */
 export const open = (path: string): CasesFile | string => {
@@ -41,131 +51,131 @@ export const open = (path: string): CasesFile | string => {
   }
   const encoder = new Encoder()
   let failure: string | undefined
-  const flush = () => {
-    if (encoder.at > 0 && failure === undefined) {
+  const fail = (error: unknown) => {
+    failure ??= `writing the cases file ${path} failed: ${describe(error)}`
+  }
+  let position = 0
+  let pending = 0
+  let drained: (() => void) | undefined
+  /** Writes `bytes[from..]` at `at` synchronously, however many calls it takes. */
+  const writeRest = (bytes: Buffer, from: number, at: number) => {
+    while (from < bytes.length && failure === undefined) {
       try {
-        NodeFs.writeSync(fd, encoder.bytes, 0, encoder.at)
+        const written = NodeFs.writeSync(fd, bytes, from, bytes.length - from, at)
+        if (written === 0) fail("the file system took no bytes")
+        from += written
+        at += written
       } catch (error) {
-        failure = `writing the cases file ${path} failed: ${describe(error)}`
+        fail(error)
       }
     }
-    encoder.at = 0
+  }
+  const flush = () => {
+    const text = encoder.take()
+    if (text.length === 0 || failure !== undefined) return
+    const bytes = Buffer.from(text, "utf8")
+    const at = position
+    position += bytes.length
+    if (pending >= maxPending) return writeRest(bytes, 0, at)
+    pending++
+    NodeFs.write(fd, bytes, 0, bytes.length, at, (error, written) => {
+      if (error !== null) fail(error)
+      else if (written < bytes.length) writeRest(bytes, written, at + written)
+      if (--pending === 0 && drained !== undefined) drained()
+    })
   }
   return {
     path,
     write: (result) => {
       encoder.line(result)
-      if (encoder.at >= flushAt) flush()
+      if (encoder.length >= flushAt) flush()
     },
-    close: () => {
-      flush()
-      try {
-        NodeFs.closeSync(fd)
-      } catch {
-        // the data is written; a failing close changes nothing for the reader
+    close: Effect.async<string | undefined>((resume) => {
+      const done = () => {
+        drained = undefined
+        try {
+          NodeFs.closeSync(fd)
+        } catch {
+          // the data is written; a failing close changes nothing for the reader
+        }
+        resume(Effect.succeed(failure))
       }
-      return failure
-    }
+      flush()
+      if (pending === 0) done()
+      else drained = done
+    })
   }
 }
 
-const quote = 0x22
-const backslash = 0x5c
-const newline = 0x0a
-
-const bytesOf = (text: string): Uint8Array => Buffer.from(text, "utf8")
-const indexKey = bytesOf("{\"index\":")
-const trialKey = bytesOf(",\"trial\":")
-const scoresKey = bytesOf(",\"scores\":[")
-const noErrorsKey = bytesOf("],\"errors\":[]")
-const errorsKey = bytesOf("],\"errors\":")
-const durationKey = bytesOf(",\"duration\":")
-const requestIdKey = bytesOf(",\"requestId\":")
-const nameKey = bytesOf(",\"name\":")
-const metadataKey = bytesOf(",\"metadata\":")
-const isTrue = bytesOf(",\"boolean\":true")
-const isFalse = bytesOf(",\"boolean\":false")
-const nextScore = bytesOf(",")
-const close = bytesOf("}")
+/** What `JSON.stringify` escapes in a string: control characters, `"`, `\`, and (lone) surrogates. */
+// eslint-disable-next-line no-control-regex -- the control characters are what it looks for
+const needsEscape = /[\u0000-\u001f"\\\ud800-\udfff]/
 const maxBinaryScores = 6
 
 /**
- * Encodes case results as JSON lines into a growing buffer. Only for results built by the runner: the keys are
- * written in the order the runner creates them (`index, trial, input, output, expected, scores, errors, duration,
- * requestId`, then `name` and `metadata` when present), which is the order `JSON.stringify` follows.
- *
- * Per-character loops in JavaScript cost more here than a native call, so text goes in with `Buffer#write`,
- * constant keys with `Uint8Array#set`, and only the written bytes of a string are scanned for what JSON escapes.
+ * Encodes case results as JSON lines. Only for results built by the runner: the keys are written in the order the
+ * runner creates them (`index, trial, input, output, expected, scores, errors, duration, requestId`, then `name`
+ * and `metadata` when present), which is the order `JSON.stringify` follows.
  */
 export class Encoder {
-  bytes: Buffer = Buffer.allocUnsafe(2 * flushAt)
-  at = 0
+  /** The lines encoded since the last `take`, each ending in a newline. */
+  private text = ""
   /** By scorer position: the name last seen there and its encoded `{"name":…,"score":`. */
   private readonly names: Array<string> = []
-  private readonly prefixes: Array<Uint8Array> = []
+  private readonly prefixes: Array<string> = []
   /** The scorer names of the cached binary sections, and the sections by pattern. */
   private layout: ReadonlyArray<string> = []
-  private sections: Array<Uint8Array | undefined> = []
+  private sections: Array<string | undefined> = []
+
+  /** The length, in UTF-16 units, of the text not yet taken. */
+  get length(): number {
+    return this.text.length
+  }
+
+  /** Gives the lines encoded since the last call, and forgets them. */
+  take(): string {
+    const text = this.text
+    this.text = ""
+    return text
+  }
 
   /** Appends `JSON.stringify(result)` and a newline (`safeStringify` for a result JSON cannot hold). */
   line(result: CaseResult): void {
-    const start = this.at
+    let line: string
     try {
-      this.result(result)
+      line = this.result(result)
     } catch {
-      this.at = start
-      this.text(safeStringify(result))
+      line = safeStringify(result)
     }
-    this.ensure(1)
-    this.bytes[this.at++] = newline
+    this.text += line + "\n"
   }
 
-  private result(r: CaseResult): void {
-    this.put(indexKey)
-    this.number(r.index)
-    this.put(trialKey)
-    this.number(r.trial)
-    // The three values of unknown type in one call (it throws on a bigint or a cycle): `{"input":…,"expected":…}`
-    // with the keys JSON leaves out already left out. Written in place, its `{` becomes the `,` after the trial.
-    const values = JSON.stringify({ input: r.input, output: r.output, expected: r.expected })
-    if (values.length > 2) {
-      const at = this.at
-      this.text(values)
-      this.bytes[at] = 0x2c // ","
-      this.at-- // the "}"
-    }
+  private result(r: CaseResult): string {
+    let line = "{\"index\":" + number(r.index) + ",\"trial\":" + number(r.trial) +
+      field(",\"input\":", r.input) + field(",\"output\":", r.output) +
+      field(",\"expected\":", r.expected)
     const section = this.binarySection(r)
-    if (section !== undefined) this.put(section)
+    if (section !== undefined) line += section
     else {
-      this.put(scoresKey)
+      line += ",\"scores\":["
       const scores = r.scores
       for (let i = 0; i < scores.length; i++) {
-        if (i > 0) this.put(nextScore)
-        this.score(i, scores[i])
+        if (i > 0) line += ","
+        line += this.score(i, scores[i])
       }
-      if (r.errors.length === 0) this.put(noErrorsKey)
-      else {
-        this.put(errorsKey)
-        this.text(JSON.stringify(r.errors))
-      }
-      this.put(durationKey)
+      line += r.errors.length === 0 ? "],\"errors\":[],\"duration\":" : "],\"errors\":" + JSON.stringify(r.errors) +
+        ",\"duration\":"
     }
-    this.number(r.duration)
-    this.put(requestIdKey)
-    this.string(r.requestId)
-    if (r.name !== undefined) {
-      this.put(nameKey)
-      this.string(r.name)
-    }
-    this.field(metadataKey, r.metadata)
-    this.put(close)
+    line += number(r.duration) + ",\"requestId\":" + string(r.requestId)
+    if (r.name !== undefined) line += ",\"name\":" + string(r.name)
+    return line + field(",\"metadata\":", r.metadata) + "}"
   }
 
   /**
-   * `,"scores":[…],"errors":[],"duration":` as one cached chunk, for a result with no errors whose scores are all 0 or
-   * 1 with no metadata (pass/fail scorers, booleans): there are only 4^n such sections for n scorers.
+   * `,"scores":[…],"errors":[],"duration":` as one cached string, for a result with no errors whose scores are all 0
+   * or 1 with no metadata (pass/fail scorers, booleans): there are only 4^n such sections for n scorers.
    */
-  private binarySection(r: CaseResult): Uint8Array | undefined {
+  private binarySection(r: CaseResult): string | undefined {
     const scores = r.scores
     if (r.errors.length !== 0 || scores.length > maxBinaryScores) return undefined
     let layout = scores.length === this.layout.length
@@ -184,92 +194,32 @@ export class Encoder {
     let section = this.sections[pattern]
     if (section === undefined) {
       const text = scores.map((s) => `{"name":${JSON.stringify(s.name)},"score":${s.score},"boolean":${s.boolean}}`)
-      section = this.sections[pattern] = bytesOf(`,"scores":[${text.join(",")}],"errors":[],"duration":`)
+      section = this.sections[pattern] = `,"scores":[${text.join(",")}],"errors":[],"duration":`
     }
     return section
   }
 
-  private score(i: number, score: Score): void {
+  private score(i: number, score: Score): string {
     if (this.names[i] !== score.name) {
       this.names[i] = score.name
-      this.prefixes[i] = bytesOf(`{"name":${JSON.stringify(score.name)},"score":`)
+      this.prefixes[i] = `{"name":${JSON.stringify(score.name)},"score":`
     }
-    this.put(this.prefixes[i])
-    this.number(score.score)
-    this.put(score.boolean ? isTrue : isFalse)
-    this.field(metadataKey, score.metadata)
-    this.put(close)
+    return this.prefixes[i] + number(score.score) + (score.boolean ? ",\"boolean\":true" : ",\"boolean\":false") +
+      field(",\"metadata\":", score.metadata) + "}"
   }
+}
 
-  /** A key and its value, or nothing when JSON leaves the key out (`undefined`, a function, a symbol). */
-  private field(key: Uint8Array, value: unknown): void {
-    if (value === undefined) return
-    const json = JSON.stringify(value) as string | undefined // throws on a bigint or a cycle
-    if (json === undefined) return
-    this.put(key)
-    this.text(json)
-  }
+/** A number as JSON writes it (`-0` as `0`, what is not finite as `null`). */
+const number = (n: number): string => Number.isFinite(n) ? "" + n : "null"
 
-  /** A number as JSON writes it; small non-negative integers digit by digit, with no string in between. */
-  private number(n: number): void {
-    if (!(n >= 0 && n < 1e9 && n === Math.floor(n))) {
-      this.text(Number.isFinite(n) ? "" + n : "null")
-      return
-    }
-    this.ensure(9)
-    const bytes = this.bytes
-    let digits = 1
-    for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++
-    let at = this.at + digits
-    this.at = at
-    let rest = n
-    do {
-      const next = Math.floor(rest / 10)
-      bytes[--at] = 0x30 + rest - 10 * next
-      rest = next
-    } while (rest > 0)
-  }
+/** A string as JSON writes it: between quotes as it is, unless it holds what JSON escapes. */
+const string = (s: string): string => needsEscape.test(s) ? JSON.stringify(s) : "\"" + s + "\""
 
-  /**
-   * A JSON string: its UTF-8 bytes between quotes, when they hold nothing JSON escapes; else `JSON.stringify`'s
-   * text. A lone surrogate is written by `Buffer#write` as U+FFFD (EF BF BD), so those bytes also take the slow way.
-   */
-  private string(s: string): void {
-    this.ensure(3 * s.length + 2)
-    const bytes = this.bytes
-    const start = this.at
-    bytes[start] = quote
-    const end = start + 1 + bytes.write(s, start + 1)
-    for (let i = start + 1; i < end; i++) {
-      const c = bytes[i]
-      if (
-        c < 0x20 || c === quote || c === backslash || (c === 0xef && bytes[i + 1] === 0xbf && bytes[i + 2] === 0xbd)
-      ) {
-        this.text(JSON.stringify(s))
-        return
-      }
-    }
-    bytes[end] = quote
-    this.at = end + 1
-  }
-
-  /** Any text, as UTF-8. */
-  private text(s: string): void {
-    this.ensure(3 * s.length)
-    this.at += this.bytes.write(s, this.at)
-  }
-
-  private put(chunk: Uint8Array): void {
-    this.ensure(chunk.length)
-    this.bytes.set(chunk, this.at)
-    this.at += chunk.length
-  }
-
-  /** Room for `n` more bytes after `at`; the buffer grows (rarely: a long line) and keeps what it holds. */
-  private ensure(n: number): void {
-    if (this.at + n <= this.bytes.length) return
-    const bigger = Buffer.allocUnsafe(Math.max(2 * this.bytes.length, this.at + n))
-    this.bytes.copy(bigger, 0, 0, this.at)
-    this.bytes = bigger
-  }
+/** A key and its value, or nothing when JSON leaves the key out (`undefined`, a function, a symbol). */
+const field = (key: string, value: unknown): string => {
+  if (typeof value === "string") return key + string(value)
+  if (typeof value === "number") return key + number(value)
+  if (value === undefined) return ""
+  const json = JSON.stringify(value) as string | undefined // throws on a bigint or a cycle
+  return json === undefined ? "" : key + json
 }

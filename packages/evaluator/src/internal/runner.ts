@@ -140,11 +140,19 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       let current: Dataset.Case<unknown, unknown> | source.Invalid | undefined
       let index = (config.firstIndex ?? 0) - 1
       let trial = trials
-      // A worker runs synchronous cases in a plain loop and yields to the other fibers every `sliceMs`; a case that
-      // suspends (or an I/O wait in `finish`) hands over to Effect.
+      // A worker runs synchronous cases in a plain loop; a case that suspends (or an I/O wait in `finish`) hands over
+      // to Effect. Synchronous cases never give Node's event loop a turn by themselves (Effect's scheduler runs its
+      // fibers from microtasks), and without one no timer fires, no I/O callback runs and no signal is handled: no
+      // progress line, no Helicone response, no Ctrl-C. So the workers share slices of `sliceMs`: the worker that
+      // finds the slice over waits for the event loop's next turn (`setImmediate`, after timers and I/O), and the
+      // first worker to run after that turn starts the next slice.
       const sliceMs = 10
       const step = (stop: () => void): Effect.Effect<void> => {
-        const deadline = performance.now() + sliceMs
+        if (performance.now() >= sliceEnd) {
+          if (!turned) return nextTurn
+          turned = false
+          sliceEnd = performance.now() + sliceMs
+        }
         for (let n = 1;; n++) {
           if (trial >= trials || current === undefined) {
             const next = data.take()
@@ -167,9 +175,27 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
           if (Effect.isEffect(result)) return Effect.flatMap(result, (r) => finish(r) ?? Effect.void)
           const wait = finish(result)
           if (wait !== undefined) return wait
-          if ((n & 31) === 0 && performance.now() > deadline) return Effect.yieldNow()
+          if ((n & 31) === 0 && performance.now() >= sliceEnd) return nextTurn
         }
       }
+      let sliceEnd = 0
+      let turned = true
+      // The workers waiting for the event loop's next turn; one `setImmediate` wakes them all.
+      let waiting: Array<() => void> = []
+      const wakeAll = () => {
+        const woken = waiting
+        waiting = []
+        turned = true
+        for (const wake of woken) wake()
+      }
+      const nextTurn = Effect.async<void>((resume) => {
+        const wake = () => resume(Effect.void)
+        if (waiting.push(wake) === 1) setImmediate(wakeAll)
+        return Effect.sync(() => {
+          const at = waiting.indexOf(wake)
+          if (at >= 0) waiting.splice(at, 1)
+        })
+      })
       const worker = Effect.suspend(() => {
         let running = true
         const stop = () => {
@@ -188,7 +214,7 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
 
       yield* Scope.close(reporterScope, Exit.void)
       if (file !== undefined) {
-        const failure = file.close()
+        const failure = yield* file.close
         if (failure !== undefined) warnings.push(failure)
       }
       let heliconeSummary: EvalReport["helicone"]
@@ -226,3 +252,4 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
 
 const defaultCasesFile = (dir: string, name: string, startedAt: Date): string =>
   `${dir}/${suiteSlug(name)}-${startedAt.toISOString().replace(/[:.]/g, "-")}.cases.jsonl`
+
