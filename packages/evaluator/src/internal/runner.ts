@@ -104,7 +104,7 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
         if (file !== undefined) {
           file.write(result)
         } else if (kept.length < maxCases) {
-          kept.push(result)
+          kept.push(keepable(result))
         } else if (!dropped) {
           openFile(config.casesFile ?? defaultCasesFile(config.outputDir, config.name, startedAt))
           if (file === undefined) {
@@ -253,3 +253,17 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
 const defaultCasesFile = (dir: string, name: string, startedAt: Date): string =>
   `${dir}/${suiteSlug(name)}-${startedAt.toISOString().replace(/[:.]/g, "-")}.cases.jsonl`
 
+/**
+ * A copy of a result, made to be kept: its objects come from these allocation sites, not from the runner's.
+ *
+ * V8 allocates objects straight into its old generation ("pretenuring") from an allocation site whose young objects
+ * have mostly survived. A run that keeps its first `maxCases` results teaches it exactly that about the sites that
+ * build results and scores; once the run writes to its cases file instead, every later result would still be
+ * allocated old, live one case, and fill the old generation with garbage (a million-case run's RSS grew by some
+ * 90 MB between major collections, and scavenges promoted 300 bytes per case instead of 30). Keeping copies leaves
+ * the runner's sites with short-lived objects only.
+ */
+const keepable = (result: CaseResult): CaseResult => {
+  const scores = result.scores.map((score) => ({ ...score }))
+  return { ...result, scores }
+}
