@@ -296,6 +296,9 @@ const normalize = (name: string, result: ScoreResult): Effect.Effect<Score, Scor
 }
 
 const normalizeEager = (name: string, result: ScoreResult): Score | ScorerError => {
+  // The common results first: a number in [0, 1] (NaN fails both comparisons) or a boolean.
+  if (typeof result === "number" && result >= 0 && result <= 1) return { name, score: result, boolean: false }
+  if (typeof result === "boolean") return { name, score: result ? 1 : 0, boolean: true }
   const value = Predicate.isRecord(result) ? result.score : result
   const metadata = Predicate.isRecord(result) && Predicate.isRecord(result.metadata) ? result.metadata : undefined
   if (typeof value === "boolean") return scoreOf(name, value ? 1 : 0, true, metadata)

@@ -75,6 +75,8 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       }
       if (config.casesFile !== undefined) openFile(config.casesFile)
       let dropped = false
+      // A run that may pass `maxCases` keeps copies (see `keepable`); one that fits keeps its results as they are.
+      const mayWrite = total === undefined || total > maxCases
 
       const helicone = config.helicone
       const submitter = helicone === undefined ?
@@ -104,7 +106,7 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
         if (file !== undefined) {
           file.write(result)
         } else if (kept.length < maxCases) {
-          kept.push(keepable(result))
+          kept.push(mayWrite ? keepable(result) : result)
         } else if (!dropped) {
           openFile(config.casesFile ?? defaultCasesFile(config.outputDir, config.name, startedAt))
           if (file === undefined) {
@@ -261,7 +263,8 @@ const defaultCasesFile = (dir: string, name: string, startedAt: Date): string =>
  * build results and scores; once the run writes to its cases file instead, every later result would still be
  * allocated old, live one case, and fill the old generation with garbage (a million-case run's RSS grew by some
  * 90 MB between major collections, and scavenges promoted 300 bytes per case instead of 30). Keeping copies leaves
- * the runner's sites with short-lived objects only.
+ * the runner's sites with short-lived objects only. A run known to fit in `maxCases` keeps its results as they are:
+ * there, allocating them old from the start is what V8 should do.
  */
 const keepable = (result: CaseResult): CaseResult => {
   const scores = result.scores.map((score) => ({ ...score }))
