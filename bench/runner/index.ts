@@ -1,98 +1,68 @@
 /**
  * The runner benchmark (`pnpm bench`).
  *
- * 1. 100,000 cases (task: a string replace; scorers: exactMatch, contains, levenshtein) through `Eval.run`, against a
- *    plain loop in the same process that calls the same task and the same three scorer functions, folds the means and
- *    keeps one result record per case. Prints the median of 5 alternating rounds of each and the ratio.
- * 2. 1,000,000 cases read from a JSONL file (generated into a temp dir) in a child process, which prints its own peak
- *    RSS: the memory a million-case run needs.
+ * 1. Throughput: 100,000 cases (task: a string replace; scorers: exactMatch, contains, levenshtein) through
+ *    `Eval.run` against a plain loop doing the same work in the same process (`throughput.ts`), once with every case
+ *    kept in memory and once with the defaults (results stream to a JSONL file past 10,000 cases). Each mode runs in
+ *    its own child process, so what V8 learnt from one mode does not slow or speed the other.
+ * 2. Memory: 1,000,000 cases read from a JSONL file (generated into a temp dir) in a child process that prints its
+ *    own peak RSS (`million.ts`), run twice: through `tsx` (the TypeScript loader, as in development) and bundled to
+ *    one JavaScript file by esbuild and run by plain `node` (what an application ships).
+ *
+ *   node --import tsx bench/runner/index.ts      # BENCH_CASES=100000 BENCH_ROUNDS=7 BENCH_MILLION=1000000
  *
  * Timings are printed, never asserted.
  */
-import { Effect } from "effect"
+import * as Esbuild from "esbuild"
 import { execFileSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
-import { Eval, Scorers } from "../../packages/evaluator/src/index.js"
-import type { Scorer } from "../../packages/evaluator/src/index.js"
 
 const cases = Number(process.env.BENCH_CASES ?? 100_000)
+const rounds = Number(process.env.BENCH_ROUNDS ?? 7)
 const millionCases = Number(process.env.BENCH_MILLION ?? 1_000_000)
-const rounds = 5
-
-const data = Array.from({ length: cases }, (_, i) => ({
-  input: `The quick brown fox ${i} jumps over the lazy dog`,
-  expected: `The quick brown cat ${i} jumps over the lazy dog`
-}))
-const task = (input: string) => input.replace("fox", "cat")
-const scorers = [Scorers.exactMatch, Scorers.contains, Scorers.levenshtein] as const
-
+const here = Path.dirname(fileURLToPath(import.meta.url))
 const tmp = Fs.mkdtempSync(Path.join(Os.tmpdir(), "helicone-bench-runner-"))
 
-/** The same work without the runner: task, the three scorer functions, running means, a record per case. */
-const plainLoop = () => {
-  const fns = scorers.map((s) => (s as Scorer.Scorer).function!)
-  const sums = [0, 0, 0]
-  const results: Array<unknown> = []
-  for (let index = 0; index < data.length; index++) {
-    const { expected, input } = data[index]
-    const output = task(input)
-    const args = { input, output, expected, metadata: {} }
-    const scores: Array<{ name: string; score: number }> = []
-    for (let s = 0; s < fns.length; s++) {
-      const score = fns[s](args) as number
-      sums[s] += score
-      scores.push({ name: scorers[s].name, score })
-    }
-    results.push({ index, input, output, expected, scores })
-  }
-  return { means: sums.map((sum) => sum / data.length), kept: results.length }
+const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const ms = (x: number) => `${x.toFixed(0).padStart(5)} ms`
+/** The median of the per-round ratios (each round's two runs saw the same machine), with their range. */
+const ratio = (runs: ReadonlyArray<number>, baseline: ReadonlyArray<number>) => {
+  const each = runs.map((r, i) => r / baseline[i])
+  const fmt = (x: number) => x.toFixed(2)
+  return `ratio ${fmt(median(each))} (rounds ${fmt(Math.min(...each))}–${fmt(Math.max(...each))})`
 }
 
-const suite = Eval.make({ name: "bench", data, task, scorers: [...scorers], concurrency: 10 })
-
-const time = async <A>(f: () => A | Promise<A>): Promise<[number, A]> => {
-  const start = performance.now()
-  const a = await f()
-  return [performance.now() - start, a]
+const child = (args: ReadonlyArray<string>, execArgv: ReadonlyArray<string> = ["--import", "tsx"]) => {
+  const out = execFileSync(process.execPath, [...execArgv, ...args], { encoding: "utf8" })
+  return JSON.parse(out.trim().split("\n").pop()!)
 }
 
-const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-const ms = (x: number) => `${x.toFixed(0)} ms`
+const throughput = () => {
+  console.log(
+    `runner bench: ${cases.toLocaleString("en-US")} cases, task = string replace, scorers = exactMatch, contains, ` +
+      `levenshtein; median of ${rounds} rounds, each mode in its own process`
+  )
+  const script = Path.join(here, "throughput.ts")
+  const memory = child(["--expose-gc", script, "memory", String(cases), String(rounds)])
+  console.log(`  plain loop, a record per case in memory           ${ms(median(memory.loop))}`)
+  console.log(
+    `  Eval.run, every case kept in memory                ${ms(median(memory.run))}  ${ratio(memory.run, memory.loop)}`
+  )
+  const defaults = child(["--expose-gc", script, "defaults", String(cases), String(rounds)])
+  console.log(`  plain loop, a record per case in memory           ${ms(median(defaults.loop))}`)
+  console.log(`  plain loop, a JSON line per case to a file          ${ms(median(defaults.loopToFile))}`)
+  console.log(
+    `  Eval.run, defaults (a JSONL file past 10,000 cases) ${ms(median(defaults.run))}  ` +
+      `${ratio(defaults.run, defaults.loop)} to the in-memory loop, ${
+        ratio(defaults.run, defaults.loopToFile)
+      } to the loop writing JSONL`
+  )
+}
 
-const main = async () => {
-  console.log(
-    `runner bench: ${
-      cases.toLocaleString("en-US")
-    } cases, task = string replace, scorers = exactMatch, contains, levenshtein`
-  )
-  const plain: Array<number> = []
-  const inMemory: Array<number> = []
-  const spilling: Array<number> = []
-  for (let round = 0; round <= rounds; round++) {
-    const [p, plainResult] = await time(plainLoop)
-    const [m, report] = await time(() => Effect.runPromise(Eval.run(suite, { maxCases: cases })))
-    const [s, spilled] = await time(() => Effect.runPromise(Eval.run(suite, { outputDir: tmp })))
-    if (report.scorers.some((sc, i) => Math.abs(sc.mean! - plainResult.means[i]) > 1e-9)) {
-      throw new Error("the runner and the plain loop disagree")
-    }
-    if (spilled.casesFile !== undefined) Fs.rmSync(spilled.casesFile)
-    if (round === 0) continue // warm-up
-    plain.push(p)
-    inMemory.push(m)
-    spilling.push(s)
-  }
-  const base = median(plain)
-  console.log(`  plain loop                          ${ms(base)}`)
-  console.log(
-    `  Eval.run, every case kept in memory ${ms(median(inMemory))}  ratio ${(median(inMemory) / base).toFixed(2)}`
-  )
-  console.log(
-    `  Eval.run, defaults (JSONL past 10k) ${ms(median(spilling))}  ratio ${(median(spilling) / base).toFixed(2)}`
-  )
-
+const million = async () => {
   const file = Path.join(tmp, "million.jsonl")
   const out = Fs.createWriteStream(file)
   for (let i = 0; i < millionCases; i++) {
@@ -103,14 +73,37 @@ const main = async () => {
     if (!out.write(line + "\n")) await new Promise((resolve) => out.once("drain", resolve))
   }
   await new Promise((resolve) => out.end(resolve))
-  const child = Path.join(Path.dirname(fileURLToPath(import.meta.url)), "million.ts")
-  const result = execFileSync(process.execPath, ["--import", "tsx", child, file, tmp], { encoding: "utf8" })
-  const { duration, peakRssMb, total } = JSON.parse(result.trim().split("\n").pop()!)
-  console.log(
-    `${millionCases.toLocaleString("en-US")} cases from JSONL (child process): ${
-      total.toLocaleString("en-US")
-    } cases in ${(duration / 1000).toFixed(1)} s, peak RSS ${peakRssMb.toFixed(0)} MB`
-  )
+  const source = Path.join(here, "million.ts")
+  const bundle = Path.join(tmp, "million.mjs")
+  await Esbuild.build({
+    entryPoints: [source],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    outfile: bundle,
+    logLevel: "warning",
+    // CommonJS dependencies bundled into ESM call `require`.
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" }
+  })
+  const n = millionCases.toLocaleString("en-US")
+  for (
+    const [how, args, execArgv] of [
+      ["through tsx", [source, file, tmp], ["--import", "tsx"]],
+      ["bundled, plain node", [bundle, file, tmp], []]
+    ] as const
+  ) {
+    const { duration, peakRssMb, total } = child(args, execArgv)
+    console.log(
+      `${n} cases from JSONL, ${how}: ${total.toLocaleString("en-US")} cases in ${(duration / 1000).toFixed(1)} s, ` +
+        `peak RSS ${peakRssMb.toFixed(0)} MB`
+    )
+  }
+}
+
+const main = async () => {
+  throughput()
+  await million()
   Fs.rmSync(tmp, { recursive: true, force: true })
 }
 

@@ -3,6 +3,7 @@
  * Usage: node --import tsx bench/runner/million.ts <cases.jsonl> <output dir>
  */
 import { Effect } from "effect"
+import * as Fs from "node:fs"
 import { Dataset, Eval, Scorers } from "../../packages/evaluator/src/index.js"
 
 const [file, outputDir] = process.argv.slice(2)
@@ -24,3 +25,4 @@ console.log(JSON.stringify({
   peakRssMb: process.resourceUsage().maxRSS / 1024,
   casesFile: report.casesFile
 }))
+if (report.casesFile !== undefined) Fs.rmSync(report.casesFile)

@@ -1,0 +1,110 @@
+/**
+ * Child process of the runner bench: `Eval.run` against a plain loop doing the same work, in this one process.
+ *
+ *   node --expose-gc --import tsx bench/runner/throughput.ts <memory|defaults> [cases] [rounds]
+ *
+ * - `memory`: `Eval.run` keeps every case in its report (`maxCases` = all), the loop keeps one record per case.
+ * - `defaults`: `Eval.run` with its defaults (past 10,000 cases every result goes to a JSONL file). It is compared
+ *   with the same loop (records in memory) and with the loop that also writes its records to a JSONL file, one
+ *   `JSON.stringify` per record, as a user's own loop would.
+ *
+ * Each round runs the loop(s) and `Eval.run` back to back after a full GC, so a round's ratio compares runs that saw
+ * the same machine; one warm-up round, then `rounds` rounds. Prints one JSON line. Timings are never asserted.
+ */
+import { Effect } from "effect"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { Eval, Scorers } from "../../packages/evaluator/src/index.js"
+import type { Scorer } from "../../packages/evaluator/src/index.js"
+
+const mode = process.argv[2] === "defaults" ? "defaults" : "memory"
+const cases = Number(process.argv[3] ?? 100_000)
+const rounds = Number(process.argv[4] ?? 7)
+
+const data = Array.from({ length: cases }, (_, i) => ({
+  input: `The quick brown fox ${i} jumps over the lazy dog`,
+  expected: `The quick brown cat ${i} jumps over the lazy dog`
+}))
+const task = (input: string) => input.replace("fox", "cat")
+const scorers = [Scorers.exactMatch, Scorers.contains, Scorers.levenshtein] as const
+const fns = scorers.map((s) => (s as Scorer.Scorer).function!)
+
+const tmp = Fs.mkdtempSync(Path.join(Os.tmpdir(), "helicone-bench-throughput-"))
+
+/** The same work without the runner: task, the three scorer functions, running means, a record per case. */
+const plainLoop = (write: ((record: unknown) => void) | undefined) => {
+  const sums = [0, 0, 0]
+  const results: Array<unknown> = []
+  for (let index = 0; index < data.length; index++) {
+    const { expected, input } = data[index]
+    const output = task(input)
+    const args = { input, output, expected, metadata: {} }
+    const scores: Array<{ name: string; score: number }> = []
+    for (let s = 0; s < fns.length; s++) {
+      const score = fns[s](args) as number
+      sums[s] += score
+      scores.push({ name: scorers[s].name, score })
+    }
+    const record = { index, input, output, expected, scores }
+    if (write === undefined) results.push(record)
+    else write(record)
+  }
+  return sums.map((sum) => sum / data.length)
+}
+
+/** The loop writing one JSON line per record, 64 KB per write. */
+const plainLoopToFile = () => {
+  const fd = Fs.openSync(Path.join(tmp, "loop.jsonl"), "w")
+  let text = ""
+  const means = plainLoop((record) => {
+    text += JSON.stringify(record) + "\n"
+    if (text.length >= 65_536) {
+      Fs.writeSync(fd, text)
+      text = ""
+    }
+  })
+  Fs.writeSync(fd, text)
+  Fs.closeSync(fd)
+  return means
+}
+
+const suite = Eval.make({ name: "bench", data, task, scorers: [...scorers], concurrency: 10 })
+
+const time = async <A>(f: () => A | Promise<A>): Promise<[number, A]> => {
+  ;(globalThis as { gc?: () => void }).gc?.()
+  const start = performance.now()
+  const a = await f()
+  return [performance.now() - start, a]
+}
+
+const main = async () => {
+  const loop: Array<number> = []
+  const loopToFile: Array<number> = []
+  const run: Array<number> = []
+  for (let round = 0; round <= rounds; round++) {
+    const [l, means] = await time(() => plainLoop(undefined))
+    const [f] = mode === "defaults" ? await time(plainLoopToFile) : [0]
+    const [r, report] = await time(() =>
+      Effect.runPromise(Eval.run(suite, mode === "memory" ? { maxCases: cases } : { outputDir: tmp }))
+    )
+    if (report.scorers.some((s, i) => Math.abs(s.mean! - means[i]) > 1e-9)) {
+      throw new Error("the runner and the plain loop disagree")
+    }
+    if (mode === "memory" && report.cases.length !== cases) throw new Error("the report does not hold every case")
+    if (mode === "defaults" && report.casesFile === undefined) throw new Error("the run wrote no cases file")
+    if (report.casesFile !== undefined) Fs.rmSync(report.casesFile)
+    if (round === 0) continue // warm-up
+    loop.push(l)
+    loopToFile.push(f)
+    run.push(r)
+  }
+  Fs.rmSync(tmp, { recursive: true, force: true })
+  console.log(JSON.stringify({ mode, cases, loop, loopToFile: mode === "defaults" ? loopToFile : undefined, run }))
+}
+
+main().catch((error) => {
+  Fs.rmSync(tmp, { recursive: true, force: true })
+  console.error(error)
+  process.exit(1)
+})
