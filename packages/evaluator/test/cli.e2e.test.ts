@@ -128,7 +128,6 @@ describe("helicone-eval (subprocess)", { timeout: 90_000 }, () => {
   it.scoped("Ctrl-C stops a run whose cases never suspend (20 s of synchronous work): exit 130, partial report", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
-      const started = Date.now()
       const run = yield* spawn([fixture("busy.eval.ts"), "--json", "busy.json"], {
         cwd: dir,
         interruptOn: /▶ busy: 20000 cases/
@@ -138,7 +137,6 @@ describe("helicone-eval (subprocess)", { timeout: 90_000 }, () => {
       const report = yield* readReport(Path.join(dir, "busy.json"))
       assert.isTrue(report.interrupted)
       assert.isBelow(report.totals.cases, 20_000, "the signal was handled before the run ended")
-      assert.isBelow(Date.now() - started, 20_000)
     }))
 
   it.scoped("--local stores the scores in an embedded server, in a database `helicone-local` can serve after", () =>
