@@ -1,6 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { FastCheck as fc } from "effect"
-import { Effect } from "effect"
+import { Effect, FastCheck as fc } from "effect"
 import * as NodeFs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -49,7 +48,9 @@ const anyValue = fc.oneof(
   anyString,
   fc.jsonValue(),
   fc.double(),
-  fc.constantFrom(undefined, null, NaN, -0, Infinity, () => 1, Symbol("s"), new Date(0), { toJSON: () => undefined })
+  fc.constantFrom(undefined, null, NaN, -0, Infinity, () => 1, Symbol("s"), new Date(0), { toJSON: () => undefined }, {
+    toJSON: (key: string) => `key=${key}` // JSON.stringify passes a value's own key to its toJSON
+  })
 )
 const score = fc.record({
   name: anyString,
@@ -115,27 +116,43 @@ describe("cases file encoding", () => {
     assert.strictEqual(lines[1], JSON.stringify(result({ input: "next", output: "é", expected: undefined })))
   })
 
-  it("writes the file's bytes in UTF-8, across its 64 KB writes, long and multi-byte lines whole", async () => {
-    const dir = NodeFs.mkdtempSync(Path.join(Os.tmpdir(), "cases-file-"))
-    try {
+  it.effect("writes the file's bytes in UTF-8 across many 64 KB writes, in flight or not, long lines whole", () =>
+    Effect.gen(function*() {
+      const dir = NodeFs.mkdtempSync(Path.join(Os.tmpdir(), "cases-file-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => NodeFs.rmSync(dir, { recursive: true, force: true })))
       const path = Path.join(dir, "nested", "run.cases.jsonl")
       const file = CasesFile.open(path)
-      assert.notStrictEqual(typeof file, "string")
+      if (typeof file === "string") return assert.fail(file)
       const results = [
         result({ input: "a".repeat(60_000), output: "ok", expected: 1 }),
         result({ input: "b".repeat(10_000) + "é".repeat(25_000), output: "ok", expected: 2 }),
         result({ input: "x".repeat(300_000) + "ü".repeat(100_000), output: { long: "🦊\n" }, expected: 3 }),
-        // 3 MB of short lines: more 64 KB writes than may be in flight at once
-        ...Array.from({ length: 12_000 }, (_, i) => result({ input: `case ${i} — ☃`, output: "ok", expected: i }))
+        // ~8 MB of short lines, about 130 chunks. The first 30,000 lines come with no turn of the event loop, so
+        // more chunks are due than may be in flight and some are written synchronously; for the rest the loop turns
+        // every 500 lines, so writes complete while lines are added.
+        ...Array.from({ length: 40_000 }, (_, i) => result({ input: `case ${i} — ☃`, output: "ok", expected: i }))
       ]
-      for (const r of results) (file as CasesFile.CasesFile).write(r)
-      assert.strictEqual(await Effect.runPromise((file as CasesFile.CasesFile).close), undefined)
+      for (let i = 0; i < results.length; i++) {
+        file.write(results[i])
+        if (i > 30_000 && i % 500 === 0) yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+      }
+      assert.strictEqual(yield* file.close, undefined)
       const expected = Buffer.from(results.map((r) => JSON.stringify(r) + "\n").join(""), "utf8")
       assert.isTrue(NodeFs.readFileSync(path).equals(expected))
-    } finally {
-      NodeFs.rmSync(dir, { recursive: true, force: true })
-    }
-  })
+      assert.strictEqual(yield* file.close, undefined, "closing again changes nothing")
+    }).pipe(Effect.scoped))
+
+  it.effect.skipIf(!NodeFs.existsSync("/dev/full"))(
+    "a file whose writes fail (/dev/full) gives the error when it closes, and the run's lines are not retried",
+    () =>
+      Effect.gen(function*() {
+        const file = CasesFile.open("/dev/full")
+        if (typeof file === "string") return assert.fail(file)
+        for (let i = 0; i < 5_000; i++) file.write(result({ input: `case ${i}`, output: "ok", expected: i }))
+        const failure = yield* file.close
+        assert.match(failure ?? "", /^writing the cases file \/dev\/full failed: ENOSPC/)
+      })
+  )
 
   it("says why when the file cannot be opened", () => {
     const dir = NodeFs.mkdtempSync(Path.join(Os.tmpdir(), "cases-file-"))

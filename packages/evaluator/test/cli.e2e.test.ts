@@ -136,7 +136,8 @@ describe("helicone-eval (subprocess)", { timeout: 90_000 }, () => {
       assert.include(run.stdout, "busy: INTERRUPTED")
       const report = yield* readReport(Path.join(dir, "busy.json"))
       assert.isTrue(report.interrupted)
-      assert.isBelow(report.totals.cases, 20_000, "the signal was handled before the run ended")
+      // SIGINT is sent as soon as the run starts; the runner handles it within its next 10 ms slice.
+      assert.isBelow(report.totals.cases, 5_000, "the signal was handled promptly")
     }))
 
   it.scoped("--local stores the scores in an embedded server, in a database `helicone-local` can serve after", () =>

@@ -8,12 +8,14 @@
  * objects, arrays and errors still go through `JSON.stringify`; a result it cannot encode (a `bigint`, a cycle) is
  * written by `safeStringify` instead.
  *
- * Every 64 KB of text becomes one `Buffer` (off the V8 heap) written asynchronously at its own offset, so the write
- * itself runs on libuv's thread pool while the next cases run. The runner gives the event loop a turn every few
- * milliseconds, which completes them; if more than `maxPending` are still in flight the next one is written
- * synchronously, so at most 2 MB of text ever waits. (Asynchronous writes of strings were tried first: while
- * synchronous cases starved the event loop, their callbacks never came, and megabytes of text outlived
- * young-generation collections.) `close` waits for the writes in flight.
+ * Every 64 K characters of text (plus the line that passes the mark) become one `Buffer`, off the V8 heap, written
+ * asynchronously at its own offset in the file, so the write itself runs on libuv's thread pool while the next cases
+ * run. The runner gives the event loop a turn every few milliseconds, which completes them; once `maxPending` are in
+ * flight the next chunk is written synchronously, so at most that many chunks ever wait. (Asynchronous writes of
+ * strings were tried first: while synchronous cases starved the event loop, their callbacks never came, and megabytes
+ * of text outlived young-generation collections.) `close` waits for the writes in flight. If a write fails, the
+ * writes already in flight after it may still land, so `close` cuts the file at the start of the first chunk that
+ * was not written whole: the file always ends on a line boundary, with every line before the failure.
  *
  * @internal
  */
@@ -27,17 +29,20 @@ import { describe } from "./text.js"
 
 const flushAt = 64 * 1024
 
+/** The JSONL file of a run's case results. */
 export interface CasesFile {
+  /** Where the file is. */
   readonly path: string
+  /** Appends one result as a line; written to the file 64 K characters at a time. */
   readonly write: (result: CaseResult) => void
   /**
-   * Writes what is left, waits for the writes in flight and closes the file; gives the error if a write failed
-   * (later lines are then dropped).
+   * Writes what is left, waits for the writes in flight and closes the file, once; gives the error if a write
+   * failed (the file then ends with the last line before the failure).
    */
   readonly close: Effect.Effect<string | undefined>
 }
 
-/** Writes in flight past which the next one is made synchronously: at most this many 64 KB buffers wait. */
+/** Chunks in flight at which the next one is written synchronously. */
 const maxPending = 32
 
 /** Opens (truncates) the file, once per run. */
@@ -54,33 +59,43 @@ export const open = (path: string): CasesFile | string => {
   const fail = (error: unknown) => {
     failure ??= `writing the cases file ${path} failed: ${describe(error)}`
   }
+  /** Where the first chunk that was not written whole starts; the file is cut there when it closes. */
+  let cutAt = Infinity
   let position = 0
   let pending = 0
   let drained: (() => void) | undefined
-  /** Writes `bytes[from..]` at `at` synchronously, however many calls it takes. */
-  const writeRest = (bytes: Buffer, from: number, at: number) => {
-    while (from < bytes.length && failure === undefined) {
-      try {
-        const written = NodeFs.writeSync(fd, bytes, from, bytes.length - from, at)
-        if (written === 0) fail("the file system took no bytes")
+  let closed = false
+  /** Writes the chunk at `start` in the file from its byte `from` on, synchronously; no more after a failure. */
+  const writeRest = (bytes: Buffer, start: number, from: number): void => {
+    try {
+      while (from < bytes.length && failure === undefined) {
+        const written = NodeFs.writeSync(fd, bytes, from, bytes.length - from, start + from)
+        if (written === 0) throw new Error("the file system took no bytes")
         from += written
-        at += written
-      } catch (error) {
-        fail(error)
       }
+    } catch (error) {
+      fail(error)
     }
+    if (from < bytes.length) cutAt = Math.min(cutAt, start)
   }
-  const flush = () => {
+  const flush = (): void => {
     const text = encoder.take()
     if (text.length === 0 || failure !== undefined) return
     const bytes = Buffer.from(text, "utf8")
-    const at = position
+    const start = position
     position += bytes.length
-    if (pending >= maxPending) return writeRest(bytes, 0, at)
+    if (pending >= maxPending) {
+      writeRest(bytes, start, 0)
+      return
+    }
     pending++
-    NodeFs.write(fd, bytes, 0, bytes.length, at, (error, written) => {
-      if (error !== null) fail(error)
-      else if (written < bytes.length) writeRest(bytes, written, at + written)
+    NodeFs.write(fd, bytes, 0, bytes.length, start, (error, written) => {
+      if (error !== null) {
+        fail(error)
+        cutAt = Math.min(cutAt, start)
+      } else if (written < bytes.length) {
+        writeRest(bytes, start, written)
+      }
       if (--pending === 0 && drained !== undefined) drained()
     })
   }
@@ -90,20 +105,23 @@ export const open = (path: string): CasesFile | string => {
       encoder.line(result)
       if (encoder.length >= flushAt) flush()
     },
-    close: Effect.async<string | undefined>((resume) => {
+    close: Effect.uninterruptible(Effect.async<string | undefined>((resume) => {
+      if (closed) return resume(Effect.succeed(failure))
+      closed = true
       const done = () => {
         drained = undefined
         try {
+          if (cutAt !== Infinity) NodeFs.ftruncateSync(fd, cutAt)
           NodeFs.closeSync(fd)
         } catch {
-          // the data is written; a failing close changes nothing for the reader
+          // the failure is reported already; a failing cut or close adds nothing the reader can use
         }
         resume(Effect.succeed(failure))
       }
       flush()
       if (pending === 0) done()
       else drained = done
-    })
+    }))
   }
 }
 
@@ -145,6 +163,7 @@ export class Encoder {
     try {
       line = this.result(result)
     } catch {
+      // a bigint, a cycle, or a value whose `toJSON` takes its key: the whole result, exactly as JSON writes it
       line = safeStringify(result)
     }
     this.text += line + "\n"
@@ -220,6 +239,15 @@ const field = (key: string, value: unknown): string => {
   if (typeof value === "string") return key + string(value)
   if (typeof value === "number") return key + number(value)
   if (value === undefined) return ""
+  // `JSON.stringify(result)` calls a value's own `toJSON` with its key; on its own the value would get "". Such a
+  // line (a Date, a custom `toJSON`) is written by `line`'s fallback, the whole result through `JSON.stringify`.
+  if (hasToJson(value)) throw keyedToJson
   const json = JSON.stringify(value) as string | undefined // throws on a bigint or a cycle
   return json === undefined ? "" : key + json
 }
+
+const hasToJson = (value: unknown): boolean =>
+  typeof value === "object" && value !== null && typeof (value as { toJSON?: unknown }).toJSON === "function"
+
+/** Thrown by `field` to have the whole line written by `JSON.stringify`. */
+const keyedToJson = new Error("a value with its own toJSON")

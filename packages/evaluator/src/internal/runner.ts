@@ -145,10 +145,30 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       // A worker runs synchronous cases in a plain loop; a case that suspends (or an I/O wait in `finish`) hands over
       // to Effect. Synchronous cases never give Node's event loop a turn by themselves (Effect's scheduler runs its
       // fibers from microtasks), and without one no timer fires, no I/O callback runs and no signal is handled: no
-      // progress line, no Helicone response, no Ctrl-C. So the workers share slices of `sliceMs`: the worker that
-      // finds the slice over waits for the event loop's next turn (`setImmediate`, after timers and I/O), and the
-      // first worker to run after that turn starts the next slice.
+      // progress line, no Helicone response, no Ctrl-C. So synchronous work goes in slices of `sliceMs`: the worker
+      // that finds the slice over waits for the event loop's next turn (`setImmediate`, after timers and I/O); after
+      // it, the first worker to run starts the next slice and the others wait for the turn after. (So one worker at a
+      // time runs synchronous cases, which is all one thread can do; workers in asynchronous cases are not held.) The
+      // clock is read every 32 cases, and after any case that took a quarter of a millisecond or more.
       const sliceMs = 10
+      let sliceEnd = 0
+      let turned = true
+      // The workers waiting for the event loop's next turn; one `setImmediate` wakes them all.
+      let waiting: Array<() => void> = []
+      const wakeAll = () => {
+        const woken = waiting
+        waiting = []
+        turned = true
+        for (const wake of woken) wake()
+      }
+      const nextTurn = Effect.async<void>((resume) => {
+        const wake = () => resume(Effect.void)
+        if (waiting.push(wake) === 1) setImmediate(wakeAll)
+        return Effect.sync(() => {
+          const at = waiting.indexOf(wake)
+          if (at >= 0) waiting.splice(at, 1)
+        })
+      })
       const step = (stop: () => void): Effect.Effect<void> => {
         if (performance.now() >= sliceEnd) {
           if (!turned) return nextTurn
@@ -177,27 +197,9 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
           if (Effect.isEffect(result)) return Effect.flatMap(result, (r) => finish(r) ?? Effect.void)
           const wait = finish(result)
           if (wait !== undefined) return wait
-          if ((n & 31) === 0 && performance.now() >= sliceEnd) return nextTurn
+          if (((n & 31) === 0 || result.duration >= 0.25) && performance.now() >= sliceEnd) return nextTurn
         }
       }
-      let sliceEnd = 0
-      let turned = true
-      // The workers waiting for the event loop's next turn; one `setImmediate` wakes them all.
-      let waiting: Array<() => void> = []
-      const wakeAll = () => {
-        const woken = waiting
-        waiting = []
-        turned = true
-        for (const wake of woken) wake()
-      }
-      const nextTurn = Effect.async<void>((resume) => {
-        const wake = () => resume(Effect.void)
-        if (waiting.push(wake) === 1) setImmediate(wakeAll)
-        return Effect.sync(() => {
-          const at = waiting.indexOf(wake)
-          if (at >= 0) waiting.splice(at, 1)
-        })
-      })
       const worker = Effect.suspend(() => {
         let running = true
         const stop = () => {
@@ -211,7 +213,11 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       })
 
       const exit = yield* Effect.exit(restore(workers))
-      if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) return yield* Effect.failCause(exit.cause)
+      if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) {
+        // A defect of the runner itself: the cases written so far stay readable.
+        if (file !== undefined) yield* file.close
+        return yield* Effect.failCause(exit.cause)
+      }
       let interrupted = Exit.isFailure(exit)
 
       yield* Scope.close(reporterScope, Exit.void)
