@@ -48,8 +48,11 @@ const throughput = () => {
   const script = Path.join(here, "throughput.ts")
   const memory = child(["--expose-gc", script, "memory", String(cases), String(rounds)])
   console.log(`  plain loop, a record per case in memory           ${ms(median(memory.loop))}`)
+  console.log(`  plain loop, also a request id and a duration      ${ms(median(memory.loopWithIds))}`)
   console.log(
-    `  Eval.run, every case kept in memory                ${ms(median(memory.run))}  ${ratio(memory.run, memory.loop)}`
+    `  Eval.run, every case kept in memory                ${ms(median(memory.run))}  ${
+      ratio(memory.run, memory.loop)
+    } to the plain loop, ${ratio(memory.run, memory.loopWithIds)} to the loop with ids and durations`
   )
   const defaults = child(["--expose-gc", script, "defaults", String(cases), String(rounds)])
   console.log(`  plain loop, a record per case in memory           ${ms(median(defaults.loop))}`)

@@ -3,7 +3,9 @@
  *
  *   node --expose-gc --import tsx bench/runner/throughput.ts <memory|defaults> [cases] [rounds]
  *
- * - `memory`: `Eval.run` keeps every case in its report (`maxCases` = all), the loop keeps one record per case.
+ * - `memory`: `Eval.run` keeps every case in its report (`maxCases` = all), the loop keeps one record per case. Also
+ *   measured, as a reference: the loop that records what the runner records per case besides the scores, a request
+ *   id (`crypto.randomUUID()`) and a duration (two `performance.now()`).
  * - `defaults`: `Eval.run` with its defaults (past 10,000 cases every result goes to a JSONL file). It is compared
  *   with the same loop (records in memory) and with the loop that also writes its records to a JSONL file, one
  *   `JSON.stringify` per record, as a user's own loop would.
@@ -12,6 +14,7 @@
  * the same machine; one warm-up round, then `rounds` rounds. Prints one JSON line. Timings are never asserted.
  */
 import { Effect } from "effect"
+import * as NodeCrypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -53,6 +56,27 @@ const plainLoop = (write: ((record: unknown) => void) | undefined) => {
   return sums.map((sum) => sum / data.length)
 }
 
+/** The loop that also gives each case a request id and a duration, as the runner does. */
+const plainLoopWithIds = () => {
+  const sums = [0, 0, 0]
+  const results: Array<unknown> = []
+  for (let index = 0; index < data.length; index++) {
+    const requestId = NodeCrypto.randomUUID()
+    const start = performance.now()
+    const { expected, input } = data[index]
+    const output = task(input)
+    const args = { input, output, expected, metadata: {} }
+    const scores: Array<{ name: string; score: number }> = []
+    for (let s = 0; s < fns.length; s++) {
+      const score = fns[s](args) as number
+      sums[s] += score
+      scores.push({ name: scorers[s].name, score })
+    }
+    results.push({ index, input, output, expected, scores, duration: performance.now() - start, requestId })
+  }
+  return sums.map((sum) => sum / data.length)
+}
+
 /** The loop writing one JSON line per record, 64 KB per write. */
 const plainLoopToFile = () => {
   const fd = Fs.openSync(Path.join(tmp, "loop.jsonl"), "w")
@@ -81,10 +105,12 @@ const time = async <A>(f: () => A | Promise<A>): Promise<[number, A]> => {
 const main = async () => {
   const loop: Array<number> = []
   const loopToFile: Array<number> = []
+  const loopWithIds: Array<number> = []
   const run: Array<number> = []
   for (let round = 0; round <= rounds; round++) {
     const [l, means] = await time(() => plainLoop(undefined))
     const [f] = mode === "defaults" ? await time(plainLoopToFile) : [0]
+    const [w] = mode === "memory" ? await time(plainLoopWithIds) : [0]
     const [r, report] = await time(() =>
       Effect.runPromise(Eval.run(suite, mode === "memory" ? { maxCases: cases } : { outputDir: tmp }))
     )
@@ -97,10 +123,18 @@ const main = async () => {
     if (round === 0) continue // warm-up
     loop.push(l)
     loopToFile.push(f)
+    loopWithIds.push(w)
     run.push(r)
   }
   Fs.rmSync(tmp, { recursive: true, force: true })
-  console.log(JSON.stringify({ mode, cases, loop, loopToFile: mode === "defaults" ? loopToFile : undefined, run }))
+  console.log(JSON.stringify({
+    mode,
+    cases,
+    loop,
+    loopToFile: mode === "defaults" ? loopToFile : undefined,
+    loopWithIds: mode === "memory" ? loopWithIds : undefined,
+    run
+  }))
 }
 
 main().catch((error) => {
