@@ -24,8 +24,7 @@ import * as NodeFs from "node:fs"
 import * as Path from "node:path"
 import type { CaseResult } from "../EvalReport.js"
 import type { Score } from "../Scorer.js"
-import { safeStringify } from "./text.js"
-import { describe } from "./text.js"
+import { describe, safeStringify } from "./text.js"
 
 const flushAt = 64 * 1024
 
