@@ -35,21 +35,26 @@ const fns = scorers.map((s) => (s as Scorer.Scorer).function!)
 
 const tmp = Fs.mkdtempSync(Path.join(Os.tmpdir(), "helicone-bench-throughput-"))
 
-/** The same work without the runner: task, the three scorer functions, running means, a record per case. */
-const plainLoop = (write: ((record: unknown) => void) | undefined) => {
+/** The task and the three scorer functions on case `index`, the scores folded into `sums`: the loop's record. */
+const scoreCase = (index: number, sums: Array<number>) => {
+  const { expected, input } = data[index]
+  const output = task(input)
+  const args = { input, output, expected, metadata: {} }
+  const scores: Array<{ name: string; score: number }> = []
+  for (let s = 0; s < fns.length; s++) {
+    const score = fns[s](args) as number
+    sums[s] += score
+    scores.push({ name: scorers[s].name, score })
+  }
+  return { index, input, output, expected, scores }
+}
+
+/** The same work without the runner: a record per case, kept in memory or handed to `write`; the means. */
+const plainLoop = (write?: (record: unknown) => void) => {
   const sums = [0, 0, 0]
   const results: Array<unknown> = []
   for (let index = 0; index < data.length; index++) {
-    const { expected, input } = data[index]
-    const output = task(input)
-    const args = { input, output, expected, metadata: {} }
-    const scores: Array<{ name: string; score: number }> = []
-    for (let s = 0; s < fns.length; s++) {
-      const score = fns[s](args) as number
-      sums[s] += score
-      scores.push({ name: scorers[s].name, score })
-    }
-    const record = { index, input, output, expected, scores }
+    const record = scoreCase(index, sums)
     if (write === undefined) results.push(record)
     else write(record)
   }
@@ -63,16 +68,8 @@ const plainLoopWithIds = () => {
   for (let index = 0; index < data.length; index++) {
     const requestId = NodeCrypto.randomUUID()
     const start = performance.now()
-    const { expected, input } = data[index]
-    const output = task(input)
-    const args = { input, output, expected, metadata: {} }
-    const scores: Array<{ name: string; score: number }> = []
-    for (let s = 0; s < fns.length; s++) {
-      const score = fns[s](args) as number
-      sums[s] += score
-      scores.push({ name: scorers[s].name, score })
-    }
-    results.push({ index, input, output, expected, scores, duration: performance.now() - start, requestId })
+    const record = scoreCase(index, sums)
+    results.push({ record, duration: performance.now() - start, requestId })
   }
   return sums.map((sum) => sum / data.length)
 }
@@ -108,7 +105,7 @@ const main = async () => {
   const loopWithIds: Array<number> = []
   const run: Array<number> = []
   for (let round = 0; round <= rounds; round++) {
-    const [l, means] = await time(() => plainLoop(undefined))
+    const [l, means] = await time(() => plainLoop())
     const [f] = mode === "defaults" ? await time(plainLoopToFile) : [0]
     const [w] = mode === "memory" ? await time(plainLoopWithIds) : [0]
     const [r, report] = await time(() =>
