@@ -13,6 +13,7 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+import { suspends } from "./internal/hot.js"
 import { describe } from "./internal/text.js"
 
 /**
@@ -280,7 +281,7 @@ export const runEager = <Input, Output, Expected, E, R>(
   } catch (error) {
     return new ScorerError({ scorer: scorer.name, reason: "Defect", detail: describe(error) })
   }
-  if (Effect.isEffect(result) || Predicate.isPromiseLike(result)) {
+  if (suspends(result)) {
     const effect = score(result as Effect.Effect<ScoreResult, E, R> | PromiseLike<ScoreResult>)
     return run<Input, Output, Expected, E, R>({ name: scorer.name, score: () => effect }, args)
   }

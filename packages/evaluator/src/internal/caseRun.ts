@@ -15,11 +15,11 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as Predicate from "effect/Predicate"
 import type * as Runtime from "effect/Runtime"
 import type * as Dataset from "../Dataset.js"
 import type { CaseError, CaseResult } from "../EvalReport.js"
 import * as Scorer from "../Scorer.js"
+import { clock, isEffect, suspends } from "./hot.js"
 import * as RequestIds from "./requestIds.js"
 import type * as source from "./source.js"
 import { describe } from "./text.js"
@@ -74,7 +74,7 @@ const resultOf = (
     expected: item.expected,
     scores,
     errors,
-    duration: micros(performance.now() - start),
+    duration: micros(clock.now() - start),
     requestId
   }
   if (item.name !== undefined) result.name = item.name
@@ -82,7 +82,7 @@ const resultOf = (
   return result
 }
 
-const isScore = (slot: Eager): slot is Scorer.Score => !(slot instanceof Scorer.ScorerError) && !Effect.isEffect(slot)
+const isScore = (slot: Eager): slot is Scorer.Score => !(slot instanceof Scorer.ScorerError) && !isEffect(slot)
 
 const taskError = (cause: Cause.Cause<unknown>): CaseError => {
   const failure = Cause.failureOption(cause)
@@ -162,7 +162,7 @@ export class Cases {
 
   run(item: Case, index: number, trial: number): CaseResult | Effect.Effect<CaseResult> {
     const requestId = RequestIds.make()
-    const start = performance.now()
+    const start = clock.now()
     const metadata = item.metadata ?? noMetadata
     let output: unknown
     try {
@@ -171,7 +171,7 @@ export class Cases {
       const failed: CaseError = { source: "task", message: describe(error) }
       return this.late(resultOf(index, trial, item, undefined, [], [failed], start, requestId))
     }
-    if (Effect.isEffect(output) || Predicate.isPromiseLike(output)) {
+    if (suspends(output)) {
       return this.suspended(new CaseRun(index, trial, item, requestId, start, this.scorers.length), output)
     }
     // The fast path: score at once into an array of the exact size.
@@ -237,7 +237,7 @@ export class Cases {
   // --- the general path ---------------------------------------------------------------------------------------
 
   private suspended(run: CaseRun, out: unknown): CaseResult | Effect.Effect<CaseResult> {
-    const body = Effect.isEffect(out) ?
+    const body = isEffect(out) ?
       Effect.matchCauseEffect(out as Effect.Effect<unknown, unknown>, {
         onFailure: (cause) => this.taskFailed(run, cause),
         onSuccess: (output) => lift(this.score(run, output))
@@ -280,7 +280,7 @@ export class Cases {
     let effects: Array<number> | undefined
     for (let i = from; i < scorers.length; i++) {
       const slot = i === from && first !== undefined ? first : Scorer.runEager(scorers[i], args)
-      if (slot instanceof Scorer.ScorerError || !Effect.isEffect(slot)) run.slots[i] = slot
+      if (slot instanceof Scorer.ScorerError || !isEffect(slot)) run.slots[i] = slot
       else {
         ;(effects ??= []).push(i)
         ;(run.effects ??= [])[i] = slot as Effect.Effect<Scorer.Score, Scorer.ScorerError>
@@ -327,10 +327,10 @@ export class Cases {
         { discard: true }
       ).pipe(Effect.map(() => run.result()))
     const body = sequential === undefined ? awaitPending() : Effect.forEach(sequential, (i) => {
-      const at = performance.now()
+      const at = clock.now()
       return Effect.exit(run.effects![i]!).pipe(Effect.map((exit) => {
         this.settle(run, i, exit)
-        if (performance.now() - at > inlineBudgetMs) inline[i] = false
+        if (clock.now() - at > inlineBudgetMs) inline[i] = false
       }))
     }, { discard: true }).pipe(Effect.flatMap(awaitPending))
     // The forked scorers are not children of this fiber: a timeout or an interruption that comes while the inline
@@ -349,7 +349,7 @@ export class Cases {
   ): CaseResult | Effect.Effect<CaseResult> {
     const timeout = this.timeout
     if (timeout === undefined) return result
-    if (!Effect.isEffect(result)) return this.late(result)
+    if (!isEffect(result)) return this.late(result)
     // Start the case at once in its own fiber: one that finishes synchronously needs no timer at all.
     const fiber = this.forkNow(result, { immediate: true })
     const exit = fiber.unsafePoll()
@@ -390,4 +390,4 @@ export class Cases {
 }
 
 const lift = (result: CaseResult | Effect.Effect<CaseResult>): Effect.Effect<CaseResult> =>
-  Effect.isEffect(result) ? result : Effect.succeed(result)
+  isEffect(result) ? result : Effect.succeed(result)

@@ -22,6 +22,7 @@ import type { Reporter, RunInfo } from "../Reporter.js"
 import type * as Scorer from "../Scorer.js"
 import { Cases } from "./caseRun.js"
 import * as CasesFile from "./casesFile.js"
+import { clock, isEffect } from "./hot.js"
 import { suiteSlug } from "./labels.js"
 import * as Report from "./report.js"
 import * as source from "./source.js"
@@ -170,10 +171,10 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
         })
       })
       const step = (stop: () => void): Effect.Effect<void> => {
-        if (performance.now() >= sliceEnd) {
+        if (clock.now() >= sliceEnd) {
           if (!turned) return nextTurn
           turned = false
-          sliceEnd = performance.now() + sliceMs
+          sliceEnd = clock.now() + sliceMs
         }
         for (let n = 1;; n++) {
           if (trial >= trials || current === undefined) {
@@ -194,10 +195,10 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
             }
           }
           const result = cases.run(current as Dataset.Case<unknown, unknown>, index, trial++)
-          if (Effect.isEffect(result)) return Effect.flatMap(result, (r) => finish(r) ?? Effect.void)
+          if (isEffect(result)) return Effect.flatMap(result, (r) => finish(r) ?? Effect.void)
           const wait = finish(result)
           if (wait !== undefined) return wait
-          if (((n & 31) === 0 || result.duration >= 0.25) && performance.now() >= sliceEnd) return nextTurn
+          if (((n & 31) === 0 || result.duration >= 0.25) && clock.now() >= sliceEnd) return nextTurn
         }
       }
       const worker = Effect.suspend(() => {

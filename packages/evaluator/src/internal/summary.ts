@@ -10,10 +10,12 @@ const keep = 5
 /** The `keep` largest (by `key`) refs seen, largest first. */
 class Top {
   readonly refs: Array<CaseRef> = []
+  /** What a value must exceed to make the list: the smallest kept, once the list is full. */
+  private floor = -Infinity
   constructor(private readonly key: (ref: CaseRef) => number) {}
   /** Whether a value would make the list: checked before building a ref. */
   wants(value: number): boolean {
-    return this.refs.length < keep || value > this.key(this.refs[this.refs.length - 1])
+    return value > this.floor
   }
   add(ref: CaseRef): void {
     const value = this.key(ref)
@@ -21,6 +23,7 @@ class Top {
     while (i > 0 && this.key(this.refs[i - 1]) < value) i--
     this.refs.splice(i, 0, ref)
     if (this.refs.length > keep) this.refs.pop()
+    if (this.refs.length === keep) this.floor = this.key(this.refs[keep - 1])
   }
 }
 
