@@ -261,17 +261,47 @@ export const run = <Input, Output, Expected, E, R>(
   )
 
 /**
+ * A scorer's most frequent scores, made once: 0 and 1 from a number, `false` and `true` from a boolean, without
+ * metadata. They are frozen, so one object can stand in every case that scored it; a run that keeps its cases keeps
+ * one object per scorer for each of these instead of one per case.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SharedScores {
+  readonly zero: Score
+  readonly one: Score
+  readonly no: Score
+  readonly yes: Score
+}
+
+/**
+ * The {@link SharedScores} of the scorer called `name`, for {@link runEager}.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const sharedScores = (name: string): SharedScores => ({
+  zero: Object.freeze({ name, score: 0, boolean: false }),
+  one: Object.freeze({ name, score: 1, boolean: false }),
+  no: Object.freeze({ name, score: 0, boolean: true }),
+  yes: Object.freeze({ name, score: 1, boolean: true })
+})
+
+/**
  * Runs a scorer like {@link run}, with the same outcomes, but eagerly: when the scorer is a plain function (built by
  * {@link make}) that returns a plain value or throws, the {@link Score} or {@link ScorerError} is returned at once,
  * with no Effect to run. Otherwise (a Promise, an Effect, a scorer built by hand) the Effect of {@link run} is
- * returned. Runners use it on their hot path.
+ * returned. Runners use it on their hot path; given the scorer's {@link SharedScores}, a plain 0, 1, `false` or
+ * `true` gives the shared object instead of a new one.
  *
  * @since 0.1.0
  * @category running
  */
 export const runEager = <Input, Output, Expected, E, R>(
   scorer: Scorer<Input, Output, Expected, E, R>,
-  args: ScorerArgs<Input, Output, Expected>
+  args: ScorerArgs<Input, Output, Expected>,
+  shared?: SharedScores
 ): Score | ScorerError | Effect.Effect<Score, ScorerError, R> => {
   const fn = scorer.function
   if (fn === undefined) return run(scorer, args)
@@ -285,7 +315,7 @@ export const runEager = <Input, Output, Expected, E, R>(
     const effect = score(result as Effect.Effect<ScoreResult, E, R> | PromiseLike<ScoreResult>)
     return run<Input, Output, Expected, E, R>({ name: scorer.name, score: () => effect }, args)
   }
-  return normalizeEager(scorer.name, result as ScoreResult)
+  return normalizeEager(scorer.name, result as ScoreResult, shared)
 }
 
 const score = <A, E, R>(result: Effect.Effect<A, E, R> | PromiseLike<A>): Effect.Effect<A, E, R> =>
@@ -296,10 +326,16 @@ const normalize = (name: string, result: ScoreResult): Effect.Effect<Score, Scor
   return normalized instanceof ScorerError ? Effect.fail(normalized) : Effect.succeed(normalized)
 }
 
-const normalizeEager = (name: string, result: ScoreResult): Score | ScorerError => {
+const normalizeEager = (name: string, result: ScoreResult, shared?: SharedScores): Score | ScorerError => {
   // The common results first: a number in [0, 1] (NaN fails both comparisons) or a boolean.
-  if (typeof result === "number" && result >= 0 && result <= 1) return { name, score: result, boolean: false }
-  if (typeof result === "boolean") return { name, score: result ? 1 : 0, boolean: true }
+  if (typeof result === "number" && result >= 0 && result <= 1) {
+    if (shared !== undefined && (result === 1 || result === 0)) return result === 1 ? shared.one : shared.zero
+    return { name, score: result, boolean: false }
+  }
+  if (typeof result === "boolean") {
+    if (shared !== undefined) return result ? shared.yes : shared.no
+    return { name, score: result ? 1 : 0, boolean: true }
+  }
   const value = Predicate.isRecord(result) ? result.score : result
   const metadata = Predicate.isRecord(result) && Predicate.isRecord(result.metadata) ? result.metadata : undefined
   if (typeof value === "boolean") return scoreOf(name, value ? 1 : 0, true, metadata)

@@ -121,6 +121,24 @@ describe("Scorer.fromAutoevals", () => {
     assert.strictEqual((thrown as Scorer.ScorerError).reason, "Defect")
   })
 
+  it("gives the shared, frozen score for a plain 0, 1, false or true, and a new one for anything else", () => {
+    const shared = Scorer.sharedScores("same")
+    const of = (value: unknown) => Scorer.runEager(Scorer.make("same", () => value as number), args, shared)
+    assert.strictEqual(of(1), shared.one)
+    assert.strictEqual(of(0), shared.zero)
+    assert.strictEqual(of(true), shared.yes)
+    assert.strictEqual(of(false), shared.no)
+    assert.deepStrictEqual([shared.one, shared.no], [
+      { name: "same", score: 1, boolean: false },
+      { name: "same", score: 0, boolean: true }
+    ])
+    assert.isTrue(Object.isFrozen(shared.one), "one object stands in for many cases: nobody may change it")
+    assert.deepStrictEqual(of(0.5), { name: "same", score: 0.5, boolean: false })
+    // with metadata, or without the shared scores, every score is its own object
+    assert.notStrictEqual(of({ score: 1, metadata: { why: "equal" } }), shared.one)
+    assert.notStrictEqual(Scorer.runEager(Scorer.make("same", () => 1), args), shared.one)
+  })
+
   it.effect("records a null score as InvalidScore and a rejection as Defect", () =>
     Effect.gen(function*() {
       const nullScore = yield* failure(Scorer.fromAutoevals(async () => ({ name: "Skipped", score: null }), "skipped"))
@@ -154,7 +172,7 @@ describe("the public modules", () => {
   it("export no internal helpers", () => {
     assert.deepStrictEqual(
       Object.keys(Scorer).sort(),
-      ["Score", "ScorerError", "fromAutoevals", "make", "run", "runEager", "withName"].sort()
+      ["Score", "ScorerError", "fromAutoevals", "make", "run", "runEager", "sharedScores", "withName"].sort()
     )
   })
 })

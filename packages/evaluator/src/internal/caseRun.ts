@@ -148,6 +148,8 @@ class CaseRun {
 export class Cases {
   /** Scorers that return an Effect: `inline[i]` once scorer i was seen to finish synchronously and quickly. */
   private readonly inline: Array<boolean>
+  /** By scorer: the score objects that stand in for every 0, 1, `false` and `true` it gives. */
+  private readonly shared: Array<Scorer.SharedScores>
   constructor(
     private readonly task: (input: unknown, ctx: TaskContext) => unknown,
     private readonly scorers: ReadonlyArray<Scorer.Scorer<any, any, any, any, any>>,
@@ -158,6 +160,7 @@ export class Cases {
     ) => Fiber.RuntimeFiber<A, E>
   ) {
     this.inline = scorers.map(() => false)
+    this.shared = scorers.map((scorer) => Scorer.sharedScores(scorer.name))
   }
 
   run(item: Case, index: number, trial: number): CaseResult | Effect.Effect<CaseResult> {
@@ -184,7 +187,7 @@ export class Cases {
     }
     const scores = new Array<Scorer.Score>(scorers.length)
     for (let i = 0; i < scorers.length; i++) {
-      const slot = Scorer.runEager(scorers[i], args)
+      const slot = Scorer.runEager(scorers[i], args, this.shared[i])
       if (isScore(slot)) {
         scores[i] = slot
         continue
@@ -279,7 +282,7 @@ export class Cases {
     const scorers = this.scorers
     let effects: Array<number> | undefined
     for (let i = from; i < scorers.length; i++) {
-      const slot = i === from && first !== undefined ? first : Scorer.runEager(scorers[i], args)
+      const slot = i === from && first !== undefined ? first : Scorer.runEager(scorers[i], args, this.shared[i])
       if (slot instanceof Scorer.ScorerError || !isEffect(slot)) run.slots[i] = slot
       else {
         ;(effects ??= []).push(i)

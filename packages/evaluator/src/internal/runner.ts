@@ -274,6 +274,7 @@ const defaultCasesFile = (dir: string, name: string, startedAt: Date): string =>
  * there, allocating them old from the start is what V8 should do.
  */
 const keepable = (result: CaseResult): CaseResult => {
-  const scores = result.scores.map((score) => ({ ...score }))
+  // Shared scores (frozen, see `Scorer.SharedScores`) are not allocated per case: they are kept as they are.
+  const scores = result.scores.map((score) => Object.isFrozen(score) ? score : { ...score })
   return { ...result, scores }
 }
