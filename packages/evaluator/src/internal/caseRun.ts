@@ -150,6 +150,8 @@ export class Cases {
   private readonly inline: Array<boolean>
   /** By scorer: the score objects that stand in for every 0, 1, `false` and `true` it gives. */
   private readonly shared: Array<Scorer.SharedScores>
+  /** The timeout in milliseconds (`Infinity` without one), compared with each synchronous case's duration. */
+  private readonly timeoutMs: number
   constructor(
     private readonly task: (input: unknown, ctx: TaskContext) => unknown,
     private readonly scorers: ReadonlyArray<Scorer.Scorer<any, any, any, any, any>>,
@@ -161,6 +163,7 @@ export class Cases {
   ) {
     this.inline = scorers.map(() => false)
     this.shared = scorers.map((scorer) => Scorer.sharedScores(scorer.name))
+    this.timeoutMs = timeout === undefined ? Infinity : Duration.toMillis(timeout)
   }
 
   run(item: Case, index: number, trial: number): CaseResult | Effect.Effect<CaseResult> {
@@ -207,8 +210,8 @@ export class Cases {
    * scores kept) gets a `timeout` error, so that a slow synchronous task or scorer does not go unnoticed.
    */
   private late(result: CaseResult): CaseResult {
-    const timeout = this.timeout
-    if (timeout === undefined || result.duration <= Duration.toMillis(timeout)) return result
+    if (result.duration <= this.timeoutMs) return result
+    const timeout = this.timeout!
     if (result.errors.some((error) => error.source === "timeout")) return result
     const error: CaseError = {
       source: "timeout",
