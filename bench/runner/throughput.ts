@@ -10,9 +10,10 @@
  *   with the same loop (records in memory) and with the loop that also writes its records to a JSONL file, one
  *   `JSON.stringify` per record, as a user's own loop would.
  *
- * Each round runs the loop(s) and `Eval.run` back to back, each after a full GC, so a round's ratio compares runs that
- * saw the same machine; `Eval.run` goes last in even rounds and first in odd ones, so that neither side always runs
- * right after the other. One warm-up round, then `rounds` rounds. Prints one JSON line. Timings are never asserted.
+ * Each round runs the loop(s) and `Eval.run` back to back, so a round's ratio compares runs that saw the same
+ * machine. Each side is timed right after an untimed run of itself, and after a full GC: what it measures does not
+ * depend on which side ran before it (the heap the other left behind). One warm-up round, then `rounds` rounds. Prints
+ * one JSON line. Timings are never asserted.
  */
 import { Effect } from "effect"
 import * as NodeCrypto from "node:crypto"
@@ -100,6 +101,12 @@ const time = async <A>(f: () => A | Promise<A>): Promise<[number, A]> => {
   return [performance.now() - start, a]
 }
 
+/** Times `f` right after an untimed run of it, so it starts from the heap it leaves behind itself. */
+const twice = async <A>(f: () => A | Promise<A>): Promise<[number, A]> => {
+  await time(f)
+  return time(f)
+}
+
 /** The last run's scorer means, after checking its report (which is not kept past this function). */
 let lastMeans: Array<number> = []
 const runAndCheck = async (): Promise<void> => {
@@ -116,13 +123,10 @@ const main = async () => {
   const loopWithIds: Array<number> = []
   const run: Array<number> = []
   for (let round = 0; round <= rounds; round++) {
-    // Odd rounds run `Eval.run` first: neither side always runs right after the other's garbage was collected.
-    const runnerFirst = round % 2 === 1
-    const [r0] = runnerFirst ? await time(runAndCheck) : [0]
-    const [l, means] = await time(() => plainLoop())
-    const [f] = mode === "defaults" ? await time(plainLoopToFile) : [0]
-    const [w] = mode === "memory" ? await time(plainLoopWithIds) : [0]
-    const [r] = runnerFirst ? [r0] : await time(runAndCheck)
+    const [l, means] = await twice(() => plainLoop())
+    const [f] = mode === "defaults" ? await twice(plainLoopToFile) : [0]
+    const [w] = mode === "memory" ? await twice(plainLoopWithIds) : [0]
+    const [r] = await twice(runAndCheck)
     if (lastMeans.some((mean, i) => Math.abs(mean - means[i]) > 1e-9)) {
       throw new Error("the runner and the plain loop disagree")
     }
