@@ -218,10 +218,11 @@ export interface RunOptions {
  * The returned Effect never fails. Interrupting it (Ctrl-C under `NodeRuntime.runMain`, `Fiber.interrupt`) stops
  * taking new cases and interrupts the cases in flight (their forked scorers too). The fiber then ends as
  * interrupted, as every interrupted Effect does, so the caller gets no report value — but before that, the partial
- * report (the finished cases, `interrupted: true`, `passed: false`) is built and handed to every reporter's `onEnd`:
+ * report (the finished cases, then the ones that were in flight with an `interrupted` error and whatever scores they
+ * had by then; `interrupted: true`, `passed: false`) is built and handed to every reporter's `onEnd`:
  * the terminal summary is printed, `Reporter.json`/`junit`/`html` files are written, and a custom reporter receives
  * it (see the second example). Scores of finished cases still waiting to be submitted to Helicone are counted as
- * `skipped`; those already offered to a `ScoreQueue` stay with the queue.
+ * `skipped`; those already offered to a `ScoreQueue` stay with the queue. A case that was in flight sends nothing.
  *
  * It needs only what the task, scorers and data need, plus `HeliconeScores` when the `helicone` option is given.
  * Provide `ScoreQueue.layer` to make submissions durable: when a `ScoreQueue` is in the context too, scores go
@@ -256,7 +257,7 @@ export interface RunOptions {
  *   const fiber = yield* Effect.fork(Eval.run(suite, { reporters: [{ onEnd: (report) => Ref.set(last, report) }] }))
  *   yield* Effect.sleep("5 seconds")
  *   yield* Fiber.interrupt(fiber) // the run ends interrupted: Fiber.join would give no report
- *   const report = yield* Ref.get(last) // { interrupted: true, passed: false, cases: [the finished ones], ... }
+ *   const report = yield* Ref.get(last) // { interrupted: true, passed: false, cases: [...], ... }
  * })
  * ```
  *

@@ -14,13 +14,14 @@ import { Score } from "./Scorer.js"
 
 /**
  * Why a case, or part of it, produced no result: the task failed (`task`), a scorer failed (`scorer`), the case ran
- * out of time (`timeout`) or the dataset row could not be read (`data`, with its 1-based `line` for JSONL files).
+ * out of time (`timeout`), the dataset row could not be read (`data`, with its 1-based `line` for JSONL files), or
+ * the run was interrupted while the case was in flight (`interrupted`: it has the scores that had finished by then).
  *
  * @since 0.1.0
  * @category models
  */
 export const CaseError = Schema.Struct({
-  source: Schema.Literal("task", "scorer", "timeout", "data"),
+  source: Schema.Literal("task", "scorer", "timeout", "data", "interrupted"),
   message: Schema.String,
   scorer: Schema.optional(Schema.String),
   line: Schema.optional(Schema.Number)

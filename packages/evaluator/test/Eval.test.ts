@@ -1,6 +1,6 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Context, Deferred, Effect, Exit, Fiber, Stream, TestClock } from "effect"
-import { Eval, type EvalReport, Scorer, Scorers } from "../src/index.js"
+import { Eval, EvalReport, Scorer, Scorers } from "../src/index.js"
 
 const uuidV4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
@@ -284,7 +284,7 @@ describe("Eval.run", () => {
       assert.closeTo(report.scorers[0].mean!, 5 / 9, 1e-12, "all 3 in trial 0, then only input 0 (0 * 2 = 0)")
     }))
 
-  it.effect("interrupting the run stops it and still reports the finished cases, marked interrupted", () =>
+  it.effect("interrupting the run stops it and still reports its cases, the ones in flight as interrupted", () =>
     Effect.gen(function*() {
       const stuck = yield* Deferred.make<void>()
       const reports: Array<EvalReport.EvalReport> = []
@@ -310,9 +310,51 @@ describe("Eval.run", () => {
       const [report] = reports
       assert.isTrue(report.interrupted)
       assert.isFalse(report.passed)
-      assert.deepStrictEqual(report.cases.map((c) => c.index).sort((a, b) => a - b), [0, 1, 2, 3, 4])
-      assert.strictEqual(report.scorers[0].count, 5)
+      const byIndex = [...report.cases].sort((a, b) => a.index - b.index)
+      assert.deepStrictEqual(byIndex.map((c) => c.index), [0, 1, 2, 3, 4, 5, 6])
       assert.strictEqual(started, 7, "the two in flight were interrupted and no case started after")
+      for (const inFlight of byIndex.slice(5)) {
+        assert.deepStrictEqual([inFlight.output, inFlight.scores, inFlight.errors], [undefined, [], [{
+          source: "interrupted",
+          message: "the run was interrupted before the case finished"
+        }]])
+        assert.match(inFlight.requestId, /^[0-9a-f-]{36}$/, "its request id, to find the call in Helicone")
+      }
+      assert.strictEqual(report.scorers[0].count, 5)
+      assert.deepStrictEqual(report.totals, { cases: 7, errored: 2, scores: 5, scorerErrors: 0 })
+      // and the report still decodes
+      assert.deepStrictEqual((yield* EvalReport.fromJson(EvalReport.toJson(report))).cases, report.cases)
+    }))
+
+  it.effect("a case interrupted while a scorer is still running keeps its output and the scores it had", () =>
+    Effect.gen(function*() {
+      const judging = yield* Deferred.make<void>()
+      const reports: Array<EvalReport.EvalReport> = []
+      const judge = Scorer.make("judge", () => Effect.zipRight(Deferred.succeed(judging, undefined), Effect.never))
+      const suite = Eval.make({
+        name: "judged",
+        data: [{ input: 1, expected: 2 }],
+        task: (input: number) => Effect.succeed(input * 2),
+        scorers: [Scorers.exactMatch, judge],
+        timeout: "1 minute"
+      })
+      const fiber = yield* Effect.fork(
+        Eval.run(suite, { reporters: [{ onEnd: (report) => Effect.sync(() => reports.push(report)) }] })
+      )
+      yield* Deferred.await(judging)
+      assert.isTrue(Exit.isInterrupted(yield* Fiber.interrupt(fiber)))
+      const [result] = reports[0].cases
+      assert.strictEqual(result.output, 2)
+      assert.deepStrictEqual(result.scores, [{ name: "exactMatch", score: 1, boolean: false }])
+      assert.deepStrictEqual(
+        result.errors.map((e) => e.source),
+        ["interrupted"],
+        "the judge's missing score is no error"
+      )
+      assert.deepStrictEqual(reports[0].scorers.map((s) => [s.name, s.count, s.errors]), [
+        ["exactMatch", 1, 0],
+        ["judge", 0, 0]
+      ])
     }))
 
   // Live clock on purpose: what is tested is that a real timer (a setTimeout, like a signal handler or an HTTP

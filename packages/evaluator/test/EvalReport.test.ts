@@ -98,8 +98,10 @@ describe("Reporter", () => {
       const report = yield* EvalReport.fromJson(Fs.readFileSync(files[0], "utf8"))
       assert.isTrue(report.interrupted)
       assert.isFalse(report.passed)
-      assert.strictEqual(report.totals.cases, 3)
+      assert.strictEqual(report.totals.cases, 4, "three finished, one in flight")
+      assert.deepStrictEqual(report.cases[3].errors.map((e) => e.source), ["interrupted"])
       for (const file of files.slice(1)) assert.isTrue(Fs.existsSync(file), file)
+      assert.include(Fs.readFileSync(files[1], "utf8"), `<error type="interrupted"`)
     }))
 })
 

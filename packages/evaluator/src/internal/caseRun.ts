@@ -159,7 +159,9 @@ export class Cases {
     private readonly forkNow: <A, E>(
       effect: Effect.Effect<A, E, any>,
       options: Runtime.RunForkOptions
-    ) => Fiber.RuntimeFiber<A, E>
+    ) => Fiber.RuntimeFiber<A, E>,
+    /** Gets the result of a case that was in flight when the run was interrupted. */
+    private readonly interrupted: (result: CaseResult) => void
   ) {
     this.inline = scorers.map(() => false)
     this.shared = scorers.map((scorer) => Scorer.sharedScores(scorer.name))
@@ -200,7 +202,7 @@ export class Cases {
       for (let j = 0; j < i; j++) run.slots[j] = scores[j]
       run.output = output
       run.taskDone = true
-      return this.withTimeout(run, this.scoreFrom(run, args, i, slot))
+      return this.inFlight(run, this.withTimeout(run, this.scoreFrom(run, args, i, slot)))
     }
     return this.late(resultOf(index, trial, item, output, scores, noErrors, start, requestId))
   }
@@ -252,7 +254,23 @@ export class Cases {
         onFailure: (cause) => this.taskFailed(run, Cause.map(cause, (e) => e.error)),
         onSuccess: (output) => lift(this.score(run, output))
       })
-    return this.withTimeout(run, body)
+    return this.inFlight(run, this.withTimeout(run, body))
+  }
+
+  /**
+   * A case that suspended is in flight until its Effect ends. If the run is interrupted first, the case is still
+   * reported: with an `interrupted` error, its output if the task had answered, and the scores that had finished.
+   */
+  private inFlight(
+    run: CaseRun,
+    result: CaseResult | Effect.Effect<CaseResult>
+  ): CaseResult | Effect.Effect<CaseResult> {
+    if (!isEffect(result)) return result
+    return Effect.onInterrupt(result, () =>
+      Effect.sync(() => {
+        run.fail({ source: "interrupted", message: "the run was interrupted before the case finished" })
+        this.interrupted(run.result())
+      }))
   }
 
   private taskFailed(run: CaseRun, cause: Cause.Cause<unknown>): Effect.Effect<CaseResult> {

@@ -101,9 +101,9 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       }
 
       // --- finishing a case -------------------------------------------------------------------------------------
-      const finish = (result: CaseResult): Effect.Effect<void> | undefined => {
+      /** Folds a result into the summaries and keeps it, in memory or in the cases file. */
+      const record = (result: CaseResult): void => {
         summary.add(result)
-        let wait: Effect.Effect<void> | undefined
         if (file !== undefined) {
           file.write(result)
         } else if (kept.length < maxCases) {
@@ -120,6 +120,11 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
             spill.write(result)
           }
         }
+      }
+      /** Records a result and sends its scores to Helicone; gives back what to wait for when the queue is full. */
+      const finish = (result: CaseResult): Effect.Effect<void> | undefined => {
+        record(result)
+        let wait: Effect.Effect<void> | undefined
         if (submitter !== undefined && result.scores.length > 0) {
           const scores: Record<string, number | boolean> = {}
           for (const score of result.scores) {
@@ -136,7 +141,8 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
         return wait
       }
 
-      const cases = new Cases(config.task, scorers, config.timeout, Runtime.runFork(runtime))
+      // A case in flight when the run is interrupted is recorded, not sent to Helicone: its scores may be partial.
+      const cases = new Cases(config.task, scorers, config.timeout, Runtime.runFork(runtime), record)
 
       // --- the workers ------------------------------------------------------------------------------------------
       const data = yield* config.dataset.open.pipe(Scope.extend(scope))
