@@ -36,6 +36,37 @@ describe("EvalReport", () => {
       assert.strictEqual(wrongVersion._tag, "ParseError")
     }))
 
+  it.effect("a bigint in one case does not garble the others: shared objects are written each time, not as cycles", () =>
+    Effect.gen(function*() {
+      const shared = { tag: "same object" }
+      const suite = Eval.make({
+        name: "bigint",
+        data: [
+          { input: "a", expected: "a", metadata: { big: 10n } },
+          { input: "b", expected: "b" },
+          { input: "c", expected: "c" }
+        ],
+        task: (input: string) => ({ text: input, left: shared, right: shared }),
+        scorers: [
+          Scorer.make(
+            "text",
+            ({ expected, output }: { output: { text: string }; expected: string | undefined }) =>
+              output.text === expected
+          )
+        ],
+        trials: 2
+      })
+      const report = yield* Eval.run(suite)
+      const decoded = yield* EvalReport.fromJson(EvalReport.toJson(report))
+      assert.strictEqual(decoded.cases.length, 6)
+      for (const result of decoded.cases) {
+        assert.deepStrictEqual(result.scores, [{ name: "text", score: 1, boolean: true }])
+        assert.deepStrictEqual(result.errors, [])
+        assert.deepStrictEqual(result.output, { text: result.input, left: shared, right: shared })
+      }
+      assert.deepStrictEqual(decoded.cases.find((c) => c.input === "a")!.metadata, { big: "10" })
+    }))
+
   it.effect("compares two reports scorer by scorer", () =>
     Effect.gen(function*() {
       const baseline = yield* Eval.run(mixed)

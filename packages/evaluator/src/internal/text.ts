@@ -17,19 +17,24 @@ export const describe = (u: unknown): string => {
   }
 }
 
-/** `JSON.stringify`, with a `bigint` or a cycle written as a string rather than failing. */
+/**
+ * `JSON.stringify`, with a `bigint` or a cycle written as a string rather than failing. Only an object that contains
+ * itself is a cycle: one object reached twice by different paths (a shared score, the same input in every trial) is
+ * written twice, as `JSON.stringify` does.
+ */
 export const safeStringify = (value: unknown, indent?: number): string => {
   try {
     // No replacer on the fast path: a replacer function makes JSON.stringify several times slower.
     return JSON.stringify(value, undefined, indent)
   } catch {
-    const seen = new WeakSet<object>()
-    return JSON.stringify(value, (key, v) => {
+    // The objects being written, outermost first: `this` is the one that holds `v`, so what follows it is done.
+    const ancestors: Array<object> = []
+    return JSON.stringify(value, function(this: unknown, _key, v: unknown) {
       if (typeof v === "bigint") return v.toString()
-      if (typeof v === "object" && v !== null) {
-        if (seen.has(v)) return "[Circular]"
-        seen.add(v)
-      }
+      if (typeof v !== "object" || v === null) return v
+      while (ancestors.length > 0 && ancestors[ancestors.length - 1] !== this) ancestors.pop()
+      if (ancestors.includes(v)) return "[Circular]"
+      ancestors.push(v)
       return v
     }, indent)
   }
