@@ -34,9 +34,10 @@ export const CaseError = Schema.Struct({
 export interface CaseError extends Schema.Schema.Type<typeof CaseError> {}
 
 /**
- * One finished case of one trial. `duration` is in milliseconds, rounded to the microsecond (3 decimals: the digits
- * below are timer noise); `requestId` is the Helicone request id the task was given (`ctx.requestId`), under which
- * the scores were submitted.
+ * One case of one trial, finished or, when the run was interrupted while it was in flight, stopped (with an
+ * `interrupted` error). `duration` is in milliseconds, rounded to the microsecond (3 decimals: the digits below are
+ * timer noise); `requestId` is the Helicone request id the task was given (`ctx.requestId`), under which the scores
+ * were submitted.
  *
  * @since 0.1.0
  * @category models
@@ -87,8 +88,9 @@ export interface CaseRef extends Schema.Schema.Type<typeof CaseRef> {}
  * when it scored none; `errors` counts the cases where it failed.
  *
  * With a `threshold`, `passed` says whether `thresholdMean >= threshold`, where `thresholdMean` is the mean over
- * every case of the run, a case the scorer did not score counting as 0: the scorer failed or timed out on it, or
- * the task or the data failed before the scorer could run. So a scorer that errors on 9 cases in 10 and scores 1 on
+ * every finished case of the run, a case the scorer did not score counting as 0: the scorer failed or timed out on
+ * it, or the task or the data failed before the scorer could run. (Cases stopped in flight by an interruption are
+ * left out: they did not finish.) So a scorer that errors on 9 cases in 10 and scores 1 on
  * the tenth has `mean` 1 but `thresholdMean` 0.1, and fails a threshold of 0.9 — an error never helps a run pass.
  * Without errors, `thresholdMean` equals `mean`.
  *
@@ -155,8 +157,9 @@ export const HeliconeSummary = Schema.Struct({
 export interface HeliconeSummary extends Schema.Schema.Type<typeof HeliconeSummary> {}
 
 /**
- * Counts over the whole run. `cases` counts finished case trials (a case run with 3 trials counts 3);
- * `errored` counts those with at least one error.
+ * Counts over the whole run. `cases` counts case trials (a case run with 3 trials counts 3), the ones stopped in
+ * flight by an interruption included; `errored` counts those with at least one error; `interrupted`, present when
+ * there were any, counts the ones stopped in flight.
  *
  * @since 0.1.0
  * @category models
@@ -165,7 +168,8 @@ export const Totals = Schema.Struct({
   cases: Schema.Number,
   errored: Schema.Number,
   scores: Schema.Number,
-  scorerErrors: Schema.Number
+  scorerErrors: Schema.Number,
+  interrupted: Schema.optional(Schema.Number)
 }).annotations({ identifier: "Totals" })
 
 /**
@@ -176,6 +180,7 @@ export interface Totals extends Schema.Schema.Type<typeof Totals> {}
 
 /**
  * Wall-clock timings of the run; `startedAt`/`finishedAt` are ISO 8601 strings, durations are milliseconds.
+ * `casesPerSecond` and `slowest` are over the finished cases (not the ones stopped in flight by an interruption).
  *
  * @since 0.1.0
  * @category models
@@ -197,7 +202,8 @@ export interface Timings extends Schema.Schema.Type<typeof Timings> {}
 /**
  * The report of one run, version 1.
  *
- * `cases` holds every finished case while the run stays within `maxCases` (10,000 by default). Past that, or when a
+ * `cases` holds every case (finished, or stopped in flight by an interruption) while the run stays within
+ * `maxCases` (10,000 by default). Past that, or when a
  * `casesFile` was asked for, every case is written to the JSONL file named by `casesFile` instead, one
  * {@link CaseResult} per line, and `cases` is empty. `passed` is false when a scorer misses its threshold (or, in
  * strict Helicone mode, when a submission failed) or the run was interrupted; `interrupted` marks a run stopped

@@ -298,7 +298,8 @@ describe("Eval.run", () => {
           if (input < 5) return input * 2
           return Effect.zipRight(Deferred.succeed(stuck, undefined), Effect.never)
         },
-        scorers: [Scorers.exactMatch]
+        scorers: [Scorers.exactMatch],
+        thresholds: { exactMatch: 1 }
       })
       const fiber = yield* Effect.fork(
         Eval.run(suite, { reporters: [{ onEnd: (report) => Effect.sync(() => reports.push(report)) }] })
@@ -321,7 +322,11 @@ describe("Eval.run", () => {
         assert.match(inFlight.requestId, /^[0-9a-f-]{36}$/, "its request id, to find the call in Helicone")
       }
       assert.strictEqual(report.scorers[0].count, 5)
-      assert.deepStrictEqual(report.totals, { cases: 7, errored: 2, scores: 5, scorerErrors: 0 })
+      assert.deepStrictEqual(report.totals, { cases: 7, errored: 2, scores: 5, scorerErrors: 0, interrupted: 2 })
+      // the threshold is judged on the cases that finished; the two stopped in flight are not slow cases either
+      assert.deepStrictEqual([report.scorers[0].thresholdMean, report.scorers[0].passed], [1, true])
+      assert.notInclude(report.timings.slowest.map((ref) => ref.index), 5)
+      assert.notInclude(report.timings.slowest.map((ref) => ref.index), 6)
       // and the report still decodes
       assert.deepStrictEqual((yield* EvalReport.fromJson(EvalReport.toJson(report))).cases, report.cases)
     }))
@@ -355,6 +360,30 @@ describe("Eval.run", () => {
         ["exactMatch", 1, 0],
         ["judge", 0, 0]
       ])
+    }))
+
+  // Live clock: the run is interrupted while the timed-out task's cleanup (a real 200 ms sleep) is under way.
+  it.live("a case that timed out is reported as timed out, also when the run is interrupted while it stops", () =>
+    Effect.gen(function*() {
+      const stopping = yield* Deferred.make<void>()
+      const reports: Array<EvalReport.EvalReport> = []
+      const suite = Eval.make({
+        name: "slow cleanup",
+        data: [{ input: 1 }],
+        task: () =>
+          Effect.onInterrupt(
+            Effect.never,
+            () => Effect.zipRight(Deferred.succeed(stopping, undefined), Effect.sleep(200))
+          ),
+        scorers: [Scorers.exactMatch],
+        timeout: "20 millis"
+      })
+      const run = yield* Effect.fork(
+        Eval.run(suite, { reporters: [{ onEnd: (report) => Effect.sync(() => reports.push(report)) }] })
+      )
+      yield* Deferred.await(stopping)
+      yield* Fiber.interrupt(run)
+      assert.deepStrictEqual(reports[0].cases[0].errors.map((e) => e.source), ["timeout"])
     }))
 
   // Live clock on purpose: what is tested is that a real timer (a setTimeout, like a signal handler or an HTTP

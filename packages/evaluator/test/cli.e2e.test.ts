@@ -126,6 +126,8 @@ describe("helicone-eval (subprocess)", { timeout: 90_000 }, () => {
       // the cases in flight (two at a time) are in it too, marked interrupted
       const inFlight = report.cases.filter((c) => c.errors.some((e) => e.source === "interrupted"))
       assert.oneOf(inFlight.length, [1, 2])
+      assert.strictEqual(report.totals.interrupted, inFlight.length)
+      assert.include(run.stdout, `(${inFlight.length} stopped in flight)`)
     }))
 
   it.scoped("Ctrl-C stops a run whose cases never suspend (20 s of synchronous work): exit 130, partial report", () =>

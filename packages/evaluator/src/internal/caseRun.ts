@@ -102,6 +102,8 @@ const scorerError = (error: Scorer.ScorerError): CaseError => ({
 class CaseRun {
   output: unknown = undefined
   taskDone = false
+  /** Whether the case ran out of time: what had finished then is its result. */
+  timedOut = false
   errors: Array<CaseError> | undefined = undefined
   /** By scorer: its score or error once it answered. */
   readonly slots: Array<Slot>
@@ -268,7 +270,10 @@ export class Cases {
     if (!isEffect(result)) return result
     return Effect.onInterrupt(result, () =>
       Effect.sync(() => {
-        run.fail({ source: "interrupted", message: "the run was interrupted before the case finished" })
+        // A case that timed out already has its result; the run may be interrupted while the case's fiber stops.
+        if (!run.timedOut) {
+          run.fail({ source: "interrupted", message: "the run was interrupted before the case finished" })
+        }
         this.interrupted(run.result())
       }))
   }
@@ -397,6 +402,7 @@ export class Cases {
 
   private timedOut(run: CaseRun): CaseResult {
     const timeout = this.timeout!
+    run.timedOut = true
     run.fail({ source: "timeout", message: `the case did not finish within ${Duration.format(timeout)}` })
     if (run.taskDone) {
       for (let i = 0; i < this.scorers.length; i++) {

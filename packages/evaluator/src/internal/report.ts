@@ -44,7 +44,7 @@ export const build = (parts: Parts): { -readonly [K in keyof EvalReport]: EvalRe
       startedAt: startedAt.toISOString(),
       finishedAt: new Date(startedAt.getTime() + duration).toISOString(),
       duration,
-      casesPerSecond: duration > 0 ? summary.cases / (duration / 1000) : 0,
+      casesPerSecond: duration > 0 ? summary.finished / (duration / 1000) : 0,
       slowest: summary.slowestCases()
     },
     cases: parts.cases

@@ -201,12 +201,21 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
             }
           }
           const result = cases.run(current as Dataset.Case<unknown, unknown>, index, trial++)
-          if (isEffect(result)) return Effect.flatMap(result, (r) => finish(r) ?? Effect.void)
+          if (isEffect(result)) return finishLater(result)
           const wait = finish(result)
           if (wait !== undefined) return wait
           if (((n & 31) === 0 || result.duration >= 0.25) && clock.now() >= sliceEnd) return nextTurn
         }
       }
+      // A case that suspended is recorded as soon as it ends: an interruption can stop it while it runs (it is then
+      // recorded as interrupted) or while `finish` waits for room in the Helicone queue, not in between.
+      const finishLater = (result: Effect.Effect<CaseResult>): Effect.Effect<void> =>
+        Effect.uninterruptibleMask((restore) =>
+          Effect.flatMap(restore(result), (r) => {
+            const wait = finish(r)
+            return wait === undefined ? Effect.void : restore(wait)
+          })
+        )
       const worker = Effect.suspend(() => {
         let running = true
         const stop = () => {

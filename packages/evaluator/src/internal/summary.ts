@@ -1,5 +1,5 @@
 /**
- * Folds finished cases into the run's summaries, in constant memory: running sums per scorer and a few notable cases.
+ * Folds cases into the run's summaries as they finish (or are stopped by an interruption), in constant memory: running sums per scorer and a few notable cases.
  *
  * @internal
  */
@@ -48,7 +48,7 @@ class ScorerFold {
   readonly worst = new Top((ref) => -(ref.score ?? 0))
   constructor(readonly name: string, readonly threshold: number | undefined) {}
 
-  /** `cases`: every case of the run so far, the ones this scorer did not score included. */
+  /** `cases`: every finished case of the run so far, the ones this scorer did not score included. */
   summary(cases: number): ScorerSummary {
     const mean = this.count === 0 ? null : this.sum / this.count
     const summary: { -readonly [K in keyof ScorerSummary]: ScorerSummary[K] } = {
@@ -74,6 +74,8 @@ class ScorerFold {
 
 export class Summary {
   cases = 0
+  /** Cases that were in flight when the run was interrupted: in `cases`, but not finished. */
+  interrupted = 0
   errored = 0
   scores = 0
   scorerErrors = 0
@@ -98,8 +100,12 @@ export class Summary {
 
   add(result: CaseResult): void {
     this.cases++
-    if (result.errors.length > 0) this.errored++
-    if (this.slowest.wants(result.duration)) this.slowest.add(refOf(result))
+    if (result.errors.length > 0) {
+      this.errored++
+      // Its duration is the time until the interruption, not the case's: it is not among the slowest.
+      if (result.errors.some((error) => error.source === "interrupted")) this.interrupted++
+      else if (this.slowest.wants(result.duration)) this.slowest.add(refOf(result))
+    } else if (this.slowest.wants(result.duration)) this.slowest.add(refOf(result))
     for (let i = 0; i < result.scores.length; i++) {
       const { name, score } = result.scores[i]
       // Scores come in scorer order, and the folds start in that order: a name check instead of a map lookup.
@@ -121,12 +127,18 @@ export class Summary {
     }
   }
 
+  /** The cases that finished: every case but the ones that were in flight when the run was interrupted. */
+  get finished(): number {
+    return this.cases - this.interrupted
+  }
+
   totals(): Totals {
-    return { cases: this.cases, errored: this.errored, scores: this.scores, scorerErrors: this.scorerErrors }
+    const totals = { cases: this.cases, errored: this.errored, scores: this.scores, scorerErrors: this.scorerErrors }
+    return this.interrupted === 0 ? totals : { ...totals, interrupted: this.interrupted }
   }
 
   scorers(): Array<ScorerSummary> {
-    return this.folds.map((fold) => fold.summary(this.cases))
+    return this.folds.map((fold) => fold.summary(this.finished))
   }
 
   slowestCases(): Array<CaseRef> {

@@ -79,9 +79,9 @@ export const summary = (report: EvalReport, color: boolean): string => {
   const status = report.interrupted ? red("INTERRUPTED") : report.passed ? green("PASSED") : red("FAILED")
   const { totals, timings } = report
   lines.push(
-    `${report.name}: ${status}  ${count(totals.cases)} cases, ${count(totals.errored)} errored, ${
-      seconds(timings.duration)
-    } (${count(timings.casesPerSecond)} cases/s)`
+    `${report.name}: ${status}  ${count(totals.cases)} cases, ${count(totals.errored)} errored${
+      totals.interrupted === undefined ? "" : ` (${count(totals.interrupted)} stopped in flight)`
+    }, ${seconds(timings.duration)} (${count(timings.casesPerSecond)} cases/s)`
   )
   const rows: Array<Array<string>> = [["scorer", "mean", "min", "max", "scored", "errors", "threshold", ""]]
   for (const s of report.scorers) {
