@@ -21,9 +21,9 @@ import * as JUnitReport from "./JUnitReport.js"
  * @category models
  */
 export interface Progress {
-  /** Finished case trials. */
+  /** Case trials done (finished, or stopped in flight by an interruption). */
   readonly done: number
-  /** Finished case trials with at least one error. */
+  /** Case trials done with at least one error. */
   readonly errored: number
   /** Milliseconds since the run started. */
   readonly elapsed: number
