@@ -20,7 +20,7 @@ import * as NodeCrypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { Eval, Scorers } from "../../packages/evaluator/src/index.js"
+import { Eval, type EvalReport, Scorers } from "../../packages/evaluator/src/index.js"
 import type { Scorer } from "../../packages/evaluator/src/index.js"
 
 const mode = process.argv[2] === "defaults" ? "defaults" : "memory"
@@ -76,9 +76,11 @@ const plainLoopWithIds = () => {
   return sums.map((sum) => sum / data.length)
 }
 
+const loopFile = Path.join(tmp, "loop.jsonl")
+
 /** The loop writing one JSON line per record, 64 KB per write. */
 const plainLoopToFile = () => {
-  const fd = Fs.openSync(Path.join(tmp, "loop.jsonl"), "w")
+  const fd = Fs.openSync(loopFile, "w")
   let text = ""
   const means = plainLoop((record) => {
     text += JSON.stringify(record) + "\n"
@@ -101,16 +103,29 @@ const time = async <A>(f: () => A | Promise<A>): Promise<[number, A]> => {
   return [performance.now() - start, a]
 }
 
-/** Times `f` right after an untimed run of it, so it starts from the heap it leaves behind itself. */
-const twice = async <A>(f: () => A | Promise<A>): Promise<[number, A]> => {
+/**
+ * Times `f` right after an untimed run of it, so it starts from the heap it leaves behind itself; `after` runs after
+ * each of the two, untimed.
+ */
+const twice = async <A>(f: () => A | Promise<A>, after: () => void = () => {}): Promise<[number, A]> => {
   await time(f)
-  return time(f)
+  after()
+  const timed = await time(f)
+  after()
+  return timed
 }
 
-/** The last run's scorer means, after checking its report (which is not kept past this function). */
+/** The last run's report, until `checkRun` has checked it. */
+let lastReport: EvalReport.EvalReport | undefined
+/** The last run's scorer means. */
 let lastMeans: Array<number> = []
-const runAndCheck = async (): Promise<void> => {
-  const report = await Effect.runPromise(Eval.run(suite, mode === "memory" ? { maxCases: cases } : { outputDir: tmp }))
+const runOnce = async (): Promise<void> => {
+  lastReport = await Effect.runPromise(Eval.run(suite, mode === "memory" ? { maxCases: cases } : { outputDir: tmp }))
+}
+/** Checks the last run's report and lets it go (deleting its cases file), outside the timed part. */
+const checkRun = (): void => {
+  const report = lastReport!
+  lastReport = undefined
   if (mode === "memory" && report.cases.length !== cases) throw new Error("the report does not hold every case")
   if (mode === "defaults" && report.casesFile === undefined) throw new Error("the run wrote no cases file")
   if (report.casesFile !== undefined) Fs.rmSync(report.casesFile)
@@ -124,9 +139,9 @@ const main = async () => {
   const run: Array<number> = []
   for (let round = 0; round <= rounds; round++) {
     const [l, means] = await twice(() => plainLoop())
-    const [f] = mode === "defaults" ? await twice(plainLoopToFile) : [0]
+    const [f] = mode === "defaults" ? await twice(plainLoopToFile, () => Fs.rmSync(loopFile)) : [0]
     const [w] = mode === "memory" ? await twice(plainLoopWithIds) : [0]
-    const [r] = await twice(runAndCheck)
+    const [r] = await twice(runOnce, checkRun)
     if (lastMeans.some((mean, i) => Math.abs(mean - means[i]) > 1e-9)) {
       throw new Error("the runner and the plain loop disagree")
     }
