@@ -37,31 +37,20 @@ const cli = (args: ReadonlyArray<string>, cwd: string) =>
     return { code, stdout, stderr }
   })
 
-describe("glob patterns", () => {
-  const matches = (pattern: string, path: string) => Files.toRegExp(pattern).test(path)
-
-  it("* and ? stay within a segment, ** crosses directories, {a,b} picks one", () => {
-    assert.isTrue(matches("evals/*.eval.ts", "evals/a.eval.ts"))
-    assert.isFalse(matches("evals/*.eval.ts", "evals/sub/a.eval.ts"))
-    assert.isTrue(matches("evals/**/*.eval.ts", "evals/a.eval.ts"))
-    assert.isTrue(matches("evals/**/*.eval.ts", "evals/x/y/a.eval.ts"))
-    assert.isTrue(matches("**/*.eval.{ts,mts}", "a.eval.mts"))
-    assert.isFalse(matches("**/*.eval.{ts,mts}", "a.eval.js"))
-    assert.isTrue(matches("evals/?.eval.ts", "evals/a.eval.ts"))
-    assert.isFalse(matches("evals/?.eval.ts", "evals/ab.eval.ts"))
-    assert.isFalse(matches("evals/a.eval.ts", "evals/aXeval.ts"), "a dot is a dot")
-  })
-
+describe("file arguments", () => {
   it.scopedLive("expands files, directories and patterns, skipping node_modules and dot-directories", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       for (
         const file of [
           "evals/a.eval.ts",
+          "evals/ab.eval.ts",
           "evals/deep/b.eval.mts",
+          "evals/deep/c.eval.js",
           "evals/notes.ts",
           "node_modules/x/c.eval.ts",
-          ".cache/d.eval.ts"
+          ".cache/d.eval.ts",
+          "evals/[id].eval.ts"
         ]
       ) {
         Fs.mkdirSync(Path.dirname(Path.join(dir, file)), { recursive: true })
@@ -69,15 +58,44 @@ describe("glob patterns", () => {
       }
       const rel = (files: ReadonlyArray<string>) =>
         files.map((file) => Path.relative(dir, file).split(Path.sep).join("/"))
+      const expand = (...args: Array<string>) => Effect.promise(() => Files.expand(args, dir))
 
-      const all = yield* Effect.promise(() => Files.expand([], dir))
-      assert.deepStrictEqual(rel(all.files), ["evals/a.eval.ts", "evals/deep/b.eval.mts"])
+      const all = yield* expand()
+      assert.deepStrictEqual(rel(all.files), [
+        "evals/[id].eval.ts",
+        "evals/a.eval.ts",
+        "evals/ab.eval.ts",
+        "evals/deep/b.eval.mts",
+        "evals/deep/c.eval.js"
+      ])
 
-      const mixed = yield* Effect.promise(() =>
-        Files.expand(["evals/notes.ts", "evals", "evals/*.eval.ts", "nope/*.ts"], dir)
-      )
-      assert.deepStrictEqual(rel(mixed.files), ["evals/notes.ts", "evals/a.eval.ts", "evals/deep/b.eval.mts"])
+      const mixed = yield* expand("evals/notes.ts", "evals", "evals/*.eval.ts", "nope/*.ts")
+      assert.deepStrictEqual(rel(mixed.files), [
+        "evals/notes.ts",
+        "evals/[id].eval.ts",
+        "evals/a.eval.ts",
+        "evals/ab.eval.ts",
+        "evals/deep/b.eval.mts",
+        "evals/deep/c.eval.js"
+      ])
       assert.deepStrictEqual(mixed.unmatched, ["nope/*.ts"])
+
+      // * and ? stay within a segment, ** crosses directories, {a,b} picks one
+      assert.deepStrictEqual(rel((yield* expand("evals/?.eval.ts")).files), ["evals/a.eval.ts"])
+      assert.deepStrictEqual(rel((yield* expand("evals/**/*.eval.{mts,js}")).files), [
+        "evals/deep/b.eval.mts",
+        "evals/deep/c.eval.js"
+      ])
+      assert.deepStrictEqual(rel((yield* expand("**/b.eval.*")).files), ["evals/deep/b.eval.mts"])
+      assert.deepStrictEqual(rel((yield* expand(Path.join(dir, "evals", "a*.eval.ts"))).files), [
+        "evals/a.eval.ts",
+        "evals/ab.eval.ts"
+      ], "an absolute pattern")
+      assert.deepStrictEqual(
+        rel((yield* expand("evals/[id].eval.ts")).files),
+        ["evals/[id].eval.ts"],
+        "a file as named"
+      )
     }))
 })
 

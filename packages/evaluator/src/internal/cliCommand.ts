@@ -96,7 +96,7 @@ export const help = (color: boolean): string => {
     `  ${program.name} run [<file | directory | glob>...] [options]`,
     "",
     "  Loads eval files (TypeScript, no build step), runs the suites they export and prints the report. Globs take",
-    "  *, **, ? and {a,b}; with no file, every *.eval.ts below the current directory.",
+    "  *, **, ?, {a,b} and [abc]; with no file, every *.eval.ts below the current directory.",
     "",
     heading("OPTIONS"),
     ...table(options),
