@@ -127,7 +127,9 @@ const checkRun = (): void => {
   const report = lastReport!
   lastReport = undefined
   if (mode === "memory" && report.cases.length !== cases) throw new Error("the report does not hold every case")
-  if (mode === "defaults" && report.casesFile === undefined) throw new Error("the run wrote no cases file")
+  if (mode === "defaults" && cases > 10_000 && report.casesFile === undefined) {
+    throw new Error("no cases file was written")
+  }
   if (report.casesFile !== undefined) Fs.rmSync(report.casesFile)
   lastMeans = report.scorers.map((s) => s.mean!)
 }
