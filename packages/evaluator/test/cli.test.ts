@@ -97,6 +97,37 @@ describe("file arguments", () => {
         "a file as named"
       )
     }))
+
+  it.scopedLive("patterns match files, not directories; links and node_modules do not add files; ../ works", () =>
+    Effect.gen(function*() {
+      const root = yield* tempDir
+      const dir = Path.join(root, "project (x86)")
+      for (
+        const file of [
+          "evals/a.eval.ts",
+          "evals/dir.eval.ts/helper.ts",
+          "evals/suite/fixture.json",
+          "other/b.eval.ts",
+          "other/node_modules/y/m.eval.ts"
+        ]
+      ) {
+        Fs.mkdirSync(Path.dirname(Path.join(dir, file)), { recursive: true })
+        Fs.writeFileSync(Path.join(dir, file), "")
+      }
+      Fs.symlinkSync("a.eval.ts", Path.join(dir, "evals", "alias.eval.ts"))
+      Fs.symlinkSync("..", Path.join(dir, "evals", "loop"))
+      const cwd = Path.join(dir, "evals")
+      const rel = (files: ReadonlyArray<string>) =>
+        files.map((file) => Path.relative(dir, file).split(Path.sep).join("/"))
+      const expand = (...args: Array<string>) => Effect.promise(() => Files.expand(args, cwd))
+
+      // a directory named like an eval file is not one; the link to a.eval.ts is the same file; the loop is not followed
+      assert.deepStrictEqual(rel((yield* expand()).files), ["evals/a.eval.ts"])
+      assert.deepStrictEqual(rel((yield* expand("*.eval.ts", ".")).files), ["evals/a.eval.ts"])
+      assert.deepStrictEqual((yield* expand("{suite,nothing}")).unmatched, ["{suite,nothing}"], "no directory listing")
+      assert.deepStrictEqual(rel((yield* expand("../other/**/*.eval.ts")).files), ["other/b.eval.ts"])
+      assert.deepStrictEqual(rel((yield* expand(Path.join(dir, "other", "*.eval.ts"))).files), ["other/b.eval.ts"])
+    }))
 })
 
 describe("option parsing", () => {

@@ -2,7 +2,8 @@
  * Which files `helicone-eval run` loads. An argument that names a file loads it (whatever its name); one that names
  * a directory loads every eval file under it. Any other argument with `*`, `?`, `{`, `[` or `!` is a pattern,
  * expanded by `tinyglobby` (Node 20 has no `fs.glob`): `*` and `?` within a path segment, `**` across directories,
- * `{a,b}` alternatives, `[abc]` classes. `node_modules` and names starting with a dot are skipped.
+ * `{a,b}` alternatives, `[abc]` classes. `node_modules`, files and directories whose names start with a dot, and
+ * symbolic links to directories are skipped; a file reached by two paths is loaded once.
  *
  * @internal
  */
@@ -18,9 +19,30 @@ const globChars = /[*?{[!]/
 /** Whether an argument is a pattern rather than a path. */
 export const isPattern = (arg: string): boolean => globChars.test(arg)
 
-/** The files under `cwd` a pattern matches, as sorted absolute paths. */
+/**
+ * Splits a `/`-separated pattern into the directory all its matches are under (its leading segments without pattern
+ * characters) and the pattern below it, which is globbed from there: `../suites/deep/*.eval.ts` is `*.eval.ts` in
+ * `../suites/deep`. So `node_modules` is skipped under `../` too, and a directory called `Program Files (x86)` is
+ * read as a name.
+ */
+const splitBase = (pattern: string): readonly [string, string] => {
+  const segments = pattern.split("/")
+  let fixed = 0
+  while (fixed < segments.length - 1 && !isPattern(segments[fixed])) fixed++
+  return [segments.slice(0, fixed).join("/"), segments.slice(fixed).join("/")]
+}
+
+/** The files a pattern matches from `cwd`, as sorted absolute paths; symbolic links are not followed. */
 const globFiles = async (pattern: string, cwd: string): Promise<Array<string>> => {
-  const found = await glob(pattern, { cwd, absolute: true, onlyFiles: true, ignore: ["**/node_modules/**"] })
+  const [base, rest] = splitBase(pattern)
+  const found = await glob(rest, {
+    cwd: Path.resolve(cwd, base),
+    absolute: true,
+    onlyFiles: true,
+    expandDirectories: false,
+    followSymbolicLinks: false,
+    ignore: ["**/node_modules/**"]
+  })
   return found.map((file) => Path.resolve(file)).sort()
 }
 
@@ -33,14 +55,18 @@ export interface Expanded {
 
 /** Expands the file arguments of `helicone-eval run` (see the module comment); no argument means every eval file. */
 export const expand = async (args: ReadonlyArray<string>, cwd: string): Promise<Expanded> => {
-  const files = new Set<string>()
+  // By real path, so that a file reached through a symbolic link as well is loaded once.
+  const files = new Map<string, string>()
   const unmatched: Array<string> = []
   for (const arg of args.length === 0 ? [evalFilePattern] : args) {
     const matches = await matchesOf(arg, cwd)
     if (matches.length === 0) unmatched.push(arg)
-    for (const file of matches) files.add(file)
+    for (const file of matches) {
+      const real = await Fs.realpath(file).catch(() => file)
+      if (!files.has(real)) files.set(real, file)
+    }
   }
-  return { files: [...files], unmatched }
+  return { files: [...files.values()], unmatched }
 }
 
 const matchesOf = async (arg: string, cwd: string): Promise<Array<string>> => {
