@@ -54,12 +54,20 @@ const throughput = () => {
       ratio(memory.run, memory.loop)
     } to the plain loop, ${ratio(memory.run, memory.loopWithIds)} to the loop with ids and durations`
   )
+  const mixed = child(["--expose-gc", script, "memory", String(cases), String(rounds), "mixed"])
+  console.log(`  the same, every other case expecting another sentence (scores 0 or fractions, levenshtein at work):`)
+  console.log(`  plain loop, a record per case in memory           ${ms(median(mixed.loop))}`)
+  console.log(
+    `  Eval.run, every case kept in memory                ${ms(median(mixed.run))}  ${
+      ratio(mixed.run, mixed.loop)
+    } to the plain loop`
+  )
   const defaults = child(["--expose-gc", script, "defaults", String(cases), String(rounds)])
   console.log(`  plain loop, a record per case in memory           ${ms(median(defaults.loop))}`)
   console.log(`  plain loop, a JSON line per case to a file          ${ms(median(defaults.loopToFile))}`)
   console.log(
     `  Eval.run, defaults (a JSONL file past 10,000 cases) ${ms(median(defaults.run))}  ` +
-      `${ratio(defaults.run, defaults.loopToFile)} to the loop writing JSONL (the same work), ${
+      `${ratio(defaults.run, defaults.loopToFile)} to the loop writing its own JSON lines, ${
         ratio(defaults.run, defaults.loop)
       } to the in-memory loop`
   )

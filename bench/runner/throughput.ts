@@ -1,7 +1,7 @@
 /**
  * Child process of the runner bench: `Eval.run` against a plain loop doing the same work, in this one process.
  *
- *   node --expose-gc --import tsx bench/runner/throughput.ts <memory|defaults> [cases] [rounds]
+ *   node --expose-gc --import tsx bench/runner/throughput.ts <memory|defaults> [cases] [rounds] [mixed]
  *
  * - `memory`: `Eval.run` keeps every case in its report (`maxCases` = all), the loop keeps one record per case. Also
  *   measured, as a reference: the loop that records what the runner records per case besides the scores, a request
@@ -9,6 +9,8 @@
  * - `defaults`: `Eval.run` with its defaults (past 10,000 cases every result goes to a JSONL file). It is compared
  *   with the same loop (records in memory) and with the loop that also writes its records to a JSONL file, one
  *   `JSON.stringify` per record, as a user's own loop would.
+ * - `mixed` (after the rounds): every other case expects another sentence, so exactMatch and contains give 0 there and
+ *   levenshtein computes a distance; with the default data every score is 1 and levenshtein stops at `a === b`.
  *
  * Each round runs the loop(s) and `Eval.run` back to back, so a round's ratio compares runs that saw the same
  * machine. Each side is timed right after an untimed run of itself, and after a full GC: what it measures does not
@@ -26,10 +28,14 @@ import type { Scorer } from "../../packages/evaluator/src/index.js"
 const mode = process.argv[2] === "defaults" ? "defaults" : "memory"
 const cases = Number(process.argv[3] ?? 100_000)
 const rounds = Number(process.argv[4] ?? 7)
+/** `mixed`: every other case expects another sentence, so that scores are not all 1 and levenshtein has work. */
+const mixed = process.argv[5] === "mixed"
 
 const data = Array.from({ length: cases }, (_, i) => ({
   input: `The quick brown fox ${i} jumps over the lazy dog`,
-  expected: `The quick brown cat ${i} jumps over the lazy dog`
+  expected: mixed && i % 2 === 1
+    ? `The quick brown cat ${i} leaps over a lazy dog`
+    : `The quick brown cat ${i} jumps over the lazy dog`
 }))
 const task = (input: string) => input.replace("fox", "cat")
 const scorers = [Scorers.exactMatch, Scorers.contains, Scorers.levenshtein] as const
@@ -142,7 +148,7 @@ const main = async () => {
   for (let round = 0; round <= rounds; round++) {
     const [l, means] = await twice(() => plainLoop())
     const [f] = mode === "defaults" ? await twice(plainLoopToFile, () => Fs.rmSync(loopFile)) : [0]
-    const [w] = mode === "memory" ? await twice(plainLoopWithIds) : [0]
+    const [w] = mode === "memory" && !mixed ? await twice(plainLoopWithIds) : [0]
     const [r] = await twice(runOnce, checkRun)
     if (lastMeans.some((mean, i) => Math.abs(mean - means[i]) > 1e-9)) {
       throw new Error("the runner and the plain loop disagree")
@@ -159,7 +165,7 @@ const main = async () => {
     cases,
     loop,
     loopToFile: mode === "defaults" ? loopToFile : undefined,
-    loopWithIds: mode === "memory" ? loopWithIds : undefined,
+    loopWithIds: mode === "memory" && !mixed ? loopWithIds : undefined,
     run
   }))
 }
