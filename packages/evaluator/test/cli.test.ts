@@ -37,27 +37,29 @@ const cli = (args: ReadonlyArray<string>, cwd: string) =>
     return { code, stdout, stderr }
   })
 
+/** Writes empty `files` under `dir`; gives back a function that lists absolute paths relative to `dir`, with `/`. */
+const writeTree = (dir: string, files: ReadonlyArray<string>) => {
+  for (const file of files) {
+    Fs.mkdirSync(Path.dirname(Path.join(dir, file)), { recursive: true })
+    Fs.writeFileSync(Path.join(dir, file), "")
+  }
+  return (paths: ReadonlyArray<string>) => paths.map((path) => Path.relative(dir, path).split(Path.sep).join("/"))
+}
+
 describe("file arguments", () => {
   it.scopedLive("expands files, directories and patterns, skipping node_modules and dot-directories", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
-      for (
-        const file of [
-          "evals/a.eval.ts",
-          "evals/ab.eval.ts",
-          "evals/deep/b.eval.mts",
-          "evals/deep/c.eval.js",
-          "evals/notes.ts",
-          "node_modules/x/c.eval.ts",
-          ".cache/d.eval.ts",
-          "evals/[id].eval.ts"
-        ]
-      ) {
-        Fs.mkdirSync(Path.dirname(Path.join(dir, file)), { recursive: true })
-        Fs.writeFileSync(Path.join(dir, file), "")
-      }
-      const rel = (files: ReadonlyArray<string>) =>
-        files.map((file) => Path.relative(dir, file).split(Path.sep).join("/"))
+      const rel = writeTree(dir, [
+        "evals/a.eval.ts",
+        "evals/ab.eval.ts",
+        "evals/deep/b.eval.mts",
+        "evals/deep/c.eval.js",
+        "evals/notes.ts",
+        "node_modules/x/c.eval.ts",
+        ".cache/d.eval.ts",
+        "evals/[id].eval.ts"
+      ])
       const expand = (...args: Array<string>) => Effect.promise(() => Files.expand(args, dir))
 
       const all = yield* expand()
@@ -102,23 +104,16 @@ describe("file arguments", () => {
     Effect.gen(function*() {
       const root = yield* tempDir
       const dir = Path.join(root, "project (x86)")
-      for (
-        const file of [
-          "evals/a.eval.ts",
-          "evals/dir.eval.ts/helper.ts",
-          "evals/suite/fixture.json",
-          "other/b.eval.ts",
-          "other/node_modules/y/m.eval.ts"
-        ]
-      ) {
-        Fs.mkdirSync(Path.dirname(Path.join(dir, file)), { recursive: true })
-        Fs.writeFileSync(Path.join(dir, file), "")
-      }
+      const rel = writeTree(dir, [
+        "evals/a.eval.ts",
+        "evals/dir.eval.ts/helper.ts",
+        "evals/suite/fixture.json",
+        "other/b.eval.ts",
+        "other/node_modules/y/m.eval.ts"
+      ])
       Fs.symlinkSync("a.eval.ts", Path.join(dir, "evals", "alias.eval.ts"))
       Fs.symlinkSync("..", Path.join(dir, "evals", "loop"))
       const cwd = Path.join(dir, "evals")
-      const rel = (files: ReadonlyArray<string>) =>
-        files.map((file) => Path.relative(dir, file).split(Path.sep).join("/"))
       const expand = (...args: Array<string>) => Effect.promise(() => Files.expand(args, cwd))
 
       // a directory named like an eval file is not one; the link to a.eval.ts is the same file; the loop is not followed
