@@ -1,5 +1,6 @@
 /**
- * Folds cases into the run's summaries as they finish (or are stopped by an interruption), in constant memory: running sums per scorer and a few notable cases.
+ * Folds cases into the run's summaries as they finish (or are stopped by an interruption), in constant memory:
+ * running sums per scorer and a few notable cases.
  *
  * @internal
  */
@@ -100,12 +101,11 @@ export class Summary {
 
   add(result: CaseResult): void {
     this.cases++
-    if (result.errors.length > 0) {
-      this.errored++
-      // Its duration is the time until the interruption, not the case's: it is not among the slowest.
-      if (result.errors.some((error) => error.source === "interrupted")) this.interrupted++
-      else if (this.slowest.wants(result.duration)) this.slowest.add(refOf(result))
-    } else if (this.slowest.wants(result.duration)) this.slowest.add(refOf(result))
+    const errored = result.errors.length > 0
+    if (errored) this.errored++
+    // A case stopped in flight: its duration is the time until the interruption, so it is not among the slowest.
+    if (errored && result.errors.some((error) => error.source === "interrupted")) this.interrupted++
+    else if (this.slowest.wants(result.duration)) this.slowest.add(refOf(result))
     for (let i = 0; i < result.scores.length; i++) {
       const { name, score } = result.scores[i]
       // Scores come in scorer order, and the folds start in that order: a name check instead of a map lookup.
