@@ -123,7 +123,10 @@ export interface Stats {
   readonly delivered: number
   /** Deliveries attempted again from the outbox, after failing past the retry policy. */
   readonly retried: number
-  /** Submissions waiting in the outbox files. */
+  /**
+   * Lines in the outbox files. A replay takes them off as the file loses them (removed, or rewritten to what is still
+   * undelivered), not entry by entry, so 0 means the outbox files are gone.
+   */
   readonly inOutbox: number
   /** Submissions Helicone rejected for good, written to the dead-letter file. */
   readonly rejected: number

@@ -1,7 +1,7 @@
 import { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, LogLevel, Ref } from "effect"
+import { Deferred, Effect, Fiber, LogLevel, Ref } from "effect"
 import * as Outbox from "../src/internal/outbox.js"
 import { directoryOf } from "../src/internal/outboxFiles.js"
 import { captureLogs, id } from "./fixtures/queue/Support.js"
@@ -62,6 +62,29 @@ describe("ScoreQueue outbox", () => {
       const second = yield* recorder()
       assert.strictEqual(yield* reopened.replay(second.deliver, () => {}), "drained")
       assert.deepStrictEqual((yield* Ref.get(second.seen)).map((e) => e.scores.n), [2, 4, 5, 6, 7, 8])
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.scoped("an interrupted pass leaves the file and the count as they were; a later pass delivers it all", () =>
+    Effect.gen(function*() {
+      const { fs, path } = yield* tempOutbox
+      const outbox = yield* Outbox.make(fs, path, { chunkSize: 2 })
+      yield* outbox.append([1, 2, 3, 4, 5].map((n) => entry(n)))
+      const secondChunk = yield* Deferred.make<void>()
+      const { deliver, seen } = yield* recorder()
+      const stuck = (chunk: ReadonlyArray<Outbox.Entry>) =>
+        chunk[0].scores.n === 1 ? deliver(chunk) : Effect.zipRight(Deferred.succeed(secondChunk, void 0), Effect.never)
+      const pass = yield* Effect.fork(outbox.replay(stuck, () => {}))
+      yield* Deferred.await(secondChunk)
+      // the first chunk was delivered, but the file still holds it until the pass removes or rewrites the file
+      assert.strictEqual(outbox.size(), 5)
+      yield* Fiber.interrupt(pass)
+      assert.strictEqual(outbox.size(), 5, "what the stats say is what the files hold")
+      assert.strictEqual((yield* fs.readFileString(`${path}.replay`)).trim().split("\n").length, 5)
+
+      assert.strictEqual(yield* outbox.replay(deliver, () => {}), "drained")
+      assert.deepStrictEqual((yield* Ref.get(seen)).map((e) => e.scores.n), [1, 2, 1, 2, 3, 4, 5])
+      assert.strictEqual(outbox.size(), 0)
+      assert.isFalse(yield* fs.exists(`${path}.replay`))
     }).pipe(Effect.provide(NodeFileSystem.layer)))
 
   it.scoped("leaves the file byte for byte when a chunk gets nothing through", () =>

@@ -245,7 +245,9 @@ export const make = (
 
     /**
      * Replays `P.replay`: `true` when it was fully replayed and removed. An interruption leaves the file as it was
-     * (its delivered entries are sent again later, which Helicone's last-write-wins makes harmless).
+     * (its delivered entries are sent again later, which Helicone's last-write-wins makes harmless). `size` drops only
+     * once the file on disk has lost the entries (removed, or rewritten to the kept ones), together with that change,
+     * so an empty count always means empty files.
      */
     const replayFile = (deliver: DeliverChunk) =>
       Effect.gen(function*() {
@@ -254,9 +256,11 @@ export const make = (
           const reader = makeLineReader(source)
           let changed = false
           let lineNumber = 0
+          /** Entries read, and delivered, dead-lettered or set aside, that the file on disk still holds. */
+          let gone = 0
           while (true) {
             const lines = yield* reader.take(options.chunkSize)
-            if (lines.length === 0) return "done" as const
+            if (lines.length === 0) return { gone, rewritten: false }
             const entries: Array<Entry> = []
             for (const line of lines) {
               lineNumber++
@@ -266,7 +270,7 @@ export const make = (
               } else {
                 yield* setAside(line, entry.left, lineNumber)
                 corrupt++
-                size--
+                gone++
                 changed = true
               }
             }
@@ -288,23 +292,24 @@ export const make = (
                 }
                 yield* out.sync
               }))
-              return { chunk: entries.length, kept: kept.length }
+              return { gone: gone + entries.length - kept.length, rewritten: true }
             }
-            size -= entries.length
+            gone += entries.length
             changed = true
           }
         }))
-        if (outcome === "done") {
-          yield* fs.remove(files.replay)
+        if (outcome === "unchanged") return false
+        // the file change and the count go together: a shutdown cannot leave one without the other
+        return yield* Effect.uninterruptible(Effect.gen(function*() {
+          if (outcome.rewritten) {
+            yield* fs.rename(files.temp, files.replay)
+          } else {
+            yield* fs.remove(files.replay)
+          }
+          size -= outcome.gone
           yield* syncDirectory(fs, files.replay)
-          return true
-        }
-        if (outcome !== "unchanged") {
-          yield* fs.rename(files.temp, files.replay)
-          yield* syncDirectory(fs, files.replay)
-          size -= outcome.chunk - outcome.kept
-        }
-        return false
+          return !outcome.rewritten
+        }))
       })
 
     const replay = (deliver: DeliverChunk, whenEmpty: () => void) =>
