@@ -14,7 +14,7 @@ import { dual } from "effect/Function"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import { suspends } from "./internal/hot.js"
-import { describe } from "./internal/text.js"
+import { describe, describeFailure } from "./internal/text.js"
 
 /**
  * What a scorer is given for one case.
@@ -253,7 +253,7 @@ export const run = <Input, Output, Expected, E, R>(
       const failure = Cause.failureOption(cause)
       return Effect.fail(
         failure._tag === "Some"
-          ? new ScorerError({ scorer: scorer.name, reason: "Failed", detail: describe(failure.value) })
+          ? new ScorerError({ scorer: scorer.name, reason: "Failed", detail: describeFailure(failure.value) })
           : new ScorerError({ scorer: scorer.name, reason: "Defect", detail: describe(Cause.squash(cause)) })
       )
     }),

@@ -60,13 +60,13 @@ describe("Scorer.make", () => {
       assert.deepStrictEqual([died.reason, died.detail], ["Defect", "dead"])
     }))
 
-  it.effect("records a typed failure as Failed with the error's message", () =>
+  it.effect("records a typed failure as Failed with the error's tag and message", () =>
     Effect.gen(function*() {
       const error = yield* failure(Scorer.make("judge", () => Effect.fail(new JudgeUnavailable({ model: "gpt-x" }))))
       assert.deepStrictEqual([error.scorer, error.reason, error.detail], [
         "judge",
         "Failed",
-        "judge model gpt-x is unavailable"
+        "JudgeUnavailable: judge model gpt-x is unavailable"
       ])
     }))
 

@@ -105,7 +105,7 @@ describe("exactMatch", () => {
       assert.strictEqual(error._tag, "ScorerError")
       assert.strictEqual(error.scorer, "exactMatch")
       assert.strictEqual(error.reason, "Failed")
-      assert.strictEqual(error.detail, "the case has no expected value to compare the output with")
+      assert.strictEqual(error.detail, "MissingExpected: the case has no expected value to compare the output with")
     }))
 })
 
@@ -132,11 +132,11 @@ describe("contains", () => {
     Effect.gen(function*() {
       const notString = yield* failure(Scorers.contains, 42, "4")
       assert.strictEqual(notString.reason, "Failed")
-      assert.strictEqual(notString.detail, "output must be a string, got 42")
+      assert.strictEqual(notString.detail, "InvalidInput: output must be a string, got 42")
       const notStringExpected = yield* failure(Scorers.contains, "42", { a: 1 })
-      assert.strictEqual(notStringExpected.detail, "expected must be a string, got an object")
+      assert.strictEqual(notStringExpected.detail, "InvalidInput: expected must be a string, got an object")
       const missing = yield* failure(Scorers.contains, "42", undefined)
-      assert.strictEqual(missing.detail, "the case has no expected value to compare the output with")
+      assert.strictEqual(missing.detail, "MissingExpected: the case has no expected value to compare the output with")
     }))
 
   it.effect("containsAll needs every needle, containsAny one of them; neither reads expected", () =>
@@ -158,7 +158,7 @@ describe("contains", () => {
       assert.strictEqual(Scorers.containsAll(["a"]).name, "containsAll")
       assert.strictEqual(Scorers.containsAny(["a"]).name, "containsAny")
       const error = yield* failure(Scorers.containsAny(["a"]), ["a"])
-      assert.strictEqual(error.detail, "output must be a string, got an array")
+      assert.strictEqual(error.detail, "InvalidInput: output must be a string, got an array")
     }))
 })
 
@@ -189,7 +189,7 @@ describe("regex", () => {
   it.effect("fails on a non-string output", () =>
     Effect.gen(function*() {
       const error = yield* failure(Scorers.regex(/1/), 1)
-      assert.strictEqual(error.detail, "output must be a string, got 1")
+      assert.strictEqual(error.detail, "InvalidInput: output must be a string, got 1")
     }))
 })
 
@@ -239,19 +239,19 @@ describe("levenshtein", () => {
     Effect.gen(function*() {
       assert.strictEqual(
         (yield* failure(Scorers.levenshtein, { a: 1 }, "x")).detail,
-        "output must be a string, got an object"
+        "InvalidInput: output must be a string, got an object"
       )
       assert.strictEqual(
         (yield* failure(Scorers.levenshtein, undefined, "x")).detail,
-        "output must be a string, got undefined"
+        "InvalidInput: output must be a string, got undefined"
       )
       assert.strictEqual(
         (yield* failure(Scorers.levenshtein, "x", ["x"])).detail,
-        "expected must be a string, got an array"
+        "InvalidInput: expected must be a string, got an array"
       )
       const missing = yield* failure(Scorers.levenshtein, "x", undefined)
       assert.strictEqual(missing.reason, "Failed")
-      assert.strictEqual(missing.detail, "the case has no expected value to compare the output with")
+      assert.strictEqual(missing.detail, "MissingExpected: the case has no expected value to compare the output with")
     }))
 })
 
@@ -298,23 +298,23 @@ describe("numericDiff", () => {
     Effect.gen(function*() {
       assert.strictEqual(
         (yield* failure(Scorers.numericDiff, "n/a", 1)).detail,
-        "output must be a number or a numeric string, got \"n/a\""
+        "InvalidInput: output must be a number or a numeric string, got \"n/a\""
       )
       assert.strictEqual(
         (yield* failure(Scorers.numericDiff, "", 1)).detail,
-        "output must be a number or a numeric string, got \"\""
+        "InvalidInput: output must be a number or a numeric string, got \"\""
       )
       assert.strictEqual(
         (yield* failure(Scorers.numericDiff, 1, true)).detail,
-        "expected must be a number or a numeric string, got true"
+        "InvalidInput: expected must be a number or a numeric string, got true"
       )
       assert.strictEqual(
         (yield* failure(Scorers.numericDiff, 1, null)).detail,
-        "expected must be a number or a numeric string, got null"
+        "InvalidInput: expected must be a number or a numeric string, got null"
       )
       assert.strictEqual(
         (yield* failure(Scorers.numericDiff, 1, undefined)).detail,
-        "the case has no expected value to compare the output with"
+        "MissingExpected: the case has no expected value to compare the output with"
       )
     }))
 })
@@ -452,7 +452,7 @@ describe("jsonDiff", () => {
     Effect.gen(function*() {
       const error = yield* failure(Scorers.jsonDiff, { a: 1 }, undefined)
       assert.strictEqual(error.reason, "Failed")
-      assert.strictEqual(error.detail, "the case has no expected value to compare the output with")
+      assert.strictEqual(error.detail, "MissingExpected: the case has no expected value to compare the output with")
     }))
 })
 

@@ -22,7 +22,7 @@ import * as Scorer from "../Scorer.js"
 import { clock, isEffect, suspends } from "./hot.js"
 import * as RequestIds from "./requestIds.js"
 import type * as source from "./source.js"
-import { describe } from "./text.js"
+import { describe, describeFailure } from "./text.js"
 
 /** What the task receives; the Helicone headers object is built only when asked for. */
 class TaskContext {
@@ -88,7 +88,7 @@ const taskError = (cause: Cause.Cause<unknown>): CaseError => {
   const failure = Cause.failureOption(cause)
   return {
     source: "task",
-    message: failure._tag === "Some" ? describe(failure.value) : describe(Cause.squash(cause))
+    message: failure._tag === "Some" ? describeFailure(failure.value) : describe(Cause.squash(cause))
   }
 }
 

@@ -18,6 +18,16 @@ export const describe = (u: unknown): string => {
 }
 
 /**
+ * A typed failure in a few words, led by its tag when it has one (`MalformedOutput: …`), the way Effect prints a
+ * failure: the tag is what a user matches on, and many errors' messages do not repeat it.
+ */
+export const describeFailure = (u: unknown): string => {
+  const text = describe(u)
+  const tag = Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" ? u._tag : undefined
+  return tag === undefined || text.startsWith(tag) ? text : `${tag}: ${text}`
+}
+
+/**
  * `JSON.stringify`, with a `bigint` or a cycle written as a string rather than failing. Only an object that contains
  * itself is a cycle: one object reached twice by different paths (a shared score, the same input in every trial) is
  * written twice, as `JSON.stringify` does.
