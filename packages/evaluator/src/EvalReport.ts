@@ -202,10 +202,10 @@ export interface Timings extends Schema.Schema.Type<typeof Timings> {}
 /**
  * The report of one run, version 1.
  *
- * `cases` holds every case (finished, or stopped in flight by an interruption) while the run stays within
- * `maxCases` (10,000 by default). Past that, or when a
+ * `cases` holds every case (finished, or stopped in flight by an interruption), in the data's order (by `index`, then
+ * `trial`), while the run stays within `maxCases` (10,000 by default). Past that, or when a
  * `casesFile` was asked for, every case is written to the JSONL file named by `casesFile` instead, one
- * {@link CaseResult} per line, and `cases` is empty. `passed` is false when a scorer misses its threshold (or, in
+ * {@link CaseResult} per line as each finishes, and `cases` is empty. `passed` is false when a scorer misses its threshold (or, in
  * strict Helicone mode, when a submission failed) or the run was interrupted; `interrupted` marks a run stopped
  * before the end of its data. An interrupted `Eval.run` returns no report (its fiber ends interrupted): its partial
  * report, with `interrupted: true`, goes to every reporter instead — the terminal summary, the `json`, `junit` and

@@ -38,10 +38,13 @@
  */
 import type * as AiError from "@effect/ai/AiError"
 import * as LanguageModel from "@effect/ai/LanguageModel"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import { safeStringify } from "./internal/text.js"
 import * as Scorer from "./Scorer.js"
+import { MissingExpected } from "./Scorers.js"
 
 /**
  * How to build a judge: its prompt, and the choices the model picks from with the score each stands for.
@@ -65,10 +68,28 @@ export interface ClassifierOptions<Choice extends string> {
    * the score's `metadata.rationale`. Default `true`.
    */
   readonly useCoT?: boolean | undefined
+  /**
+   * How a failed model call is tried again (transport failures, 408, 409, 429, 5xx): `maxAttempts` in all, the first
+   * included (default 3; 1 = never again), the first backoff `baseDelay` (default 500 ms), doubling, with jitter.
+   */
+  readonly retry?: {
+    readonly maxAttempts?: number | undefined
+    readonly baseDelay?: Duration.DurationInput | undefined
+  } | undefined
 }
 
-/** `{{name}}` or `{{{name}}}`, with a dotted path. */
-const placeholder = /\{\{\{?\s*([A-Za-z_$][\w$]*(?:\.[\w$-]+)*)\s*\}?\}\}/g
+/**
+ * What a judge fails with: the model call's `AiError` (after the retries), or `MissingExpected` when its prompt uses
+ * `{{expected}}` and the case has none.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type JudgeError = AiError.AiError | MissingExpected
+
+/** `{{{path}}}` or `{{path}}`, braces balanced; a path is a name, then `.key`s. */
+const placeholder = /\{\{\{\s*([A-Za-z_$][\w$]*(?:\.[\w$-]+)*)\s*\}\}\}|\{\{\s*([A-Za-z_$][\w$]*(?:\.[\w$-]+)*)\s*\}\}/g
+const exactPlaceholder = new RegExp(`^(?:${placeholder.source})$`)
 const roots = new Set(["input", "output", "expected", "metadata"])
 /** The name of the structured answer, as autoevals names its tool. */
 const objectName = "select_choice"
@@ -90,12 +111,29 @@ const listed = (choices: ReadonlyArray<string>): string =>
   choices.length === 1 ? choices[0] : `${choices.slice(0, -1).join(", ")} or ${choices[choices.length - 1]}`
 
 /**
+ * What a provider answered that is worth asking again, as OpenAI's own SDK does: a transport failure, and the
+ * statuses 408, 409, 429 and 5xx.
+ */
+const retriable = (error: AiError.AiError): boolean =>
+  error._tag === "HttpRequestError"
+    ? error.reason === "Transport"
+    : error._tag === "HttpResponseError" && error.reason === "StatusCode" &&
+      (error.response.status === 408 || error.response.status === 409 || error.response.status === 429 ||
+        error.response.status >= 500)
+
+/**
  * A judge: renders the prompt for the case, asks the `LanguageModel` in the context for a structured answer (its
  * reasoning when `useCoT`, then a choice constrained to the choices by the answer's JSON schema), and scores the case
  * with the chosen choice's score. The score's metadata holds `choice` and, with `useCoT`, `rationale`.
  *
- * Throws at construction when there is no choice, or when the prompt names a placeholder other than `input`,
- * `output`, `expected` or `metadata.<key>` (a typo would otherwise send the model an empty field on every case).
+ * A case without `expected` fails with `MissingExpected`, without a model call, when the prompt uses `{{expected}}`.
+ * A model call that fails in transport or with a 408, 409, 429 or 5xx is tried again, `retry.maxAttempts` times in
+ * all (default 3, as OpenAI's SDK under autoevals), after a backoff from `retry.baseDelay` (default 500 ms) doubling
+ * each time, with jitter.
+ *
+ * Throws at construction when there is no choice, when a choice's score is not in [0, 1], or when the prompt has a
+ * placeholder other than `input`, `output`, `expected` or `metadata.<key>`, including mustache sections
+ * (`{{#expected}}`): a typo would otherwise send the model an empty field, or the braces, on every case.
  *
  * @example
  * ```ts
@@ -113,20 +151,40 @@ const listed = (choices: ReadonlyArray<string>): string =>
  */
 export const classifier = <Choice extends string, Input = unknown, Output = unknown, Expected = unknown>(
   options: ClassifierOptions<Choice>
-): Scorer.Scorer<Input, Output, Expected, AiError.AiError, LanguageModel.LanguageModel> => {
-  const choices = Object.keys(options.choiceScores) as Array<Choice>
-  if (choices.length === 0) {
-    throw new Error(`LlmJudge.classifier "${options.name}": choiceScores needs at least one choice`)
+): Scorer.Scorer<Input, Output, Expected, JudgeError, LanguageModel.LanguageModel> => {
+  const refuse = (why: string): never => {
+    throw new Error(`LlmJudge.classifier "${options.name}": ${why}`)
   }
-  for (const [, path] of options.prompt.matchAll(placeholder)) {
-    const root = path.split(".")[0]
-    if (!roots.has(root) || path === "metadata") {
-      throw new Error(
-        `LlmJudge.classifier "${options.name}": the prompt's {{${path}}} is not a case field ` +
-          "(input, output, expected or metadata.<key>)"
-      )
+  const choices = Object.keys(options.choiceScores) as Array<Choice>
+  if (choices.length === 0) refuse("choiceScores needs at least one choice")
+  for (const choice of choices) {
+    const score = options.choiceScores[choice]
+    if (!(typeof score === "number" && score >= 0 && score <= 1)) {
+      refuse(`choice ${choice} scores ${String(score)}; a score is a number in [0, 1]`)
     }
   }
+  let usesExpected = false
+  // every run of braces, so that a mustache section (`{{#expected}}`) or unbalanced braces (`{{{input}}`) are refused
+  for (const [braces] of options.prompt.matchAll(/\{\{+[^{}]*\}*/g)) {
+    const [, triple, double] = exactPlaceholder.exec(braces) ?? []
+    const path = triple ?? double
+    if (path === undefined) {
+      refuse(`${braces} in the prompt is not a placeholder ({{input}}, {{output}}, {{expected}}, {{metadata.<key>}})`)
+    }
+    const root = path.split(".")[0]
+    if (!roots.has(root) || path === "metadata") {
+      refuse(`the prompt's {{${path}}} is not a case field (input, output, expected or metadata.<key>)`)
+    }
+    if (root === "expected") usesExpected = true
+  }
+  const maxAttempts = options.retry?.maxAttempts ?? 3
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) refuse(`retry.maxAttempts must be an integer >= 1`)
+  const retry = {
+    schedule: Schedule.exponential(options.retry?.baseDelay ?? "500 millis").pipe(Schedule.jittered),
+    times: maxAttempts - 1,
+    while: retriable
+  }
+
   const useCoT = options.useCoT ?? true
   const choice = Schema.Literal(...(choices as [Choice, ...Array<Choice>])).annotations({
     description: `A single choice: ${listed(choices)}`
@@ -153,16 +211,25 @@ export const classifier = <Choice extends string, Input = unknown, Output = unkn
       `choice, ${listed(choices)}, in \`choice\`.`
     : `\n\nAnswer with a single choice, ${listed(choices)}, in \`choice\`.`
 
-  return Scorer.make(options.name, (args: Scorer.ScorerArgs<Input, Output, Expected>) => {
-    const prompt = options.prompt.replace(
-      placeholder,
-      (_, path: string) => valueText(lookup(args as Scorer.ScorerArgs<unknown, unknown, unknown>, path))
-    ) + instruction
-    return Effect.map(ask(prompt), ({ choice, rationale }): Scorer.ScoreResult => ({
-      score: options.choiceScores[choice],
-      metadata: rationale === undefined ? { choice } : { choice, rationale }
-    }))
-  })
+  return Scorer.make(
+    options.name,
+    (args: Scorer.ScorerArgs<Input, Output, Expected>): Effect.Effect<
+      Scorer.ScoreResult,
+      JudgeError,
+      LanguageModel.LanguageModel
+    > => {
+      if (usesExpected && args.expected === undefined) return Effect.fail(new MissingExpected({ scorer: options.name }))
+      const prompt = options.prompt.replace(
+        placeholder,
+        (_, triple: string | undefined, double: string | undefined) =>
+          valueText(lookup(args as Scorer.ScorerArgs<unknown, unknown, unknown>, triple ?? double!))
+      ) + instruction
+      return Effect.map(Effect.retry(ask(prompt), retry), ({ choice, rationale }) => ({
+        score: options.choiceScores[choice],
+        metadata: rationale === undefined ? { choice } : { choice, rationale }
+      }))
+    }
+  )
 }
 
 /**
@@ -199,9 +266,10 @@ contradict it. Decide which of these applies:
  * @since 0.1.0
  * @category scorers
  */
-export const factuality: Scorer.Scorer<unknown, unknown, unknown, AiError.AiError, LanguageModel.LanguageModel> =
-  classifier({
+export const factuality: Scorer.Scorer<unknown, unknown, unknown, JudgeError, LanguageModel.LanguageModel> = classifier(
+  {
     name: "factuality",
     prompt: factualityPrompt,
     choiceScores: { A: 0.4, B: 0.6, C: 1, D: 0, E: 1 }
-  })
+  }
+)

@@ -284,6 +284,31 @@ describe("Eval.run", () => {
       assert.closeTo(report.scorers[0].mean!, 5 / 9, 1e-12, "all 3 in trial 0, then only input 0 (0 * 2 = 0)")
     }))
 
+  it.live("lists its cases in the data's order, by index then trial, whatever order they finished in", () =>
+    Effect.gen(function*() {
+      const finished: Array<string> = []
+      const suite = Eval.make({
+        name: "order",
+        data: cases(6),
+        trials: 2,
+        concurrency: 4,
+        // later cases and later trials are quicker, so they finish first
+        task: (input: number, ctx) =>
+          Effect.as(
+            Effect.zipRight(
+              Effect.sleep(`${(6 - input) * 4 + (2 - ctx.trial) * 2} millis`),
+              Effect.sync(() => finished.push(`${input}/${ctx.trial}`))
+            ),
+            input * 2
+          ),
+        scorers: [Scorers.exactMatch]
+      })
+      const report = yield* Eval.run(suite)
+      const inOrder = Array.from({ length: 6 }, (_, i) => [`${i}/0`, `${i}/1`]).flat()
+      assert.notDeepEqual(finished, inOrder, "the cases did not finish in order")
+      assert.deepStrictEqual(report.cases.map((c) => `${c.index}/${c.trial}`), inOrder)
+    }))
+
   it.effect("interrupting the run stops it and still reports its cases, the ones in flight as interrupted", () =>
     Effect.gen(function*() {
       const stuck = yield* Deferred.make<void>()

@@ -68,7 +68,8 @@ describe("LlmJudge", () => {
       const server = yield* OpenAi.make(() => ({ output: { choice: "Y" } }))
       const polite = LlmJudge.classifier({
         name: "polite",
-        prompt: "Tone: {{metadata.tone}}\nAsked: {{input.text}}\nAnswered: {{{ output }}}\nHoped for: [{{expected}}]",
+        prompt:
+          "Tone: {{metadata.tone}}\nAsked: {{input.text}}\nAnswered: {{{ output }}}\nHoped for: [{{metadata.hope}}]",
         choiceScores: { Y: 1, N: 0 },
         useCoT: false
       })
@@ -134,7 +135,71 @@ describe("LlmJudge", () => {
       assert.strictEqual(report.scorers.find((s) => s.name === "factuality")!.errors, 3)
     }).pipe(Effect.scoped))
 
-  it("refuses at construction a judge without choices or with a placeholder that is not a case field", () => {
+  it.live("a case without expected fails with MissingExpected and costs no model call", () =>
+    Effect.gen(function*() {
+      const server = yield* OpenAi.make(() => ({ output: { reasons: "same", choice: "C" } }))
+      const suite = Eval.make({
+        name: "no reference",
+        data: [{ input: "pick C", expected: "Paris" }, { input: "pick C" }],
+        task: () => "Paris",
+        scorers: [LlmJudge.factuality]
+      })
+      const report = yield* Eval.run(suite).pipe(Effect.provide(judgeModel(server.apiUrl)))
+      assert.strictEqual(report.cases[0].scores[0].score, 1)
+      assert.deepStrictEqual(report.cases[1].errors, [{
+        source: "scorer",
+        scorer: "factuality",
+        message:
+          "Scorer \"factuality\" failed: MissingExpected: the case has no expected value to compare the output with"
+      }])
+      assert.strictEqual(server.requests.length, 1)
+    }).pipe(Effect.scoped))
+
+  it.live("a 429 or a 5xx is asked again up to retry.maxAttempts; a 400 is not", () =>
+    Effect.gen(function*() {
+      const seen = new Map<string, number>()
+      const server = yield* OpenAi.make((body): OpenAi.Answer => {
+        const prompt = OpenAi.promptOf(body)
+        const attempt = (seen.get(prompt) ?? 0) + 1
+        seen.set(prompt, attempt)
+        const kind = picked(prompt)
+        if (kind === "400") return { status: 400, error: "bad request" }
+        // the first two attempts fail with the status the question names, the third succeeds
+        if (attempt <= 2) return { status: Number(kind), error: `attempt ${attempt}` }
+        return { output: { choice: "Y" } }
+      })
+      const judge = (maxAttempts: number) =>
+        LlmJudge.classifier({
+          name: `judge${maxAttempts}`,
+          prompt: "{{input}}",
+          choiceScores: { Y: 1, N: 0 },
+          useCoT: false,
+          retry: { maxAttempts, baseDelay: "1 millis" }
+        })
+      const run = (maxAttempts: number, statuses: ReadonlyArray<string>) =>
+        Eval.run(Eval.make({
+          name: `retries ${maxAttempts}`,
+          data: statuses.map((status) => ({ input: `pick ${status} (max ${maxAttempts})` })),
+          task: () => "ok",
+          scorers: [judge(maxAttempts)]
+        })).pipe(Effect.provide(judgeModel(server.apiUrl)))
+
+      const three = yield* run(3, ["429", "503", "400"])
+      assert.deepStrictEqual(three.cases.map((c) => c.scores[0]?.score), [1, 1, undefined])
+      assert.match(three.cases[2].errors[0].message, /HttpResponseError: .*400/s)
+      assert.deepStrictEqual(
+        ["429", "503", "400"].map((status) =>
+          seen.get(`pick ${status} (max 3)\n\nAnswer with a single choice, Y or N, in \`choice\`.`)
+        ),
+        [3, 3, 1]
+      )
+
+      const one = yield* run(1, ["429"])
+      assert.match(one.cases[0].errors[0].message, /HttpResponseError: .*429/s)
+      assert.strictEqual(server.requests.filter((r) => OpenAi.promptOf(r).includes("(max 1)")).length, 1)
+    }).pipe(Effect.scoped))
+
+  it("refuses at construction: no choice, a score outside [0, 1], a placeholder that is not a case field, no attempt", () => {
     assert.throws(
       () => LlmJudge.classifier({ name: "empty", prompt: "{{output}}", choiceScores: {} }),
       /needs at least one choice/
@@ -146,5 +211,21 @@ describe("LlmJudge", () => {
         prompt
       )
     }
+    for (const prompt of ["{{#expected}}ref: {{expected}}{{/expected}}", "{{{input}}", "{{ input | upper }}"]) {
+      assert.throws(
+        () => LlmJudge.classifier({ name: "mustache", prompt, choiceScores: { Y: 1 } }),
+        /is not a placeholder/,
+        prompt
+      )
+    }
+    assert.throws(
+      () => LlmJudge.classifier({ name: "range", prompt: "{{output}}", choiceScores: { Y: 2, N: 0 } }),
+      /choice Y scores 2; a score is a number in \[0, 1\]/
+    )
+    assert.throws(
+      () =>
+        LlmJudge.classifier({ name: "never", prompt: "{{output}}", choiceScores: { Y: 1 }, retry: { maxAttempts: 0 } }),
+      /retry.maxAttempts must be an integer >= 1/
+    )
   })
 })

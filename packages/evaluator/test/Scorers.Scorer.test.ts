@@ -70,6 +70,21 @@ describe("Scorer.make", () => {
       ])
     }))
 
+  it.effect("names the tag once, and what Effect.tryPromise caught rather than its generic message", () =>
+    Effect.gen(function*() {
+      class Timeout extends Schema.TaggedError<Timeout>()("Timeout", { n: Schema.Number }) {
+        override get message() {
+          return `Timeouts: ${this.n} of 3`
+        }
+      }
+      const counted = yield* failure(Scorer.make("counted", () => Effect.fail(new Timeout({ n: 3 }))))
+      assert.strictEqual(counted.detail, "Timeout: Timeouts: 3 of 3")
+      const caught = yield* failure(
+        Scorer.make("caught", () => Effect.tryPromise(() => Promise.reject(new Error("socket hang up"))))
+      )
+      assert.strictEqual(caught.detail, "UnknownException: socket hang up")
+    }))
+
   it.effect("leaves interruption as interruption", () =>
     Effect.gen(function*() {
       const exit = yield* Effect.exit(Scorer.run(Scorer.make("interrupted", () => Effect.interrupt), args))

@@ -256,7 +256,7 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
         summary,
         startedAt,
         duration: performance.now() - started,
-        cases: file === undefined ? kept : [],
+        cases: file === undefined ? inCaseOrder(kept) : [],
         helicone: heliconeSummary === undefined ? undefined : { summary: heliconeSummary, strict: helicone!.strict },
         casesFile: file?.path
       })
@@ -276,6 +276,20 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
 
 const defaultCasesFile = (dir: string, name: string, startedAt: Date): string =>
   `${dir}/${suiteSlug(name)}-${startedAt.toISOString().replace(/[:.]/g, "-")}.cases.jsonl`
+
+/**
+ * The kept cases in the data's order (by index, then trial), whatever order they finished in, so that two runs of a
+ * suite give reports that read and diff alike. Cases run in order mostly finish in order: one pass finds out.
+ */
+const inCaseOrder = (cases: Array<CaseResult>): Array<CaseResult> => {
+  for (let i = 1; i < cases.length; i++) {
+    if (before(cases[i], cases[i - 1])) return cases.sort((a, b) => a.index - b.index || a.trial - b.trial)
+  }
+  return cases
+}
+
+const before = (a: CaseResult, b: CaseResult): boolean =>
+  a.index < b.index || (a.index === b.index && a.trial < b.trial)
 
 /**
  * A copy of a result, made to be kept: its objects come from these allocation sites, not from the runner's.

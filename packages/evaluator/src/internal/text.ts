@@ -22,9 +22,11 @@ export const describe = (u: unknown): string => {
  * failure: the tag is what a user matches on, and many errors' messages do not repeat it.
  */
 export const describeFailure = (u: unknown): string => {
-  const text = describe(u)
   const tag = Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" ? u._tag : undefined
-  return tag === undefined || text.startsWith(tag) ? text : `${tag}: ${text}`
+  // `Effect.tryPromise` without `catch`: the message is generic, the rejection is in `error`
+  if (tag === "UnknownException" && Predicate.hasProperty(u, "error")) return `${tag}: ${describe(u.error)}`
+  const text = describe(u)
+  return tag === undefined || text === tag || text.startsWith(`${tag}:`) ? text : `${tag}: ${text}`
 }
 
 /**
