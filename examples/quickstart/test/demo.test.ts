@@ -44,7 +44,7 @@ const quiet = { write: () => {} }
 describe("pnpm demo", () => {
   it.scoped("runs the suite, stores every case's scores in the embedded server, writes the reports, passes", () =>
     Effect.gen(function*() {
-      yield* withEnv({ HELICONE_API_KEY: undefined, HELICONE_BASE_URL: undefined })
+      yield* withEnv({ HELICONE_API_KEY: undefined, HELICONE_BASE_URL: undefined, HELICONE_REGION: undefined })
       const dir = yield* tempDir
       const lines: Array<string> = []
       const result = yield* demo({ outputDir: dir, log: (line) => lines.push(line), terminal: quiet })
@@ -79,7 +79,7 @@ describe("pnpm demo", () => {
   it.scoped("with HELICONE_API_KEY it sends to that Helicone instead, and says so", () =>
     Effect.gen(function*() {
       const helicone = yield* LocalHelicone.make({ apiKeys: ["sk-real"] })
-      yield* withEnv({ HELICONE_API_KEY: "sk-real", HELICONE_BASE_URL: helicone.baseUrl })
+      yield* withEnv({ HELICONE_API_KEY: "sk-real", HELICONE_BASE_URL: helicone.baseUrl, HELICONE_REGION: undefined })
       const dir = yield* tempDir
       const lines: Array<string> = []
       const result = yield* demo({ outputDir: dir, log: (line) => lines.push(line), terminal: quiet })

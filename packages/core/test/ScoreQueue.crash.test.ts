@@ -48,7 +48,8 @@ const runAndStop = (baseUrl: string, dir: string, batches: number, signal: "SIGK
         child.stderr!.on("data", (chunk) => {
           errors += String(chunk)
         })
-        child.on("exit", (code, received) => {
+        // "close", not "exit": the output pipes may still hold the last lines when the process exits
+        child.on("close", (code, received) => {
           const offered = lines().filter((l) => l.startsWith("offered ")).map((l) => {
             const [, batch, k] = l.split(" ")
             return [Number(batch), Number(k)] as const
@@ -99,7 +100,7 @@ describe("ScoreQueue and the end of a process", () => {
         assert.strictEqual(durable.length, (run.lastDurable + 1) * batchSize)
         assert.deepStrictEqual(yield* Local.missing(local, durable.map(scoresOf)), [])
       }).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)),
-    60_000
+    180_000
   )
 
   it.live(
@@ -122,6 +123,6 @@ describe("ScoreQueue and the end of a process", () => {
         const local = yield* recover(dir, database)
         assert.deepStrictEqual(yield* Local.missing(local, run.offered.map(scoresOf)), [])
       }).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)),
-    60_000
+    180_000
   )
 })

@@ -162,9 +162,10 @@ describe("Eval.run", () => {
       const suite = Eval.make({
         name: "sync timeout",
         data: cases(2),
-        timeout: "50 millis",
+        // wide enough that the quick case cannot cross it even when the machine stalls the process
+        timeout: "250 millis",
         task: (input: number) => {
-          if (input === 1) busy(100)
+          if (input === 1) busy(400)
           return input * 2
         },
         scorers: [Scorers.exactMatch]
@@ -173,7 +174,7 @@ describe("Eval.run", () => {
       const [fast, slow] = [...report.cases].sort((a, b) => a.index - b.index)
       assert.deepStrictEqual(fast.errors, [])
       assert.deepStrictEqual(slow.errors.map((e) => e.source), ["timeout"])
-      assert.include(slow.errors[0].message, "past its timeout of 50ms")
+      assert.include(slow.errors[0].message, "past its timeout of 250ms")
       assert.deepStrictEqual(slow.scores.map((s) => s.score), [1])
       assert.strictEqual(report.totals.errored, 1)
     }))

@@ -171,7 +171,7 @@ describe("helicone-eval (subprocess)", { timeout: 90_000 }, () => {
       const local = yield* LocalHelicone.make({ apiKeys: ["sk-e2e"] })
       const run = yield* spawn([fixture("capitals.eval.ts"), "--helicone", "--json", "eval.json"], {
         cwd: dir,
-        env: { HELICONE_API_KEY: "sk-e2e", HELICONE_BASE_URL: local.baseUrl }
+        env: { HELICONE_API_KEY: "sk-e2e", HELICONE_BASE_URL: local.baseUrl, HELICONE_REGION: undefined }
       })
       assert.strictEqual(run.code, 0, run.stderr)
       assert.include(run.stderr, `sending scores to Helicone at ${local.baseUrl}`)

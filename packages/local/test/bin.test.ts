@@ -76,7 +76,8 @@ const exitOf = (args: ReadonlyArray<string>, cwd: string) =>
       let output = ""
       child.stdout.on("data", (chunk) => output += chunk)
       child.stderr.on("data", (chunk) => output += chunk)
-      child.once("exit", (code) => resolve({ code, output }))
+      // "close", not "exit": the output pipes may still hold the last lines when the process exits
+      child.once("close", (code) => resolve({ code, output }))
     })
   )
 
