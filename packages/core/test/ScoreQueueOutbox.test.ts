@@ -1,5 +1,6 @@
 import { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
+import { SystemError } from "@effect/platform/Error"
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, LogLevel, Ref } from "effect"
 import * as Outbox from "../src/internal/outbox.js"
@@ -16,6 +17,28 @@ const tempOutbox = Effect.gen(function*() {
   const dir = yield* fs.makeTempDirectoryScoped({ prefix: "outbox-test-" })
   return { fs, path: `${dir}/nested/outbox.jsonl` }
 })
+
+/** The file system, but the first fsync of a file opened for appending fails (after its bytes were written). */
+const failingFirstSync = (fs: FileSystem.FileSystem): FileSystem.FileSystem => {
+  let failed = false
+  const failing = (file: FileSystem.File): FileSystem.File =>
+    new Proxy(file, {
+      get(target, key) {
+        if (key === "sync" && !failed) {
+          failed = true
+          return Effect.fail(
+            new SystemError({ module: "FileSystem", method: "sync", reason: "Unknown", description: "EIO (test)" })
+          )
+        }
+        const value = Reflect.get(target, key, target)
+        return typeof value === "function" ? value.bind(target) : value
+      }
+    })
+  return {
+    ...fs,
+    open: (path, options) => Effect.map(fs.open(path, options), (file) => options?.flag === "a" ? failing(file) : file)
+  }
+}
 
 /** A delivery that records what it got and keeps the entries `keep` says to keep. */
 const recorder = (keep: (entry: Outbox.Entry) => boolean = () => false) =>
@@ -85,6 +108,26 @@ describe("ScoreQueue outbox", () => {
       assert.deepStrictEqual((yield* Ref.get(seen)).map((e) => e.scores.n), [1, 2, 1, 2, 3, 4, 5])
       assert.strictEqual(outbox.size(), 0)
       assert.isFalse(yield* fs.exists(`${path}.replay`))
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.scoped("an append whose fsync failed and was written again is counted by the lines on disk", () =>
+    Effect.gen(function*() {
+      const { fs, path } = yield* tempOutbox
+      const outbox = yield* Outbox.make(failingFirstSync(fs), path, { chunkSize: 10 })
+      const failed = yield* Effect.flip(outbox.append([entry(1), entry(2)]))
+      assert.strictEqual(failed._tag, "SystemError")
+      // the writer's retry: the lines are on disk twice
+      yield* outbox.append([entry(1), entry(2)])
+      assert.strictEqual((yield* fs.readFileString(path)).split("\n").filter((line) => line !== "").length, 4)
+
+      const sizes: Array<number> = []
+      const { deliver, seen } = yield* recorder()
+      const counting = (chunk: ReadonlyArray<Outbox.Entry>) =>
+        Effect.zipRight(Effect.sync(() => sizes.push(outbox.size())), deliver(chunk))
+      assert.strictEqual(yield* outbox.replay(counting, () => {}), "drained")
+      assert.deepStrictEqual(sizes, [4], "while it is replayed, the count is the file's 4 lines")
+      assert.deepStrictEqual((yield* Ref.get(seen)).map((e) => e.scores.n), [1, 2, 1, 2])
+      assert.strictEqual(outbox.size(), 0)
     }).pipe(Effect.provide(NodeFileSystem.layer)))
 
   it.scoped("leaves the file byte for byte when a chunk gets nothing through", () =>

@@ -216,23 +216,27 @@ export const make = (
     let corrupt = 0
     let needsNewline = yield* endsMidLine(fs, files.outbox)
     let fresh = !(yield* fs.exists(files.outbox))
+    /** An append failed: some of its lines may be on disk, uncounted, and its retry writes them again. */
+    let uncounted = false
 
     const append = (entries: ReadonlyArray<Entry>) =>
-      entries.length === 0 ? Effect.void : lock.withPermits(1)(Effect.scoped(Effect.gen(function*() {
-        let text = needsNewline ? "\n" : ""
-        for (const entry of entries) text += encodeEntry(entry)
-        const file = yield* fs.open(files.outbox, { flag: "a" })
-        // until the fsync succeeds, assume a partial line may be on disk
-        needsNewline = true
-        yield* file.writeAll(encoder.encode(text))
-        yield* file.sync
-        needsNewline = false
-        size += entries.length
-        if (fresh) {
-          yield* syncDirectory(fs, files.outbox)
-          fresh = false
-        }
-      })))
+      entries.length === 0 ? Effect.void : lock.withPermits(1)(
+        Effect.scoped(Effect.gen(function*() {
+          let text = needsNewline ? "\n" : ""
+          for (const entry of entries) text += encodeEntry(entry)
+          const file = yield* fs.open(files.outbox, { flag: "a" })
+          // until the fsync succeeds, assume a partial line may be on disk
+          needsNewline = true
+          yield* file.writeAll(encoder.encode(text))
+          yield* file.sync
+          needsNewline = false
+          size += entries.length
+          if (fresh) {
+            yield* syncDirectory(fs, files.outbox)
+            fresh = false
+          }
+        })).pipe(Effect.tapErrorCause(() => Effect.sync(() => uncounted = true)))
+      )
 
     const setAside = (line: string, reason: string, lineNumber: number) =>
       Effect.zipRight(
@@ -323,6 +327,11 @@ export const make = (
                 return false
               }
               yield* fs.rename(files.outbox, files.replay)
+              // the lines of a failed append, counted at last: `size` is what the files hold
+              if (uncounted) {
+                size = yield* countLines(fs, files.replay)
+                uncounted = false
+              }
               yield* syncDirectory(fs, files.outbox)
               needsNewline = false
               fresh = true
