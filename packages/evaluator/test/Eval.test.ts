@@ -215,7 +215,7 @@ describe("Eval.run", () => {
       assert.deepStrictEqual(finished, [0], "the judge of case 1 was stopped by the interruption")
     }))
 
-  it.effect("isolates failures: a throwing, failing, dying or rejecting task and a failing scorer stop nothing else", () =>
+  it.effect("isolates failures: a throwing, failing, dying or rejecting task and a failing scorer stop nothing", () =>
     Effect.gen(function*() {
       const suite = Eval.make({
         name: "isolation",
@@ -285,7 +285,7 @@ describe("Eval.run", () => {
       assert.closeTo(report.scorers[0].mean!, 5 / 9, 1e-12, "all 3 in trial 0, then only input 0 (0 * 2 = 0)")
     }))
 
-  it.live("lists its cases in the data's order, by index then trial, whatever order they finished in", () =>
+  it.live("lists cases in the data's order (by index, then trial) whatever order they finished in, ties too", () =>
     Effect.gen(function*() {
       const finished: Array<string> = []
       const suite = Eval.make({
@@ -308,6 +308,8 @@ describe("Eval.run", () => {
       const inOrder = Array.from({ length: 6 }, (_, i) => [`${i}/0`, `${i}/1`]).flat()
       assert.notDeepEqual(finished, inOrder, "the cases did not finish in order")
       assert.deepStrictEqual(report.cases.map((c) => `${c.index}/${c.trial}`), inOrder)
+      // every case scores 1: among equals, the worst list takes the first in the data too
+      assert.deepStrictEqual(report.scorers[0].worst.map((c) => `${c.index}/${c.trial}`), inOrder.slice(0, 5))
     }))
 
   it.effect("interrupting the run stops it and still reports its cases, the ones in flight as interrupted", () =>

@@ -8,25 +8,39 @@ import type { CaseRef, CaseResult, ScorerSummary, Totals } from "../EvalReport.j
 
 const keep = 5
 
-/** The `keep` largest (by `key`) refs seen, largest first. */
+/**
+ * The `keep` largest (by `key`) refs seen, largest first; among equal values the first in the data (by index, then
+ * trial) wins, so the list does not depend on the order in which cases finished.
+ */
 class Top {
   readonly refs: Array<CaseRef> = []
-  /** What a value must exceed to make the list: the smallest kept, once the list is full. */
+  /** The smallest kept, once the list is full: what a value must beat to make the list. */
+  private last: CaseRef | undefined = undefined
   private floor = -Infinity
   constructor(private readonly key: (ref: CaseRef) => number) {}
-  /** Whether a value would make the list: checked before building a ref. */
-  wants(value: number): boolean {
-    return value > this.floor
+  /** Whether a case would make the list: checked before building a ref. */
+  wants(value: number, index: number, trial: number): boolean {
+    return value > this.floor || (value === this.floor && earlier(index, trial, this.last!))
   }
   add(ref: CaseRef): void {
     const value = this.key(ref)
     let i = this.refs.length
-    while (i > 0 && this.key(this.refs[i - 1]) < value) i--
+    while (i > 0) {
+      const before = this.key(this.refs[i - 1])
+      if (before > value || (before === value && !earlier(ref.index, ref.trial, this.refs[i - 1]))) break
+      i--
+    }
     this.refs.splice(i, 0, ref)
     if (this.refs.length > keep) this.refs.pop()
-    if (this.refs.length === keep) this.floor = this.key(this.refs[keep - 1])
+    if (this.refs.length === keep) {
+      this.last = this.refs[keep - 1]
+      this.floor = this.key(this.last)
+    }
   }
 }
+
+const earlier = (index: number, trial: number, than: CaseRef): boolean =>
+  index < than.index || (index === than.index && trial < than.trial)
 
 const refOf = (result: CaseResult, score?: number): CaseRef => {
   const ref: { -readonly [K in keyof CaseRef]: CaseRef[K] } = {
@@ -105,7 +119,7 @@ export class Summary {
     if (errored) this.errored++
     // A case stopped in flight: its duration is the time until the interruption, so it is not among the slowest.
     if (errored && result.errors.some((error) => error.source === "interrupted")) this.interrupted++
-    else if (this.slowest.wants(result.duration)) this.slowest.add(refOf(result))
+    else if (this.slowest.wants(result.duration, result.index, result.trial)) this.slowest.add(refOf(result))
     for (let i = 0; i < result.scores.length; i++) {
       const { name, score } = result.scores[i]
       // Scores come in scorer order, and the folds start in that order: a name check instead of a map lookup.
@@ -115,7 +129,7 @@ export class Summary {
       fold.sum += score
       if (score < fold.min) fold.min = score
       if (score > fold.max) fold.max = score
-      if (fold.worst.wants(-score)) fold.worst.add(refOf(result, score))
+      if (fold.worst.wants(-score, result.index, result.trial)) fold.worst.add(refOf(result, score))
       this.scores++
     }
     for (let i = 0; i < result.errors.length; i++) {
