@@ -4,9 +4,9 @@
  * `Factuality` (same five choices, same scores, our wording of the prompt).
  *
  * The model comes from the context, so any `@effect/ai` provider works: provide a `LanguageModel` (for example
- * `OpenAiLanguageModel.model("gpt-4o-mini")` from `@effect/ai-openai`) to `Eval.run`. What the model call fails with
- * (an `AiError`: the provider's HTTP error, or an answer that is not one of the choices) is the scorer's typed error,
- * recorded for that case like any other scorer error.
+ * `OpenAiLanguageModel.model("gpt-4o-mini")` from `@effect/ai-openai`) to `Eval.run`. What a judge fails with (the
+ * model call's `AiError`: the provider's HTTP error, or an answer that is not one of the choices; or `MissingExpected`)
+ * is the scorer's typed error, recorded for that case like any other scorer error.
  *
  * Its own entry point, `@helicone-effect/evaluator/LlmJudge`, keeps `@effect/ai` an optional peer dependency: only
  * users of these scorers install it.
@@ -38,7 +38,7 @@
  */
 import type * as AiError from "@effect/ai/AiError"
 import * as LanguageModel from "@effect/ai/LanguageModel"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
@@ -70,7 +70,8 @@ export interface ClassifierOptions<Choice extends string> {
   readonly useCoT?: boolean | undefined
   /**
    * How a failed model call is tried again (transport failures, 408, 409, 429, 5xx): `maxAttempts` in all, the first
-   * included (default 3; 1 = never again), the first backoff `baseDelay` (default 500 ms), doubling, with jitter.
+   * included (default 3; 1 = never again), the first backoff `baseDelay` (default 500 ms), doubling up to 8 seconds,
+   * with jitter.
    */
   readonly retry?: {
     readonly maxAttempts?: number | undefined
@@ -91,6 +92,8 @@ export type JudgeError = AiError.AiError | MissingExpected
 const placeholder = /\{\{\{\s*([A-Za-z_$][\w$]*(?:\.[\w$-]+)*)\s*\}\}\}|\{\{\s*([A-Za-z_$][\w$]*(?:\.[\w$-]+)*)\s*\}\}/g
 const exactPlaceholder = new RegExp(`^(?:${placeholder.source})$`)
 const roots = new Set(["input", "output", "expected", "metadata"])
+/** The longest wait between two attempts, as OpenAI's SDK. */
+const maxDelay = Duration.seconds(8)
 /** The name of the structured answer, as autoevals names its tool. */
 const objectName = "select_choice"
 
@@ -129,11 +132,12 @@ const retriable = (error: AiError.AiError): boolean =>
  * A case without `expected` fails with `MissingExpected`, without a model call, when the prompt uses `{{expected}}`.
  * A model call that fails in transport or with a 408, 409, 429 or 5xx is tried again, `retry.maxAttempts` times in
  * all (default 3, as OpenAI's SDK under autoevals), after a backoff from `retry.baseDelay` (default 500 ms) doubling
- * each time, with jitter.
+ * each time, with jitter, and at most 8 seconds. A `Retry-After` header is not read.
  *
- * Throws at construction when there is no choice, when a choice's score is not in [0, 1], or when the prompt has a
- * placeholder other than `input`, `output`, `expected` or `metadata.<key>`, including mustache sections
- * (`{{#expected}}`): a typo would otherwise send the model an empty field, or the braces, on every case.
+ * Throws at construction when there is no choice, when a choice's score is not in [0, 1], when `retry.maxAttempts` is
+ * not an integer of at least 1, or when the prompt has a placeholder other than `input`, `output`, `expected` or
+ * `metadata.<key>`, including mustache sections (`{{#expected}}`): a typo would otherwise send the model an empty
+ * field, or the braces, on every case.
  *
  * @example
  * ```ts
@@ -180,7 +184,10 @@ export const classifier = <Choice extends string, Input = unknown, Output = unkn
   const maxAttempts = options.retry?.maxAttempts ?? 3
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) refuse(`retry.maxAttempts must be an integer >= 1`)
   const retry = {
-    schedule: Schedule.exponential(options.retry?.baseDelay ?? "500 millis").pipe(Schedule.jittered),
+    schedule: Schedule.exponential(options.retry?.baseDelay ?? "500 millis").pipe(
+      Schedule.jittered,
+      Schedule.modifyDelay((_, delay) => Duration.min(delay, maxDelay))
+    ),
     times: maxAttempts - 1,
     while: retriable
   }
@@ -207,8 +214,8 @@ export const classifier = <Choice extends string, Input = unknown, Output = unkn
         ({ value }) => ({ choice: value.choice })
       )
   const instruction = useCoT
-    ? `\n\nAnswer with your reasoning in \`reasons\`, step by step, before you commit to an answer; then put a single ` +
-      `choice, ${listed(choices)}, in \`choice\`.`
+    ? `\n\nAnswer with your reasoning in \`reasons\`, step by step, before you commit to an answer; ` +
+      `then put a single choice, ${listed(choices)}, in \`choice\`.`
     : `\n\nAnswer with a single choice, ${listed(choices)}, in \`choice\`.`
 
   return Scorer.make(

@@ -21,7 +21,7 @@ const judgeModel = (apiUrl: string) =>
 const picked = (prompt: string) => /pick (\w+)/.exec(prompt)?.[1] ?? "none"
 
 describe("LlmJudge", () => {
-  it.live("factuality: the prompt carries question, expert answer and submission; each choice scores as autoevals'", () =>
+  it.live("factuality: the prompt holds question, expert answer and submission; each choice scores as autoevals'", () =>
     Effect.gen(function*() {
       const server = yield* OpenAi.make((body) => ({
         output: { reasons: `I read: ${picked(OpenAi.promptOf(body))}`, choice: picked(OpenAi.promptOf(body)) }
@@ -63,7 +63,7 @@ describe("LlmJudge", () => {
       assert.deepStrictEqual(format.schema.properties.choice.enum, ["A", "B", "C", "D", "E"])
     }).pipe(Effect.scoped))
 
-  it.live("a classifier: strings go in as they are, other values as JSON, metadata by key, nothing for a missing value", () =>
+  it.live("a classifier: strings go in as they are, other values as JSON, metadata by key, nothing if missing", () =>
     Effect.gen(function*() {
       const server = yield* OpenAi.make(() => ({ output: { choice: "Y" } }))
       const polite = LlmJudge.classifier({
@@ -97,7 +97,7 @@ describe("LlmJudge", () => {
       assert.deepStrictEqual(Object.keys(request.text.format.schema.properties), ["choice"])
     }).pipe(Effect.scoped))
 
-  it.live("a failing model call is that case's scorer error: an unknown choice, an HTTP 500, text that is not JSON", () =>
+  it.live("a failing model call is the case's scorer error: an unknown choice, an HTTP 500, text not JSON", () =>
     Effect.gen(function*() {
       const server = yield* OpenAi.make((body): OpenAi.Answer => {
         const choice = picked(OpenAi.promptOf(body))
@@ -133,6 +133,9 @@ describe("LlmJudge", () => {
       assert.match(text.errors[0].message, /^Scorer "factuality" failed: MalformedOutput: .*"I would say C\." is not/s)
       assert.deepStrictEqual(fine.scores.find((s) => s.name === "factuality")?.score, 1)
       assert.strictEqual(report.scorers.find((s) => s.name === "factuality")!.errors, 3)
+      // the 500 was asked again, 3 attempts in all by default; the unknown choice and the text were not
+      const attempts = (choice: string) => server.requests.filter((r) => OpenAi.promptOf(r).includes(`pick ${choice}`))
+      assert.deepStrictEqual(["Z", "500", "text", "C"].map((choice) => attempts(choice).length), [1, 3, 1, 1])
     }).pipe(Effect.scoped))
 
   it.live("a case without expected fails with MissingExpected and costs no model call", () =>
@@ -199,7 +202,7 @@ describe("LlmJudge", () => {
       assert.strictEqual(server.requests.filter((r) => OpenAi.promptOf(r).includes("(max 1)")).length, 1)
     }).pipe(Effect.scoped))
 
-  it("refuses at construction: no choice, a score outside [0, 1], a placeholder that is not a case field, no attempt", () => {
+  it("refuses at construction: no choice, a score outside [0, 1], a placeholder not a case field, no attempt", () => {
     assert.throws(
       () => LlmJudge.classifier({ name: "empty", prompt: "{{output}}", choiceScores: {} }),
       /needs at least one choice/
