@@ -125,7 +125,8 @@ export interface Stats {
   readonly retried: number
   /**
    * Lines in the outbox files. A replay takes them off as the file loses them (removed, or rewritten to what is still
-   * undelivered), not entry by entry, so 0 means the outbox files are gone.
+   * undelivered), not entry by entry, so 0 means the outbox files are gone. One exception: the lines of a write that
+   * failed after reaching the disk are counted when the file is next replayed.
    */
   readonly inOutbox: number
   /** Submissions Helicone rejected for good, written to the dead-letter file. */

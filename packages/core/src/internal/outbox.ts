@@ -195,9 +195,9 @@ const countLines = (fs: FileSystem.FileSystem, path: string) =>
   )
 
 /**
- * Opens the outbox at `outboxPath` for the scope: creates its directory, takes its lock, removes a leftover rewrite, counts the entries waiting,
- * and notes whether the active file ends in the middle of a line (a crash during a write), so the next append starts
- * on a fresh line.
+ * Opens the outbox at `outboxPath` for the scope: creates its directory, takes its lock, removes a leftover rewrite,
+ * counts the entries waiting, and notes whether the active file ends in the middle of a line (a crash during a
+ * write), so the next append starts on a fresh line.
  */
 export const make = (
   fs: FileSystem.FileSystem,
@@ -327,14 +327,18 @@ export const make = (
                 return false
               }
               yield* fs.rename(files.outbox, files.replay)
-              // the lines of a failed append, counted at last: `size` is what the files hold
-              if (uncounted) {
-                size = yield* countLines(fs, files.replay)
-                uncounted = false
-              }
-              yield* syncDirectory(fs, files.outbox)
               needsNewline = false
               fresh = true
+              // the lines of a failed append, counted at last: `size` is what the files hold (if they cannot be
+              // read now, the count stays as it was and is tried again at the next rotation)
+              if (uncounted) {
+                const lines = yield* Effect.option(countLines(fs, files.replay))
+                if (lines._tag === "Some") {
+                  size = lines.value
+                  uncounted = false
+                }
+              }
+              yield* syncDirectory(fs, files.outbox)
               return true
             }))
             if (!rotated) return "drained" as const
