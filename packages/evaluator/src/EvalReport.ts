@@ -203,14 +203,14 @@ export interface Timings extends Schema.Schema.Type<typeof Timings> {}
  * The report of one run, version 1.
  *
  * `cases` holds every case (finished, or stopped in flight by an interruption), in the data's order (by `index`, then
- * `trial`), while the run stays within `maxCases` (10,000 by default). Past that, or when a
- * `casesFile` was asked for, every case is written to the JSONL file named by `casesFile` instead, one
- * {@link CaseResult} per line as each finishes, and `cases` is empty. `passed` is false when a scorer misses its threshold (or, in
- * strict Helicone mode, when a submission failed) or the run was interrupted; `interrupted` marks a run stopped
- * before the end of its data. An interrupted `Eval.run` returns no report (its fiber ends interrupted): its partial
- * report, with `interrupted: true`, goes to every reporter instead — the terminal summary, the `json`, `junit` and
- * `html` files, a custom reporter's `onEnd` — before the fiber ends. `warnings` lists what went wrong around the
- * run (a cases file that could not be written, a reporter that failed) without failing it; the reporters see them.
+ * `trial`), while the run stays within `maxCases` (10,000 by default). Past that, or when a `casesFile` was asked for,
+ * every case is written to the JSONL file named by `casesFile` instead, one {@link CaseResult} per line as each
+ * finishes, and `cases` is empty. `passed` is false when a scorer misses its threshold (or, in strict Helicone mode,
+ * when a submission failed) or the run was interrupted; `interrupted` marks a run stopped before the end of its data.
+ * An interrupted `Eval.run` returns no report (its fiber ends interrupted): its partial report, with
+ * `interrupted: true`, goes to every reporter instead — the terminal summary, the `json`, `junit` and `html` files,
+ * a custom reporter's `onEnd` — before the fiber ends. `warnings` lists what went wrong around the run (a cases file
+ * that could not be written, a reporter that failed) without failing it; the reporters see them.
  *
  * @since 0.1.0
  * @category models

@@ -20,7 +20,10 @@ interface Running {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
-/** Starts the bin and waits for the end of its start-up lines, reading the URL from them; the process is killed if the test fails. */
+/**
+ * Starts the bin and waits for the end of its start-up lines, reading the URL from them; the process is killed if the
+ * test fails.
+ */
 const start = (args: ReadonlyArray<string>, cwd: string, env: Record<string, string> = {}) =>
   Effect.acquireRelease(
     Effect.async<Running, Error>((resume) => {

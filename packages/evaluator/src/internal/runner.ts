@@ -60,7 +60,8 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       const scope = yield* Scope.make()
       const startedAt = new Date()
       const started = performance.now()
-      // Captured inside `restore` so that fibers started from it (slow scorers, cases under a timeout) are interruptible.
+      // Captured inside `restore` so that fibers started from it (slow scorers, cases under a timeout) are
+      // interruptible.
       const runtime = yield* restore(Effect.runtime<any>())
       const { scorers, trials, maxCases } = config
       const summary = new Summary(scorers.map((s) => s.name), config.thresholds)
