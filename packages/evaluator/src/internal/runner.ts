@@ -27,7 +27,7 @@ import { suiteSlug } from "./labels.js"
 import * as Report from "./report.js"
 import * as source from "./source.js"
 import * as Submitter from "./submitter.js"
-import { Summary } from "./summary.js"
+import { earlier, Summary } from "./summary.js"
 
 export interface Config {
   readonly name: string
@@ -284,13 +284,12 @@ const defaultCasesFile = (dir: string, name: string, startedAt: Date): string =>
  */
 const inCaseOrder = (cases: Array<CaseResult>): Array<CaseResult> => {
   for (let i = 1; i < cases.length; i++) {
-    if (before(cases[i], cases[i - 1])) return cases.sort((a, b) => a.index - b.index || a.trial - b.trial)
+    if (earlier(cases[i].index, cases[i].trial, cases[i - 1])) {
+      return cases.sort((a, b) => a.index - b.index || a.trial - b.trial)
+    }
   }
   return cases
 }
-
-const before = (a: CaseResult, b: CaseResult): boolean =>
-  a.index < b.index || (a.index === b.index && a.trial < b.trial)
 
 /**
  * A copy of a result, made to be kept: its objects come from these allocation sites, not from the runner's.

@@ -39,8 +39,12 @@ class Top {
   }
 }
 
-const earlier = (index: number, trial: number, than: CaseRef): boolean =>
-  index < than.index || (index === than.index && trial < than.trial)
+/** Whether case `index`/`trial` comes before `than` in the data's order: by index, then trial. */
+export const earlier = (
+  index: number,
+  trial: number,
+  than: { readonly index: number; readonly trial: number }
+): boolean => index < than.index || (index === than.index && trial < than.trial)
 
 const refOf = (result: CaseResult, score?: number): CaseRef => {
   const ref: { -readonly [K in keyof CaseRef]: CaseRef[K] } = {
