@@ -3,8 +3,8 @@
  * (an embedded Helicone-compatible server unless HELICONE_API_KEY is set) through a durable ScoreQueue, read them
  * back, write the reports.
  */
+import { Cli } from "@helicone-effect/cli"
 import { Eval, type EvalReport, Reporter } from "@helicone-effect/evaluator"
-import * as Cli from "@helicone-effect/evaluator/Cli"
 import { Effect } from "effect"
 import * as Path from "node:path"
 import suite from "./triage.eval.js"

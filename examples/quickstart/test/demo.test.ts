@@ -1,7 +1,7 @@
 import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
+import { Cli } from "@helicone-effect/cli"
 import { EvalReport } from "@helicone-effect/evaluator"
-import * as Cli from "@helicone-effect/evaluator/Cli"
 import { LocalHelicone } from "@helicone-effect/local"
 import { Effect } from "effect"
 import * as Fs from "node:fs"

@@ -5,7 +5,7 @@
  * Vitest must know the tests when it collects this file, so the cases are loaded with top-level `await` and passed
  * as an array.
  */
-import { describeEval } from "@helicone-effect/evaluator/vitest"
+import { describeEval } from "@helicone-effect/vitest"
 import { loadCases, makeSuite } from "../src/intents.eval.js"
 
 const cases = await loadCases()

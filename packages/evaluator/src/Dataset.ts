@@ -155,3 +155,37 @@ export const from = <Input, Expected, R>(data: DataInput<Input, Expected, R>): D
   }
   throw new TypeError("Eval data must be an array, an iterable, an async iterable, a Stream or a Dataset")
 }
+
+/**
+ * A row of a dataset that could not be read (a JSONL line that is not JSON, a row without `input`); a run records it
+ * as a case with a `data` error.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Unreadable {
+  readonly message: string
+  /** The line of the file, for a file. */
+  readonly line: number | undefined
+}
+
+/**
+ * Whether an item of {@link readNow} is an unreadable row.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isUnreadable = (u: unknown): u is Unreadable => u instanceof source.Invalid
+
+/**
+ * Every case of a dataset that has them at hand (an array, a synchronous iterable), read now; `undefined` for one
+ * that would have to wait (a file, a stream, an async iterable). For runners that must know the cases up front, as
+ * Vitest must when it collects a file.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const readNow = <Input, Expected, R>(
+  dataset: Dataset<Input, Expected, R>
+): Array<Case<Input, Expected> | Unreadable> | undefined =>
+  source.takeAllNow(dataset.open as Effect.Effect<source.Source<Case<Input, Expected>>, never, Scope.Scope>)

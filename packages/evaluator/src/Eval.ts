@@ -10,7 +10,7 @@ import * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import * as Predicate from "effect/Predicate"
 import * as Dataset from "./Dataset.js"
-import type { EvalReport } from "./EvalReport.js"
+import type { CaseResult, EvalReport, HeliconeSummary } from "./EvalReport.js"
 import * as evalRun from "./internal/evalRun.js"
 import type { Reporter } from "./Reporter.js"
 import type { Scorer } from "./Scorer.js"
@@ -275,3 +275,41 @@ export const run: {
   ): Effect.Effect<EvalReport, never, R>
 } = (suite: Suite<any, any, any, any>, options?: RunOptions): Effect.Effect<EvalReport, never, any> =>
   evalRun.run(suite, options)
+
+/**
+ * Every trial of one case of a suite, run as `Eval.run` runs it (the task sees `ctx.index === index`), with what
+ * happened to its scores sent to Helicone: for runners that take a suite one case at a time, as `describeEval` does.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const runCase: {
+  <Input, Output, Expected, R>(
+    suite: Suite<Input, Output, Expected, R>,
+    item: Dataset.Case<Input, Expected>,
+    index: number,
+    options: { readonly helicone: HeliconeOptions }
+  ): Effect.Effect<CaseRun, never, R | HeliconeScores>
+  <Input, Output, Expected, R>(
+    suite: Suite<Input, Output, Expected, R>,
+    item: Dataset.Case<Input, Expected>,
+    index: number,
+    options?: { readonly helicone?: undefined }
+  ): Effect.Effect<CaseRun, never, R>
+} = (
+  suite: Suite<any, any, any, any>,
+  item: Dataset.Case<any, any>,
+  index: number,
+  options?: { readonly helicone?: HeliconeOptions | undefined }
+): Effect.Effect<CaseRun, never, any> => evalRun.runCase(suite, item, index, options?.helicone)
+
+/**
+ * What {@link runCase} gives: the result of each trial, and what happened to the scores sent to Helicone.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CaseRun {
+  readonly cases: ReadonlyArray<CaseResult>
+  readonly helicone: HeliconeSummary | undefined
+}

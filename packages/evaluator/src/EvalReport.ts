@@ -9,6 +9,10 @@
 import type * as Effect from "effect/Effect"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import * as Labels from "./internal/labels.js"
+import * as Report from "./internal/report.js"
+import * as Submitter from "./internal/submitter.js"
+import { Summary } from "./internal/summary.js"
 import { safeStringify } from "./internal/text.js"
 import { Score } from "./Scorer.js"
 
@@ -293,5 +297,67 @@ export const compare = (baseline: EvalReport, current: EvalReport): ReadonlyArra
     const b = before.get(name) ?? null
     const c = after.get(name) ?? null
     return { name, baseline: b, current: c, delta: b === null || c === null ? null : c - b }
+  })
+}
+
+/**
+ * How the evaluator names a case wherever it prints or writes one (terminal, JUnit, Vitest): `#3 refund request`,
+ * `#3 refund request (trial 2)`, or `#3` for a case without a name.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const caseLabel: (ref: {
+  readonly index: number
+  readonly trial: number
+  readonly name?: string | undefined
+}) => string = Labels.caseLabel
+
+/**
+ * A suite's name as a file-name part, as reports of several suites are named: `Support bot` becomes `support-bot`.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const suiteSlug: (name: string) => string = Labels.suiteSlug
+
+/**
+ * Whether a run's Helicone delivery failed for `strict`: a submission failed, or (through a queue) a score was
+ * dead-lettered or is left in the outbox.
+ *
+ * @since 0.1.0
+ * @category verdicts
+ */
+export const heliconeFailed: (summary: HeliconeSummary) => boolean = Submitter.strictFailure
+
+/**
+ * The report of case results gathered elsewhere (one case at a time, as `describeEval` runs them): scorer means,
+ * thresholds and totals are computed as `Eval.run` computes them. It keeps no cases.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromResults = (options: {
+  readonly name: string
+  readonly scorers: ReadonlyArray<string>
+  readonly thresholds: Readonly<Record<string, number>>
+  readonly trials: number
+  readonly results: Iterable<CaseResult>
+}): EvalReport => {
+  const summary = new Summary(options.scorers, options.thresholds)
+  let duration = 0
+  for (const result of options.results) {
+    summary.add(result)
+    duration += result.duration
+  }
+  return Report.build({
+    name: options.name,
+    trials: options.trials,
+    concurrency: 1,
+    interrupted: false,
+    summary,
+    startedAt: new Date(Date.now() - duration),
+    duration,
+    cases: []
   })
 }

@@ -82,6 +82,16 @@ export interface TerminalOptions {
 export const terminal = (options: TerminalOptions = {}): Reporter => TerminalReporter.make(options)
 
 /**
+ * The summary the terminal reporter prints at the end of a run, as text: a table per scorer with its mean, threshold
+ * and verdict, then the slowest and worst cases. Colours when `color` is true.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const summaryText = (report: EvalReport, options: { readonly color?: boolean | undefined } = {}): string =>
+  TerminalReporter.summary(report, options.color ?? false)
+
+/**
  * Writes the report as JSON (readable with `EvalReport.fromJson`).
  *
  * @since 0.1.0

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `helicone-local`: runs the local Helicone score API until Ctrl-C.
  *

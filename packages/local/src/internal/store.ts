@@ -2,7 +2,7 @@ import * as Reactivity from "@effect/experimental/Reactivity"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import type { PlatformError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
-import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
+import * as LibsqlClient from "@effect/sql-libsql/LibsqlClient"
 import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
@@ -12,6 +12,7 @@ import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import type * as Scope from "effect/Scope"
 import * as NodePath from "node:path"
+import * as NodeUrl from "node:url"
 
 /** @internal */
 export interface Store {
@@ -68,6 +69,20 @@ const ensureDirectory = (database: string): Effect.Effect<void, PlatformError> =
 }
 
 /**
+ * The libSQL URL of a database. `:memory:` becomes a file in a temporary directory removed with the scope: libSQL
+ * hands its connection to each transaction and opens a new one after it, and a new connection to `:memory:` is a new,
+ * empty database.
+ */
+const urlOf = (database: string): Effect.Effect<string, PlatformError, Scope.Scope> => {
+  if (database.startsWith("file:")) return Effect.succeed(database)
+  if (database !== ":memory:") return Effect.succeed(NodeUrl.pathToFileURL(NodePath.resolve(database)).href)
+  return Effect.flatMap(FileSystem.FileSystem, (fs) => fs.makeTempDirectoryScoped({ prefix: "helicone-local-" })).pipe(
+    Effect.map((directory) => NodeUrl.pathToFileURL(NodePath.join(directory, "helicone.db")).href),
+    Effect.provide(NodeFileSystem.layer)
+  )
+}
+
+/**
  * Opens (creating if needed) the SQLite database and brings its schema up to date.
  *
  * @internal
@@ -77,7 +92,8 @@ export const make = (
 ): Effect.Effect<Store, SqlError | Migrator.MigrationError | PlatformError, Scope.Scope> =>
   Effect.gen(function*() {
     yield* ensureDirectory(database)
-    const sql = yield* SqliteClient.make({ filename: database }).pipe(Effect.provide(Reactivity.layer))
+    const url = yield* urlOf(database)
+    const sql = yield* LibsqlClient.make({ url }).pipe(Effect.provide(Reactivity.layer))
     // The migrator's progress lines are noise for a user who only started a server.
     yield* Effect.provideService(migrate, SqlClient.SqlClient, sql).pipe(Logger.withMinimumLogLevel(LogLevel.Info))
 

@@ -1,0 +1,89 @@
+/**
+ * Loads eval files and finds the suites they export.
+ *
+ * TypeScript is loaded with tsx. The `helicone-eval` bin registers tsx's hooks before it starts, so a plain dynamic
+ * `import()` loads `.ts` files and the eval file shares module instances with the CLI (one copy of `effect` and of
+ * this package). Without the hooks (the CLI used as a library), `tsImport` from `tsx/esm/api` is used; it loads the
+ * file in an isolated namespace, which is correct but several times slower.
+ *
+ * @internal
+ */
+import * as Eval from "@helicone-effect/evaluator/Eval"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Path from "node:path"
+import { pathToFileURL } from "node:url"
+
+/** Imports a module by file URL. */
+export type Importer = (url: string) => Promise<Record<string, unknown>>
+
+/** tsx's isolated loader, for callers that did not register tsx. */
+export const tsImporter: Importer = async (url) => {
+  const { tsImport } = await import("tsx/esm/api")
+  return tsImport(url, import.meta.url)
+}
+
+/** A plain `import()`, for processes where tsx's hooks are registered (the bin). */
+export const nativeImporter: Importer = (url) => import(url)
+
+/** One exported suite, and where it came from. */
+export interface FoundSuite {
+  readonly file: string
+  /** `default`, or the name of the export. */
+  readonly exportName: string
+  readonly suite: Eval.Suite<any, any, any, any>
+}
+
+/** What an eval file gave: its suites, and the layer it exports as `layer` for them (services their tasks need). */
+export interface LoadedFile {
+  readonly file: string
+  readonly suites: ReadonlyArray<FoundSuite>
+  readonly layer: Layer.Layer<any, any, never> | undefined
+}
+
+/** Why a file could not be loaded, in one line. */
+export interface LoadFailure {
+  readonly file: string
+  readonly reason: string
+}
+
+/**
+ * The suites of a module: its default export and every named export that is a suite (or an array of suites), in
+ * export order, each suite once even when exported under two names.
+ */
+export const suitesOf = (file: string, module: Record<string, unknown>): Array<FoundSuite> => {
+  const found: Array<FoundSuite> = []
+  const seen = new Set<unknown>()
+  const names = Object.keys(module).sort((a, b) => a === "default" ? -1 : b === "default" ? 1 : 0)
+  for (const exportName of names) {
+    const value = module[exportName]
+    const candidates = Array.isArray(value) ? value : [value]
+    for (const candidate of candidates) {
+      if (Eval.isSuite(candidate) && !seen.has(candidate)) {
+        seen.add(candidate)
+        found.push({ file, exportName, suite: candidate as Eval.Suite<any, any, any, any> })
+      }
+    }
+  }
+  return found
+}
+
+/** The first line of an error that says what is wrong (esbuild puts "Transform failed with 1 error:" first). */
+export const reasonOf = (error: unknown): string => {
+  const message = error instanceof Error ? error.message : String(error)
+  const lines = message.split("\n").map((line) => line.trim()).filter((line) => line.length > 0)
+  const useful = lines.find((line) => !/^Transform failed with \d+ errors?:?$/.test(line)) ?? lines[0] ??
+    "unknown error"
+  return useful.length > 300 ? `${useful.slice(0, 297)}...` : useful
+}
+
+/** Imports one eval file. A throw while importing (a syntax error, a missing module, a throwing top level) fails. */
+export const load = (file: string, importer: Importer): Effect.Effect<LoadedFile, LoadFailure> =>
+  Effect.tryPromise({
+    try: () => importer(pathToFileURL(Path.resolve(file)).href),
+    catch: (error): LoadFailure => ({ file, reason: reasonOf(error) })
+  }).pipe(Effect.map((module): LoadedFile => ({
+    file,
+    suites: suitesOf(file, module),
+    layer: Layer.isLayer(module.layer) ? module.layer as Layer.Layer<any, any, never> : undefined
+  })))

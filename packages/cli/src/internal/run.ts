@@ -1,0 +1,231 @@
+/**
+ * What `helicone-eval run` does once its arguments are parsed: find the files, load them, pick the suites, run each
+ * with the reporters asked for, send scores to Helicone if asked, and answer with the exit code.
+ *
+ * @internal
+ */
+import * as Eval from "@helicone-effect/evaluator/Eval"
+import type { CaseResult, EvalReport } from "@helicone-effect/evaluator/EvalReport"
+import * as Reporter from "@helicone-effect/evaluator/Reporter"
+import * as Cause from "effect/Cause"
+import type * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import * as Readline from "node:readline"
+import * as Files from "./files.js"
+import * as Helicone from "./helicone.js"
+import * as Load from "./load.js"
+import * as CliOptions from "./options.js"
+
+/** The parsed command line of `run`. */
+export interface RunArgs {
+  readonly files: ReadonlyArray<string>
+  readonly concurrency: string | undefined
+  readonly trials: string | undefined
+  readonly timeout: string | undefined
+  readonly filter: string | undefined
+  readonly json: string | undefined
+  readonly junit: string | undefined
+  readonly thresholds: ReadonlyArray<string>
+  readonly helicone: boolean
+  readonly local: boolean
+  readonly color: boolean
+}
+
+/** Where the run happens and where its text goes. */
+export interface Environment {
+  readonly cwd: string
+  readonly importer: Load.Importer
+  /** Results: the summary, the report paths, Helicone's counts. */
+  readonly out: (text: string) => void
+  /** Progress and notices. */
+  readonly err: (text: string) => void
+  /** Where the terminal reporter writes, when not to the process's streams. */
+  readonly terminal: ((text: string) => void) | undefined
+}
+
+/** A configuration or usage problem, said in one line; the exit code is 2. */
+export class Usage extends Schema.TaggedError<Usage>("@helicone-effect/cli/CliUsage")("CliUsage", {
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return this.reason
+  }
+}
+
+/** The exit codes of `helicone-eval`. */
+export const ExitCode = { passed: 0, failed: 1, usage: 2, interrupted: 130 } as const
+
+const usage = (reason: string) => Effect.fail(new Usage({ reason }))
+
+const fromEither = <A>(either: Either.Either<A, string>): Effect.Effect<A, Usage> =>
+  Either.isRight(either) ? Effect.succeed(either.right) : usage(either.left)
+
+const overridesOf = (args: RunArgs): Effect.Effect<CliOptions.Overrides, Usage> =>
+  Effect.gen(function*() {
+    const thresholds: Record<string, number> = {}
+    for (const text of args.thresholds) {
+      const [name, value] = yield* fromEither(CliOptions.parseThreshold(text))
+      thresholds[name] = value
+    }
+    return {
+      concurrency: args.concurrency === undefined
+        ? undefined
+        : yield* fromEither(CliOptions.parsePositive("concurrency", args.concurrency)),
+      trials: args.trials === undefined
+        ? undefined
+        : yield* fromEither(CliOptions.parsePositive("trials", args.trials)),
+      timeout: args.timeout === undefined ? undefined : yield* fromEither(CliOptions.parseDuration(args.timeout)),
+      thresholds: args.thresholds.length === 0 ? undefined : thresholds
+    }
+  })
+
+/** Says when a suite starts (its first line of output, printed from inside the run). */
+const startLine = (env: Environment, suite: Eval.Suite<any, any, any, any>, file: string): Reporter.Reporter => ({
+  onStart: (info) =>
+    Effect.sync(() =>
+      env.err(
+        `▶ ${info.name}: ${info.total === undefined ? "streaming" : info.total} case${info.total === 1 ? "" : "s"}` +
+          `${suite.trials > 1 ? ` (${suite.trials} trials)` : ""}, concurrency ${suite.concurrency} — ${file}\n`
+      )
+    )
+})
+
+/** The request ids of the report's cases that have scores, read back from its cases file when it has one. */
+export const scoredRequestIds = async (report: EvalReport): Promise<Array<string>> => {
+  const ids: Array<string> = []
+  const add = (result: Pick<CaseResult, "requestId" | "scores">) => {
+    if (result.scores.length > 0) ids.push(result.requestId)
+  }
+  if (report.casesFile === undefined) {
+    report.cases.forEach(add)
+    return ids
+  }
+  const lines = Readline.createInterface({ input: Fs.createReadStream(report.casesFile), crlfDelay: Infinity })
+  for await (const line of lines) if (line.length > 0) add(JSON.parse(line))
+  return ids
+}
+
+export const run = (args: RunArgs, env: Environment): Effect.Effect<number, Usage, Scope.Scope> =>
+  Effect.gen(function*() {
+    const overrides = yield* overridesOf(args)
+    const relative = (file: string) => {
+      const path = Path.relative(env.cwd, file)
+      return path === "" || path.startsWith("..") ? file : path
+    }
+
+    const expanded = yield* Effect.promise(() => Files.expand(args.files, env.cwd))
+    if (expanded.unmatched.length > 0) {
+      const arg = expanded.unmatched[0]
+      return yield* usage(
+        args.files.length === 0
+          ? `no eval files (${Files.evalFilePattern}) under ${env.cwd}`
+          : arg.startsWith("-")
+          ? `unknown option ${arg} (see helicone-eval run --help)`
+          : `no eval files match "${arg}"`
+      )
+    }
+
+    const loaded: Array<Load.LoadedFile> = []
+    for (const file of expanded.files) {
+      const result = yield* Effect.either(Load.load(file, env.importer))
+      if (Either.isLeft(result)) return yield* usage(`cannot load ${relative(file)}: ${result.left.reason}`)
+      loaded.push(result.right)
+    }
+    const everySuite = loaded.flatMap((file) => file.suites)
+    if (everySuite.length === 0) {
+      return yield* usage(`no eval suites exported by ${loaded.map((f) => relative(f.file)).join(", ")}`)
+    }
+    const filter = args.filter?.toLowerCase()
+    const selected = filter === undefined
+      ? everySuite
+      : everySuite.filter((found) => found.suite.name.toLowerCase().includes(filter))
+    if (selected.length === 0) {
+      return yield* usage(
+        `no suite matches --filter "${args.filter}" (found: ${everySuite.map((f) => f.suite.name).join(", ")})`
+      )
+    }
+
+    const target = args.helicone || args.local
+      ? yield* (args.local
+        ? Helicone.local(Path.resolve(env.cwd, Helicone.localDatabase))
+        : Helicone.fromEnvironment(Path.resolve(env.cwd, Helicone.outboxDir))).pipe(
+          Effect.mapError((reason) => new Usage({ reason }))
+        )
+      : undefined
+    if (target !== undefined) env.err(`${target.description}\n`)
+    const heliconeContext = target === undefined ? undefined : yield* Layer.build(target.layer)
+
+    const layers = new Map<string, Layer.Layer<any, any, never>>()
+    for (const file of loaded) if (file.layer !== undefined) layers.set(file.file, file.layer)
+    const contexts = new Map<string, Context.Context<never>>()
+
+    const reports: Array<EvalReport> = []
+    const written: Array<string> = []
+    for (const found of selected) {
+      const suite = CliOptions.applyOverrides(found.suite, overrides)
+      const reporters: Array<Reporter.Reporter> = [
+        startLine(env, suite, relative(found.file)),
+        Reporter.terminal({ color: args.color, ...(env.terminal === undefined ? {} : { write: env.terminal }) })
+      ]
+      for (const [path, make] of [[args.json, Reporter.json], [args.junit, Reporter.junit]] as const) {
+        if (path === undefined) continue
+        const file = Path.resolve(env.cwd, CliOptions.reportPath(path, suite.name, selected.length))
+        reporters.push(make(file))
+        written.push(relative(file))
+      }
+
+      let program = (target === undefined
+        ? Eval.run(suite, { reporters })
+        : Eval.run(suite, { reporters, helicone: {} })) as Effect.Effect<EvalReport, never, any>
+      if (heliconeContext !== undefined) program = Effect.provide(program, heliconeContext)
+      const layer = layers.get(found.file)
+      if (layer !== undefined) {
+        let context = contexts.get(found.file)
+        if (context === undefined) {
+          context = yield* Layer.build(layer).pipe(
+            Effect.catchAllCause((cause) =>
+              usage(
+                `the layer exported by ${relative(found.file)} failed to build: ${Load.reasonOf(Cause.squash(cause))}`
+              )
+            )
+          )
+          contexts.set(found.file, context)
+        }
+        program = Effect.provide(program, context as Context.Context<never>) as Effect.Effect<EvalReport, never, any>
+      }
+      const report = yield* (program as Effect.Effect<EvalReport>)
+      reports.push(report)
+    }
+
+    if (target?.readBack !== undefined) {
+      // only the cases that have scores were sent; a case whose task failed has nothing to store
+      let sent = 0
+      let stored = 0
+      for (const report of reports) {
+        for (const requestId of yield* Effect.promise(() => scoredRequestIds(report).catch(() => []))) {
+          sent++
+          if ((yield* target.readBack(requestId)) !== null) stored++
+        }
+      }
+      env.out(
+        `helicone-local: scores stored for ${stored}/${sent} requests (the cases that have scores)` +
+          (target.database === undefined
+            ? "\n"
+            : ` in ${relative(target.database)}; browse them: pnpm exec helicone-local --db ${
+              relative(target.database)
+            }\n`)
+      )
+    }
+    if (written.length > 0) env.out(`reports: ${written.join(", ")}\n`)
+    const failed = reports.filter((report) => !report.passed)
+    if (reports.length > 1) {
+      env.out(`${reports.length - failed.length}/${reports.length} suites passed\n`)
+    }
+    return failed.length === 0 ? ExitCode.passed : ExitCode.failed
+  })
