@@ -7,7 +7,7 @@
 import * as Duration from "effect/Duration"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
-import { isIntegerRejection, isRetriableStatus } from "./internal/retriable.js"
+import { isIntegerRejection, isRetriableStatus } from "./internal/http/retriable.js"
 
 /**
  * The request id is not a UUID of version 1 to 5; nothing was sent.

@@ -68,8 +68,8 @@ import type { InvalidRequestId, InvalidScores } from "./HeliconeError.js"
 import { InvalidConfig } from "./HeliconeError.js"
 import * as HeliconeScores from "./HeliconeScores.js"
 import { decodeDuration } from "./internal/duration.js"
-import * as Engine from "./internal/queue.js"
-import type { OutboxLocked, OutboxUnwritable, QueueClosed } from "./internal/queueErrors.js"
+import * as Engine from "./internal/queue/queue.js"
+import type { OutboxLocked, OutboxUnwritable, QueueClosed } from "./ScoreQueueError.js"
 
 /**
  * The queue is shut down (its layer's scope is closing or closed); the scores were not accepted.
@@ -77,7 +77,7 @@ import type { OutboxLocked, OutboxUnwritable, QueueClosed } from "./internal/que
  * @since 0.1.0
  * @category errors
  */
-export { QueueClosed } from "./internal/queueErrors.js"
+export { QueueClosed } from "./ScoreQueueError.js"
 
 /**
  * Another queue holds the outbox: the lock file beside it (`<outboxPath>.lock`) names a process that still runs. A
@@ -86,7 +86,7 @@ export { QueueClosed } from "./internal/queueErrors.js"
  * @since 0.1.0
  * @category errors
  */
-export { OutboxLocked } from "./internal/queueErrors.js"
+export { OutboxLocked } from "./ScoreQueueError.js"
 
 /**
  * The outbox cannot be written (a full disk, a read-only file system), so `offer` refuses scores: they were not
@@ -95,7 +95,7 @@ export { OutboxLocked } from "./internal/queueErrors.js"
  * @since 0.1.0
  * @category errors
  */
-export { OutboxUnwritable } from "./internal/queueErrors.js"
+export { OutboxUnwritable } from "./ScoreQueueError.js"
 
 /**
  * Every way `offer` can fail. None of them means a score was lost: each means it was never accepted.

@@ -32,3 +32,8 @@ export * as Scores from "./Scores.js"
  * @since 0.1.0
  */
 export * as ScoreQueue from "./ScoreQueue.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as ScoreQueueError from "./ScoreQueueError.js"

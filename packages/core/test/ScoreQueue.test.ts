@@ -6,7 +6,7 @@ import { Cause, Deferred, Effect, Exit, Fiber, Layer, LogLevel, Option, Scope, T
 import * as ChildProcess from "node:child_process"
 import * as HeliconeError from "../src/HeliconeError.js"
 import * as HeliconeScores from "../src/HeliconeScores.js"
-import * as Outbox from "../src/internal/outbox.js"
+import * as Outbox from "../src/internal/queue/outbox.js"
 import * as ScoreQueue from "../src/ScoreQueue.js"
 import * as FaultyFileSystem from "./fixtures/queue/FaultyFileSystem.js"
 import * as StubScores from "./fixtures/queue/StubScores.js"

@@ -3,8 +3,8 @@ import { NodeFileSystem } from "@effect/platform-node"
 import { SystemError } from "@effect/platform/Error"
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, LogLevel, Ref } from "effect"
-import * as Outbox from "../src/internal/outbox.js"
-import { directoryOf } from "../src/internal/outboxFiles.js"
+import * as Outbox from "../src/internal/queue/outbox.js"
+import { directoryOf } from "../src/internal/queue/outboxFiles.js"
 import { captureLogs, id } from "./fixtures/queue/Support.js"
 
 const entry = (n: number, scores: Record<string, number | boolean> = { n }): Outbox.Entry => ({

@@ -22,11 +22,11 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
-import * as RequestId from "../RequestId.js"
-import * as Scores from "../Scores.js"
+import * as RequestId from "../../RequestId.js"
+import type { OutboxLocked } from "../../ScoreQueueError.js"
+import * as Scores from "../../Scores.js"
 import { appendDurably, directoryOf, fileSize, ifMissing, syncDirectory } from "./outboxFiles.js"
 import * as OutboxLock from "./outboxLock.js"
-import type { OutboxLocked } from "./queueErrors.js"
 
 /** One score submission waiting in the outbox. */
 export interface Entry {

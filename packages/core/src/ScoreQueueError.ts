@@ -1,8 +1,8 @@
 /**
- * The errors of `ScoreQueue`, in a module of their own so that the engine (`queue.ts`) and the public module
- * (`ScoreQueue.ts`, which re-exports them) do not import each other.
+ * The errors of `ScoreQueue`: what `offer` and the layer can fail with besides bad input. `ScoreQueue` re-exports
+ * each of them.
  *
- * @internal
+ * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
 
@@ -65,3 +65,11 @@ export class OutboxUnwritable extends Schema.TaggedError<OutboxUnwritable>("@hel
       `were not accepted.`
   }
 }
+
+/**
+ * Every error of this module.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ScoreQueueError = QueueClosed | OutboxLocked | OutboxUnwritable

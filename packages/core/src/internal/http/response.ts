@@ -15,7 +15,7 @@ import {
   type SubmitScoreError,
   Unauthorized,
   UnexpectedResponse
-} from "../HeliconeError.js"
+} from "../../HeliconeError.js"
 
 /** How many characters of an unexpected body an error keeps. */
 const snippetLength = 200

@@ -13,8 +13,8 @@ import type * as PlatformError from "@effect/platform/Error"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
+import { OutboxLocked } from "../../ScoreQueueError.js"
 import { ifMissing } from "./outboxFiles.js"
-import { OutboxLocked } from "./queueErrors.js"
 
 /** Whether a process with this pid runs (EPERM: it runs, as another user). */
 const isRunning = (pid: number): boolean => {

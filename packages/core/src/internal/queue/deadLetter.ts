@@ -7,7 +7,7 @@
 import type * as PlatformError from "@effect/platform/Error"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
-import type { SubmitScoreError } from "../HeliconeError.js"
+import type { SubmitScoreError } from "../../HeliconeError.js"
 import * as Outbox from "./outbox.js"
 import { appendDurably } from "./outboxFiles.js"
 
