@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Predicate from "effect/Predicate"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as source from "./internal/source.js"
+import * as source from "./internal/runner/source.js"
 
 /**
  * One eval case: the `input` given to the task, the `expected` output scorers compare against, free-form

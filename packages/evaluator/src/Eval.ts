@@ -11,7 +11,7 @@ import type * as Effect from "effect/Effect"
 import * as Predicate from "effect/Predicate"
 import * as Dataset from "./Dataset.js"
 import type { CaseResult, EvalReport, HeliconeSummary } from "./EvalReport.js"
-import * as evalRun from "./internal/evalRun.js"
+import * as evalRun from "./internal/runner/evalRun.js"
 import type { Reporter } from "./Reporter.js"
 import type { Scorer } from "./Scorer.js"
 

@@ -9,11 +9,11 @@
 import type * as Effect from "effect/Effect"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import * as Labels from "./internal/labels.js"
-import * as Report from "./internal/report.js"
-import * as Submitter from "./internal/submitter.js"
-import { Summary } from "./internal/summary.js"
-import { safeStringify } from "./internal/text.js"
+import * as Labels from "./internal/report/labels.js"
+import * as Report from "./internal/report/report.js"
+import * as Submitter from "./internal/runner/submitter.js"
+import { Summary } from "./internal/report/summary.js"
+import { safeStringify } from "./internal/report/text.js"
 import { Score } from "./Scorer.js"
 
 /**

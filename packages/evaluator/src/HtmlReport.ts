@@ -5,8 +5,8 @@
  * @since 0.1.0
  */
 import type { CaseResult, EvalReport, HeliconeSummary } from "./EvalReport.js"
-import { caseLabel } from "./internal/labels.js"
-import { safeStringify } from "./internal/text.js"
+import { caseLabel } from "./internal/report/labels.js"
+import { safeStringify } from "./internal/report/text.js"
 
 /**
  * Escapes text for HTML element content and attribute values.

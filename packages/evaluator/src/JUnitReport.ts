@@ -11,7 +11,7 @@ import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import * as Readline from "node:readline"
 import type { CaseResult, EvalReport } from "./EvalReport.js"
-import { caseLabel } from "./internal/labels.js"
+import { caseLabel } from "./internal/report/labels.js"
 
 /**
  * Escapes text for an XML attribute or element, dropping the characters XML 1.0 cannot carry.

@@ -11,7 +11,7 @@ import * as Path from "node:path"
 import type { EvalReport } from "./EvalReport.js"
 import * as EvalReportModule from "./EvalReport.js"
 import * as HtmlReport from "./HtmlReport.js"
-import * as TerminalReporter from "./internal/terminal.js"
+import * as TerminalReporter from "./internal/report/terminal.js"
 import * as JUnitReport from "./JUnitReport.js"
 
 /**

@@ -16,11 +16,11 @@
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
-import { exactMatch as isExactMatch } from "./internal/exactMatch.js"
-import { parseStructured } from "./internal/json.js"
-import { jsonDiff as jsonSimilarity } from "./internal/jsonDiff.js"
-import { similarity } from "./internal/levenshtein.js"
-import { numericDiff as numericSimilarity } from "./internal/numericDiff.js"
+import { exactMatch as isExactMatch } from "./internal/scorers/exactMatch.js"
+import { parseStructured } from "./internal/scorers/json.js"
+import { jsonDiff as jsonSimilarity } from "./internal/scorers/jsonDiff.js"
+import { similarity } from "./internal/scorers/levenshtein.js"
+import { numericDiff as numericSimilarity } from "./internal/scorers/numericDiff.js"
 import * as Scorer from "./Scorer.js"
 
 /**

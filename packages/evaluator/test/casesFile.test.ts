@@ -4,8 +4,8 @@ import * as NodeFs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import type { EvalReport } from "../src/index.js"
-import * as CasesFile from "../src/internal/casesFile.js"
-import { Encoder } from "../src/internal/casesFile.js"
+import * as CasesFile from "../src/internal/runner/casesFile.js"
+import { Encoder } from "../src/internal/runner/casesFile.js"
 
 type CaseResult = EvalReport.CaseResult
 

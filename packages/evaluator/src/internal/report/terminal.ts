@@ -5,8 +5,8 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
-import type { EvalReport } from "../EvalReport.js"
-import type { Progress, Reporter, RunInfo, TerminalOptions } from "../Reporter.js"
+import type { EvalReport } from "../../EvalReport.js"
+import type { Progress, Reporter, RunInfo, TerminalOptions } from "../../Reporter.js"
 import { caseLabel } from "./labels.js"
 
 export const make = (options: TerminalOptions): Reporter => {

@@ -4,8 +4,8 @@
  *
  * @internal
  */
-import type { CaseResult, EvalReport, HeliconeSummary } from "../EvalReport.js"
-import * as Submitter from "./submitter.js"
+import type { CaseResult, EvalReport, HeliconeSummary } from "../../EvalReport.js"
+import * as Submitter from "../runner/submitter.js"
 import type { Summary } from "./summary.js"
 
 export interface Parts {

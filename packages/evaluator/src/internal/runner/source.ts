@@ -17,7 +17,7 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs/promises"
 import { StringDecoder } from "node:string_decoder"
-import { describe } from "./text.js"
+import { describe } from "../report/text.js"
 
 /** A dataset row that could not be read; becomes a case with a `data` error. */
 export class Invalid {

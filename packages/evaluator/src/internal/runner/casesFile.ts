@@ -22,9 +22,9 @@
 import * as Effect from "effect/Effect"
 import * as NodeFs from "node:fs"
 import * as Path from "node:path"
-import type { CaseResult } from "../EvalReport.js"
-import type { Score } from "../Scorer.js"
-import { describe, safeStringify } from "./text.js"
+import type { CaseResult } from "../../EvalReport.js"
+import type { Score } from "../../Scorer.js"
+import { describe, safeStringify } from "../report/text.js"
 
 const flushAt = 64 * 1024
 

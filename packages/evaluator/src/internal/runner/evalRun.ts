@@ -8,9 +8,9 @@ import * as HeliconeScores from "@helicone-effect/core/HeliconeScores"
 import * as ScoreQueue from "@helicone-effect/core/ScoreQueue"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Dataset from "../Dataset.js"
-import type { HeliconeOptions, RunOptions, Suite } from "../Eval.js"
-import type { CaseResult, EvalReport, HeliconeSummary } from "../EvalReport.js"
+import * as Dataset from "../../Dataset.js"
+import type { HeliconeOptions, RunOptions, Suite } from "../../Eval.js"
+import type { CaseResult, EvalReport, HeliconeSummary } from "../../EvalReport.js"
 import * as runner from "./runner.js"
 
 /** `Eval.run`; `firstIndex` is the index of the suite's first case (for a suite cut down to one case). */

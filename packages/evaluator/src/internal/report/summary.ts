@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import type { CaseRef, CaseResult, ScorerSummary, Totals } from "../EvalReport.js"
+import type { CaseRef, CaseResult, ScorerSummary, Totals } from "../../EvalReport.js"
 
 const keep = 5
 

@@ -18,8 +18,8 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
-import type { HeliconeSummary } from "../EvalReport.js"
-import { describe } from "./text.js"
+import type { HeliconeSummary } from "../../EvalReport.js"
+import { describe } from "../report/text.js"
 
 /** Submits one case's scores to Helicone. */
 export type Send = (
