@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Predicate from "effect/Predicate"
 import type * as Scope from "effect/Scope"
@@ -117,9 +118,14 @@ export const fromStream = <Input, Expected = unknown, E = unknown, R = never>(
  * an object with an `input` key, becomes a case with a `data` error carrying its 1-based line number, and the run
  * goes on. A file that cannot be opened or read ends the data with a `data` error.
  *
+ * The file is read through `@effect/platform`'s `FileSystem`, which the run then needs: on Node, provide
+ * `NodeContext.layer` (or `NodeFileSystem.layer`) from `@effect/platform-node`.
+ *
  * @example
  * ```ts
+ * import { NodeContext } from "@effect/platform-node"
  * import { Dataset, Eval } from "@helicone-effect/evaluator"
+ * import { Effect } from "effect"
  *
  * const suite = Eval.make({
  *   name: "support-answers",
@@ -127,15 +133,23 @@ export const fromStream = <Input, Expected = unknown, E = unknown, R = never>(
  *   task: (input) => input.question.toUpperCase(),
  *   scorers: []
  * })
+ *
+ * Effect.runPromise(Eval.run(suite).pipe(Effect.provide(NodeContext.layer)))
  * ```
  *
  * @since 0.1.0
  * @category constructors
  */
-export const jsonl = <Input = unknown, Expected = unknown>(path: string): Dataset<Input, Expected> =>
-  make<Input, Expected, never>(
+export const jsonl = <Input = unknown, Expected = unknown>(
+  path: string
+): Dataset<Input, Expected, FileSystem.FileSystem> =>
+  make(
     undefined,
-    source.fromJsonlFile(path) as Effect.Effect<source.Source<Case<Input, Expected>>, never, Scope.Scope>
+    source.fromJsonlFile(path) as Effect.Effect<
+      source.Source<Case<Input, Expected>>,
+      never,
+      Scope.Scope | FileSystem.FileSystem
+    >
   )
 
 /**

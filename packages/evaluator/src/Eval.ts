@@ -4,6 +4,8 @@
  *
  * @since 0.1.0
  */
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
 import type { HeliconeScores } from "@helicone-effect/core/HeliconeScores"
 import type { RequestId } from "@helicone-effect/core/RequestId"
 import * as Duration from "effect/Duration"
@@ -190,25 +192,48 @@ export interface HeliconeOptions {
 }
 
 /**
- * The options of {@link run}.
+ * The options of {@link run}. `R` is what the reporters need (`Reporter.Files` for the file reporters).
+ *
+ * The cases file: a run keeps up to `maxCases` results in its report and writes the rest (all of them, given
+ * `casesFile`) to a JSONL file, through `@effect/platform`'s `FileSystem` and `Path`. Naming the file or its
+ * directory (`casesFile`, `outputDir`) makes `run` require `FileSystem | Path`, so the types say the run writes a
+ * file. With neither, `run` requires nothing more than the suite does: a run that stays within `maxCases` touches no
+ * file, and one that passes it uses `FileSystem` and `Path` when the context has them (on Node, `NodeContext.layer`
+ * from `@effect/platform-node`, which `helicone-eval` provides) and writes `.helicone-eval/<suite>-<time>.cases.jsonl`.
+ * When the context has no `FileSystem`, or the file cannot be written, the report keeps the first `maxCases` results
+ * (its summaries still count every case) and says why in `report.warnings`; nothing falls back to `node:fs`.
  *
  * @since 0.1.0
  * @category models
  */
-export interface RunOptions {
+export interface RunOptions<R = never> {
   /** How many case results the report keeps in memory; past it they go to a JSONL file. Default 10,000. */
   readonly maxCases?: number | undefined
   /** Write every case result to this JSONL file as it finishes (the report then keeps only summaries). */
   readonly casesFile?: string | undefined
   /** Where the JSONL file goes when a run passes `maxCases` and no `casesFile` was given. Default `.helicone-eval`. */
   readonly outputDir?: string | undefined
-  readonly reporters?: ReadonlyArray<Reporter> | undefined
+  readonly reporters?: ReadonlyArray<Reporter<R>> | undefined
   /**
    * Send scores to Helicone (requires the `HeliconeScores` service; provide `ScoreQueue.layer` as well to make
    * submissions durable, see {@link HeliconeOptions}).
    */
   readonly helicone?: HeliconeOptions | undefined
 }
+
+/**
+ * What a run with options `O` needs besides what its suite and its reporters need: `HeliconeScores` with a
+ * `helicone` option, and `FileSystem | Path` when it names a `casesFile` or an `outputDir` (see {@link RunOptions}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RunRequirements<O> =
+  | (Given<O, "helicone"> extends false ? never : HeliconeScores)
+  | (Given<O, "casesFile" | "outputDir"> extends false ? never : FileSystem.FileSystem | Path.Path)
+
+/** Whether options `O` may give a value for key `K`: `false` only when `K` is absent or can only be `undefined`. */
+type Given<O, K extends PropertyKey> = K extends keyof O ? [O[K]] extends [undefined] ? false : true : false
 
 /**
  * Runs a suite and returns its report. The run streams: at most `concurrency` cases are in flight, the scorers of a
@@ -224,10 +249,14 @@ export interface RunOptions {
  * it (see the second example). Scores of finished cases still waiting to be submitted to Helicone are counted as
  * `skipped`; those already offered to a `ScoreQueue` stay with the queue. A case that was in flight sends nothing.
  *
- * It needs only what the task, scorers and data need, plus `HeliconeScores` when the `helicone` option is given.
- * Provide `ScoreQueue.layer` to make submissions durable: when a `ScoreQueue` is in the context too, scores go
- * through it (see {@link HeliconeOptions}). Throws a `RangeError` at once for a `helicone.scale` that is not a
- * positive integer.
+ * It needs only what the task, scorers and data need (`FileSystem` for `Dataset.jsonl`), plus what the options ask
+ * for ({@link RunRequirements}): `HeliconeScores` when the `helicone` option is given, what the reporters need
+ * (`FileSystem | Path` for `Reporter.json`, `junit` and `html`), and `FileSystem | Path` when a `casesFile` or
+ * `outputDir` is named. A run of in-memory cases with no file reporter needs no platform layer; one that passes
+ * `maxCases` without naming a file writes it only if the context has `FileSystem` and `Path` (see
+ * {@link RunOptions}). Provide `ScoreQueue.layer` to make submissions durable: when a `ScoreQueue` is in the context
+ * too, scores go through it (see {@link HeliconeOptions}). Throws a `RangeError` at once for a `helicone.scale` that
+ * is not a positive integer.
  *
  * @example
  * ```ts
@@ -264,17 +293,10 @@ export interface RunOptions {
  * @since 0.1.0
  * @category running
  */
-export const run: {
-  <Input, Output, Expected, R>(
-    suite: Suite<Input, Output, Expected, R>,
-    options: RunOptions & { readonly helicone: HeliconeOptions }
-  ): Effect.Effect<EvalReport, never, R | HeliconeScores>
-  <Input, Output, Expected, R>(
-    suite: Suite<Input, Output, Expected, R>,
-    options?: RunOptions & { readonly helicone?: undefined }
-  ): Effect.Effect<EvalReport, never, R>
-} = (suite: Suite<any, any, any, any>, options?: RunOptions): Effect.Effect<EvalReport, never, any> =>
-  evalRun.run(suite, options)
+export const run = <Input, Output, Expected, R, RR = never, const O extends RunOptions<any> = {}>(
+  suite: Suite<Input, Output, Expected, R>,
+  options?: RunOptions<RR> & O
+): Effect.Effect<EvalReport, never, R | RR | RunRequirements<O>> => evalRun.run(suite, options)
 
 /**
  * Every trial of one case of a suite, run as `Eval.run` runs it (the task sees `ctx.index === index`), with what

@@ -6,14 +6,17 @@
  *
  * @since 0.1.0
  */
+import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Effect from "effect/Effect"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import * as Labels from "./internal/report/labels.js"
+import * as ReadCases from "./internal/report/readCases.js"
 import * as Report from "./internal/report/report.js"
-import * as Submitter from "./internal/runner/submitter.js"
 import { Summary } from "./internal/report/summary.js"
 import { safeStringify } from "./internal/report/text.js"
+import * as Submitter from "./internal/runner/submitter.js"
 import { Score } from "./Scorer.js"
 
 /**
@@ -250,6 +253,61 @@ const ReportJson = Schema.parseJson(EvalReport)
  * @category decoding
  */
 export const fromJson: (json: string) => Effect.Effect<EvalReport, ParseResult.ParseError> = Schema.decode(ReportJson)
+
+/**
+ * A run's cases file that could not be read back: missing, unreadable, or with a line that is not JSON.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnreadableCasesFile extends Schema.TaggedError<UnreadableCasesFile>(
+  "@helicone-effect/evaluator/UnreadableCasesFile"
+)("UnreadableCasesFile", {
+  path: Schema.String,
+  /** The 1-based line that is not JSON, when that is the problem. */
+  line: Schema.optional(Schema.Number),
+  reason: Schema.String
+}) {
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `cannot read the cases file ${this.path}: ${this.reason}`
+  }
+}
+
+/**
+ * Every case of a report, in order: its in-memory `cases`, or, for a run that wrote them to `casesFile`, that file
+ * read back line by line (never held in memory whole). Reading the file goes through `@effect/platform`'s
+ * `FileSystem`: on Node, provide `NodeContext.layer` from `@effect/platform-node`.
+ *
+ * @example
+ * ```ts
+ * import { NodeContext } from "@effect/platform-node"
+ * import { EvalReport } from "@helicone-effect/evaluator"
+ * import { Effect, Stream } from "effect"
+ *
+ * const errored = (report: EvalReport.EvalReport) =>
+ *   EvalReport.readCases(report).pipe(
+ *     Stream.filter((result) => result.errors.length > 0),
+ *     Stream.runCount,
+ *     Effect.provide(NodeContext.layer)
+ *   )
+ * ```
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const readCases = (
+  report: EvalReport
+): Stream.Stream<CaseResult, UnreadableCasesFile, FileSystem.FileSystem> => {
+  const path = report.casesFile
+  if (path === undefined) return Stream.fromIterable(report.cases)
+  return Stream.mapError(
+    ReadCases.fromFile(path),
+    (unreadable) => new UnreadableCasesFile({ path, line: unreadable.line, reason: unreadable.reason })
+  )
+}
 
 /**
  * Writes a report as JSON text (two-space indented). Values that JSON cannot hold (a `bigint`, a cycle) in inputs or

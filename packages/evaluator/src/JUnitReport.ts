@@ -5,12 +5,14 @@
  *
  * @since 0.1.0
  */
+import type * as PlatformError from "@effect/platform/Error"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as NodeFs from "node:fs"
-import * as Fs from "node:fs/promises"
-import * as Path from "node:path"
-import * as Readline from "node:readline"
-import type { CaseResult, EvalReport } from "./EvalReport.js"
+import * as Stream from "effect/Stream"
+import type { CaseResult, EvalReport, UnreadableCasesFile } from "./EvalReport.js"
+import { readCases } from "./EvalReport.js"
 import { caseLabel } from "./internal/report/labels.js"
 
 /**
@@ -122,35 +124,43 @@ export const render = (report: EvalReport, cases: Iterable<CaseResult> = report.
   return open(report, counts) + body.join("") + g.xml + close
 }
 
-const fileCases = async function*(path: string): AsyncGenerator<CaseResult> {
-  const lines = Readline.createInterface({ input: NodeFs.createReadStream(path), crlfDelay: Infinity })
-  for await (const line of lines) if (line.length > 0) yield JSON.parse(line) as CaseResult
-}
-
 /**
- * Writes the JUnit XML of a report to a file, reading the cases back from `report.casesFile` (in two streaming
- * passes, counts first) when the run spilled them there.
+ * Writes the JUnit XML of a report to a file (creating its directory), reading the cases back from
+ * `report.casesFile` (in two streaming passes, counts first) when the run spilled them there. Files go through
+ * `@effect/platform`'s `FileSystem` and `Path`: on Node, provide `NodeContext.layer` from `@effect/platform-node`.
  *
  * @since 0.1.0
  * @category rendering
  */
-export const write = (report: EvalReport, path: string): Effect.Effect<void, unknown> =>
-  Effect.tryPromise(async () => {
-    await Fs.mkdir(Path.dirname(path), { recursive: true })
-    const casesFile = report.casesFile
-    if (casesFile === undefined) return Fs.writeFile(path, render(report))
+export const write = (
+  report: EvalReport,
+  path: string
+): Effect.Effect<void, PlatformError.PlatformError | UnreadableCasesFile, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const paths = yield* Path.Path
+    yield* fs.makeDirectory(paths.dirname(path), { recursive: true })
+    if (report.casesFile === undefined) return yield* fs.writeFileString(path, render(report))
     const g = gate(report)
     const counts = { tests: g.tests, failures: g.failures, errors: 0 }
-    for await (const result of fileCases(casesFile)) {
-      const verdict = judge(report, result)
-      counts.tests++
-      if (verdict.failures.length > 0) counts.failures++
-      if (verdict.errors.length > 0) counts.errors++
-    }
-    const out = NodeFs.createWriteStream(path)
-    const put = (text: string) => (out.write(text) ? Promise.resolve() : new Promise<void>((r) => out.once("drain", r)))
-    await put(open(report, counts))
-    for await (const result of fileCases(casesFile)) await put(testcase(report, result).xml)
-    await put(g.xml + close)
-    await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())))
+    yield* Stream.runForEachChunk(readCases(report), (results) =>
+      Effect.sync(() => {
+        for (const result of results) {
+          const verdict = judge(report, result)
+          counts.tests++
+          if (verdict.failures.length > 0) counts.failures++
+          if (verdict.errors.length > 0) counts.errors++
+        }
+      }))
+    const cases = Stream.mapChunks(readCases(report), (results) => {
+      let xml = ""
+      for (const result of results) xml += testcase(report, result).xml
+      return Chunk.of(xml)
+    })
+    yield* Stream.make(open(report, counts)).pipe(
+      Stream.concat(cases),
+      Stream.concat(Stream.make(g.xml + close)),
+      Stream.encodeText,
+      Stream.run(fs.sink(path))
+    )
   })

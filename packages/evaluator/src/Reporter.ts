@@ -4,10 +4,11 @@
  *
  * @since 0.1.0
  */
+import type * as PlatformError from "@effect/platform/Error"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import * as Fs from "node:fs/promises"
-import * as Path from "node:path"
 import type { EvalReport } from "./EvalReport.js"
 import * as EvalReportModule from "./EvalReport.js"
 import * as HtmlReport from "./HtmlReport.js"
@@ -44,15 +45,25 @@ export interface RunInfo {
 
 /**
  * A reporter. `onStart` may fork fibers into the given scope (closed when the last case finishes); `onEnd` receives
- * the report. A reporter's failure is recorded in `report.warnings` and never fails the run.
+ * the report. A reporter's failure is recorded in `report.warnings` and never fails the run. `R` is what the reporter
+ * needs from the context (`FileSystem | Path` for the file reporters); `Eval.run` requires it in turn.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Reporter {
-  readonly onStart?: ((run: RunInfo) => Effect.Effect<void, unknown, Scope.Scope>) | undefined
-  readonly onEnd?: ((report: EvalReport) => Effect.Effect<void, unknown>) | undefined
+export interface Reporter<out R = never> {
+  readonly onStart?: ((run: RunInfo) => Effect.Effect<void, unknown, Scope.Scope | R>) | undefined
+  readonly onEnd?: ((report: EvalReport) => Effect.Effect<void, unknown, R>) | undefined
 }
+
+/**
+ * What the file reporters ({@link json}, {@link junit}, {@link html}) need: `@effect/platform`'s `FileSystem` and
+ * `Path`. On Node, provide `NodeContext.layer` from `@effect/platform-node`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Files = FileSystem.FileSystem | Path.Path
 
 /**
  * The options of {@link terminal}.
@@ -92,12 +103,12 @@ export const summaryText = (report: EvalReport, options: { readonly color?: bool
   TerminalReporter.summary(report, options.color ?? false)
 
 /**
- * Writes the report as JSON (readable with `EvalReport.fromJson`).
+ * Writes the report as JSON (readable with `EvalReport.fromJson`), creating the file's directory.
  *
  * @since 0.1.0
  * @category reporters
  */
-export const json = (path: string): Reporter => ({
+export const json = (path: string): Reporter<Files> => ({
   onEnd: (report) => writeFile(path, EvalReportModule.toJson(report))
 })
 
@@ -108,7 +119,7 @@ export const json = (path: string): Reporter => ({
  * @since 0.1.0
  * @category reporters
  */
-export const junit = (path: string): Reporter => ({
+export const junit = (path: string): Reporter<Files> => ({
   onEnd: (report) => JUnitReport.write(report, path)
 })
 
@@ -118,12 +129,14 @@ export const junit = (path: string): Reporter => ({
  * @since 0.1.0
  * @category reporters
  */
-export const html = (path: string): Reporter => ({
+export const html = (path: string): Reporter<Files> => ({
   onEnd: (report) => writeFile(path, HtmlReport.render(report))
 })
 
-const writeFile = (path: string, text: string): Effect.Effect<void, unknown> =>
-  Effect.tryPromise(async () => {
-    await Fs.mkdir(Path.dirname(path), { recursive: true })
-    await Fs.writeFile(path, text)
+const writeFile = (path: string, text: string): Effect.Effect<void, PlatformError.PlatformError, Files> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const paths = yield* Path.Path
+    yield* fs.makeDirectory(paths.dirname(path), { recursive: true })
+    yield* fs.writeFileString(path, text)
   })

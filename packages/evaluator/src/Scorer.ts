@@ -13,8 +13,8 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
-import { suspends } from "./internal/runner/hot.js"
 import { describe, describeFailure } from "./internal/report/text.js"
+import { suspends } from "./internal/runner/hot.js"
 
 /**
  * What a scorer is given for one case.

@@ -1,4 +1,5 @@
-import { assert, describe, it } from "@effect/vitest"
+import { NodeContext } from "@effect/platform-node"
+import { assert, describe, it, layer } from "@effect/vitest"
 import { Effect, Stream } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -15,7 +16,7 @@ const tmpFile = (name: string, text: string) => {
 const runDouble = <R = never>(data: Dataset.DataInput<number, number, R>) =>
   Eval.run(Eval.make({ name: "data", data, task: (n: number) => n * 2, scorers: [Scorers.exactMatch] }))
 
-describe("Dataset.jsonl", () => {
+layer(NodeContext.layer)("Dataset.jsonl", (it) => {
   it.effect("streams the cases and records each bad line as a case error with its line number", () =>
     Effect.gen(function*() {
       const path = tmpFile(

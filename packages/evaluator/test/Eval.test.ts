@@ -1,3 +1,4 @@
+import { NodeContext } from "@effect/platform-node"
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Context, Deferred, Effect, Exit, Fiber, Stream, TestClock } from "effect"
 import { Eval, EvalReport, Scorer, Scorers } from "../src/index.js"
@@ -519,7 +520,7 @@ describe("Eval.run", () => {
       assert.isDefined(seen[0])
       assert.include(seen[0]![0], "/dev/null/cases.jsonl")
       assert.deepStrictEqual(report.warnings, seen[0])
-    }))
+    }).pipe(Effect.provide(NodeContext.layer)))
 
   it.effect("needs only what the task and scorers need", () =>
     Effect.gen(function*() {

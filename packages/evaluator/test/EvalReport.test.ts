@@ -1,3 +1,4 @@
+import { NodeContext } from "@effect/platform-node"
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Schema } from "effect"
 import * as Fs from "node:fs"
@@ -105,7 +106,7 @@ describe("EvalReport", () => {
       const streamed = yield* Eval.run(suite, { casesFile: asked })
       assert.strictEqual(streamed.casesFile, asked)
       assert.strictEqual(Fs.readFileSync(asked, "utf8").trimEnd().split("\n").length, 25)
-    }))
+    }).pipe(Effect.provide(NodeContext.layer)))
 })
 
 describe("Reporter", () => {
@@ -133,7 +134,7 @@ describe("Reporter", () => {
       assert.deepStrictEqual(report.cases[3].errors.map((e) => e.source), ["interrupted"])
       for (const file of files.slice(1)) assert.isTrue(Fs.existsSync(file), file)
       assert.include(Fs.readFileSync(files[1], "utf8"), `<error type="interrupted"`)
-    }))
+    }).pipe(Effect.provide(NodeContext.layer)))
 })
 
 describe("JUnitReport", () => {
@@ -165,7 +166,7 @@ describe("JUnitReport", () => {
       const counts = (xml: string) => /tests="(\d+)" failures="(\d+)" errors="(\d+)"/.exec(xml)!.slice(1)
       assert.deepStrictEqual(counts(fromFile), counts(JUnitReport.render(inMemory)))
       assert.strictEqual(fromFile.match(/<testcase /g)!.length, 5)
-    }))
+    }).pipe(Effect.provide(NodeContext.layer)))
 })
 
 describe("HtmlReport", () => {
@@ -202,7 +203,7 @@ describe("Reporter", () => {
       assert.include(printed, "mixed <&> suite: FAILED  4 cases, 1 errored")
       assert.match(printed, /exactMatch\s+0\.333\s+0\.000\s+1\.000\s+3\s+0\s+>= 0\.5\s+FAIL/)
       assert.match(printed, /worst exactMatch: #1 0\.000/)
-    }))
+    }).pipe(Effect.provide(NodeContext.layer)))
 
   it.effect("a failing reporter becomes a warning, not a failed run", () =>
     Effect.gen(function*() {

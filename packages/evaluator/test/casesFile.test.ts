@@ -1,3 +1,5 @@
+import { NodeContext } from "@effect/platform-node"
+import * as FileSystem from "@effect/platform/FileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, FastCheck as fc } from "effect"
 import * as NodeFs from "node:fs"
@@ -121,49 +123,48 @@ describe("cases file encoding", () => {
       const dir = NodeFs.mkdtempSync(Path.join(Os.tmpdir(), "cases-file-"))
       yield* Effect.addFinalizer(() => Effect.sync(() => NodeFs.rmSync(dir, { recursive: true, force: true })))
       const path = Path.join(dir, "nested", "run.cases.jsonl")
-      const file = CasesFile.open(path)
+      const file = yield* CasesFile.open(path)
       if (typeof file === "string") return assert.fail(file)
       const results = [
         result({ input: "a".repeat(60_000), output: "ok", expected: 1 }),
         result({ input: "b".repeat(10_000) + "é".repeat(25_000), output: "ok", expected: 2 }),
         result({ input: "x".repeat(300_000) + "ü".repeat(100_000), output: { long: "🦊\n" }, expected: 3 }),
         // ~8 MB of short lines, about 130 chunks. The first 30,000 lines come with no turn of the event loop, so
-        // more chunks are due than may be in flight and some are written synchronously; for the rest the loop turns
-        // every 500 lines, so writes complete while lines are added.
+        // chunks queue up past the point where the writer asks to be waited for; for the rest the loop turns every
+        // 500 lines, so writes complete while lines are added.
         ...Array.from({ length: 40_000 }, (_, i) => result({ input: `case ${i} — ☃`, output: "ok", expected: i }))
       ]
       for (let i = 0; i < results.length; i++) {
-        file.write(results[i])
+        const wait = file.write(results[i])
+        if (wait !== undefined && i > 30_000) yield* wait
         if (i > 30_000 && i % 500 === 0) yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
       }
       assert.strictEqual(yield* file.close, undefined)
       const expected = Buffer.from(results.map((r) => JSON.stringify(r) + "\n").join(""), "utf8")
       assert.isTrue(NodeFs.readFileSync(path).equals(expected))
       assert.strictEqual(yield* file.close, undefined, "closing again changes nothing")
-    }).pipe(Effect.scoped))
+    }).pipe(Effect.scoped, Effect.provide(NodeContext.layer)))
 
   it.effect.skipIf(!NodeFs.existsSync("/dev/full"))(
     "a file whose writes fail (/dev/full) gives the error when it closes, and the run's lines are not retried",
     () =>
       Effect.gen(function*() {
-        const file = CasesFile.open("/dev/full")
+        const file = yield* CasesFile.open("/dev/full")
         if (typeof file === "string") return assert.fail(file)
         for (let i = 0; i < 5_000; i++) file.write(result({ input: `case ${i}`, output: "ok", expected: i }))
         const failure = yield* file.close
-        assert.match(failure ?? "", /^writing the cases file \/dev\/full failed: ENOSPC/)
-      })
+        assert.match(failure ?? "", /^writing the cases file \/dev\/full failed: .*ENOSPC/)
+      }).pipe(Effect.provide(NodeContext.layer))
   )
 
-  it("says why when the file cannot be opened", () => {
-    const dir = NodeFs.mkdtempSync(Path.join(Os.tmpdir(), "cases-file-"))
-    try {
+  it.effect("says why when the file cannot be opened", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const dir = yield* fs.makeTempDirectoryScoped({ prefix: "cases-file-" })
       const blocker = Path.join(dir, "not-a-dir")
-      NodeFs.writeFileSync(blocker, "")
-      const opened = CasesFile.open(Path.join(blocker, "run.cases.jsonl"))
+      yield* fs.writeFileString(blocker, "")
+      const opened = yield* CasesFile.open(Path.join(blocker, "run.cases.jsonl"))
       assert.isString(opened)
       assert.match(opened as string, /^cannot write the cases file .*not-a-dir\/run\.cases\.jsonl: /)
-    } finally {
-      NodeFs.rmSync(dir, { recursive: true, force: true })
-    }
-  })
+    }).pipe(Effect.scoped, Effect.provide(NodeContext.layer)))
 })

@@ -19,10 +19,10 @@ import type * as Runtime from "effect/Runtime"
 import type * as Dataset from "../../Dataset.js"
 import type { CaseError, CaseResult } from "../../EvalReport.js"
 import * as Scorer from "../../Scorer.js"
+import { describe, describeFailure } from "../report/text.js"
 import { clock, isEffect, suspends } from "./hot.js"
 import * as RequestIds from "./requestIds.js"
 import type * as source from "./source.js"
-import { describe, describeFailure } from "../report/text.js"
 
 /** What the task receives; the Helicone headers object is built only when asked for. */
 class TaskContext {

@@ -1,5 +1,5 @@
 /**
- * Appends case results to a JSONL file as they finish.
+ * Appends case results to a JSONL file as they finish, through `@effect/platform`'s `FileSystem`.
  *
  * Each result is encoded as one line of text, exactly `JSON.stringify(result)` (the tests compare them). The common
  * values are concatenated rather than passed to the JSON serializer: a call to `JSON.stringify` costs about a
@@ -8,20 +8,23 @@
  * objects, arrays and errors still go through `JSON.stringify`; a result it cannot encode (a `bigint`, a cycle) is
  * written by `safeStringify` instead.
  *
- * Every 64 K characters of text (plus the line that passes the mark) become one `Buffer`, off the V8 heap, written
- * asynchronously at its own offset in the file, so the write itself runs on libuv's thread pool while the next cases
- * run. The runner gives the event loop a turn every few milliseconds, which completes them; once `maxPending` are in
- * flight the next chunk is written synchronously, so at most that many chunks ever wait. (Asynchronous writes of
- * strings were tried first: while synchronous cases starved the event loop, their callbacks never came, and megabytes
- * of text outlived young-generation collections.) `close` waits for the writes in flight. If a write fails, the
- * writes already in flight after it may still land, so `close` cuts the file at the start of the first chunk that
- * was not written whole: the file always ends on a line boundary, with every line before the failure.
+ * Every 64 K characters of text (plus the line that passes the mark) are encoded to bytes at once, so the text does
+ * not outlive young-generation collections, and queued for one writer fiber. The writer takes everything queued in
+ * one `writeAll`, so a run that outpaces the disk writes fewer, larger chunks; the runner gives the event loop a turn
+ * every few milliseconds, which completes them. Once `maxQueued` bytes wait, `write` gives an Effect that waits for
+ * the writer, and the runner waits before its next case. `close` waits for the writer; if a write failed, nothing is
+ * written after it and the file is cut where that write started: it always ends on a line boundary, with every line
+ * before the failure.
  *
  * @internal
  */
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
-import * as NodeFs from "node:fs"
-import * as Path from "node:path"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Runtime from "effect/Runtime"
+import * as Scope from "effect/Scope"
 import type { CaseResult } from "../../EvalReport.js"
 import type { Score } from "../../Scorer.js"
 import { describe, safeStringify } from "../report/text.js"
@@ -32,97 +35,146 @@ const flushAt = 64 * 1024
 export interface CasesFile {
   /** Where the file is. */
   readonly path: string
-  /** Appends one result as a line; written to the file 64 K characters at a time. */
-  readonly write: (result: CaseResult) => void
   /**
-   * Writes what is left, waits for the writes in flight and closes the file, once; gives the error if a write
-   * failed (the file then ends with the last line before the failure).
+   * Appends one result as a line; written to the file 64 K characters at a time. Gives an Effect to wait on when
+   * the writer has fallen `maxQueued` bytes behind.
+   */
+  readonly write: (result: CaseResult) => Effect.Effect<void> | undefined
+  /**
+   * Writes what is left, waits for the writer and closes the file, once; gives the error if a write failed (the
+   * file then ends with the last line before the failure).
    */
   readonly close: Effect.Effect<string | undefined>
 }
 
-/** Chunks in flight at which the next one is written synchronously. */
-const maxPending = 32
+/** Bytes queued for the writer past which `write` asks the runner to wait. */
+const maxQueued = 32 * flushAt
 
-/** Opens (truncates) the file, once per run. */
-export const open = (path: string): CasesFile | string => {
-  let fd: number
-  try {
-    NodeFs.mkdirSync(Path.dirname(path), { recursive: true })
-    fd = NodeFs.openSync(path, "w")
-  } catch (error) {
-    return `cannot write the cases file ${path}: ${describe(error)}`
-  }
-  const encoder = new Encoder()
-  let failure: string | undefined
-  const fail = (error: unknown) => {
-    failure ??= `writing the cases file ${path} failed: ${describe(error)}`
-  }
-  /** Where the first chunk that was not written whole starts; the file is cut there when it closes. */
-  let cutAt = Infinity
-  let position = 0
-  let pending = 0
-  let drained: (() => void) | undefined
-  let closed = false
-  /** Writes the chunk at `start` in the file from its byte `from` on, synchronously; no more after a failure. */
-  const writeRest = (bytes: Buffer, start: number, from: number): void => {
-    try {
-      while (from < bytes.length && failure === undefined) {
-        const written = NodeFs.writeSync(fd, bytes, from, bytes.length - from, start + from)
-        if (written === 0) throw new Error("the file system took no bytes")
-        from += written
-      }
-    } catch (error) {
-      fail(error)
+/** Opens (truncates) the file, creating its directory, once per run; gives the reason when it cannot. */
+export const open = (
+  path: string
+): Effect.Effect<CasesFile | string, never, FileSystem.FileSystem | Path.Path> =>
+  Effect.uninterruptible(Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const paths = yield* Path.Path
+    const scope = yield* Scope.make()
+    const opened = yield* fs.makeDirectory(paths.dirname(path), { recursive: true }).pipe(
+      Effect.zipRight(fs.open(path, { flag: "w" })),
+      Scope.extend(scope),
+      Effect.either
+    )
+    if (Either.isLeft(opened)) {
+      yield* Scope.close(scope, Exit.void)
+      return `cannot write the cases file ${path}: ${describe(opened.left)}`
     }
-    if (from < bytes.length) cutAt = Math.min(cutAt, start)
-  }
-  const flush = (): void => {
-    const text = encoder.take()
-    if (text.length === 0 || failure !== undefined) return
-    const bytes = Buffer.from(text, "utf8")
-    const start = position
-    position += bytes.length
-    if (pending >= maxPending) {
-      writeRest(bytes, start, 0)
-      return
+    const handle = opened.right
+    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+    const encoder = new Encoder()
+    let failure: string | undefined
+    /** Bytes written whole; after a failure, where the file is cut when it closes. */
+    let position = 0
+    let queue: Array<Uint8Array> = []
+    let queued = 0
+    let writing = false
+    /** Workers held back by `maxQueued`, woken when the writer takes the queue; and `close`, woken when it stops. */
+    let room: Array<() => void> = []
+    let idle: Array<() => void> = []
+    let closed = false
+    const wakeAll = (waiters: Array<() => void>) => {
+      for (const wake of waiters) wake()
     }
-    pending++
-    NodeFs.write(fd, bytes, 0, bytes.length, start, (error, written) => {
-      if (error !== null) {
-        fail(error)
-        cutAt = Math.min(cutAt, start)
-      } else if (written < bytes.length) {
-        writeRest(bytes, start, written)
+    const waitIn = (waiters: () => Array<() => void>, done: () => boolean) =>
+      Effect.async<void>((resume) => {
+        if (done()) return resume(Effect.void)
+        const wake = () => resume(Effect.void)
+        waiters().push(wake)
+        return Effect.sync(() => {
+          const list = waiters()
+          const at = list.indexOf(wake)
+          if (at >= 0) list.splice(at, 1)
+        })
+      })
+    const waitForRoom = waitIn(() => room, () => queued < maxQueued)
+    const waitForIdle = waitIn(() => idle, () => !writing)
+    const takeQueued = (): Uint8Array => {
+      const chunks = queue
+      queue = []
+      queued = 0
+      if (chunks.length === 1) return chunks[0]
+      let length = 0
+      for (const chunk of chunks) length += chunk.length
+      const bytes = new Uint8Array(length)
+      let at = 0
+      for (const chunk of chunks) {
+        bytes.set(chunk, at)
+        at += chunk.length
       }
-      if (--pending === 0 && drained !== undefined) drained()
+      return bytes
+    }
+    /** Writes what is queued until nothing is; stops at the first failure. */
+    const writer: Effect.Effect<void> = Effect.suspend(() => {
+      if (queue.length === 0 || failure !== undefined) {
+        writing = false
+        queue = []
+        queued = 0
+        const woken = [...room, ...idle]
+        room = []
+        idle = []
+        wakeAll(woken)
+        return Effect.void
+      }
+      const bytes = takeQueued()
+      const woken = room
+      room = []
+      wakeAll(woken)
+      return handle.writeAll(bytes).pipe(
+        Effect.matchEffect({
+          onFailure: (error) => {
+            failure ??= `writing the cases file ${path} failed: ${describe(error)}`
+            return writer
+          },
+          onSuccess: () => {
+            position += bytes.length
+            return writer
+          }
+        })
+      )
     })
-  }
-  return {
-    path,
-    write: (result) => {
-      encoder.line(result)
-      if (encoder.length >= flushAt) flush()
-    },
-    close: Effect.uninterruptible(Effect.async<string | undefined>((resume) => {
-      if (closed) return resume(Effect.succeed(failure))
-      closed = true
-      const done = () => {
-        drained = undefined
-        try {
-          if (cutAt !== Infinity) NodeFs.ftruncateSync(fd, cutAt)
-          NodeFs.closeSync(fd)
-        } catch {
-          // the failure is reported already; a failing cut or close adds nothing the reader can use
-        }
-        resume(Effect.succeed(failure))
+    const flush = (): void => {
+      const text = encoder.take()
+      if (text.length === 0 || failure !== undefined) return
+      const bytes = textEncoder.encode(text)
+      queue.push(bytes)
+      queued += bytes.length
+      if (!writing) {
+        writing = true
+        runFork(writer)
       }
-      flush()
-      if (pending === 0) done()
-      else drained = done
-    }))
-  }
-}
+    }
+    return {
+      path,
+      write: (result) => {
+        encoder.line(result)
+        if (encoder.length < flushAt) return undefined
+        flush()
+        return queued >= maxQueued ? waitForRoom : undefined
+      },
+      close: Effect.uninterruptible(Effect.suspend(() => {
+        if (closed) return Effect.succeed(failure)
+        closed = true
+        flush()
+        return waitForIdle.pipe(
+          Effect.zipRight(
+            Effect.suspend(() => failure === undefined ? Effect.void : Effect.ignore(handle.truncate(position)))
+          ),
+          Effect.zipRight(Scope.close(scope, Exit.void)),
+          Effect.map(() => failure)
+        )
+      }))
+    } satisfies CasesFile
+  }))
+
+const textEncoder = new TextEncoder()
 
 /** What `JSON.stringify` escapes in a string: control characters, `"`, `\`, and (lone) surrogates. */
 // eslint-disable-next-line no-control-regex -- the control characters are what it looks for

@@ -16,7 +16,7 @@ import * as runner from "./runner.js"
 /** `Eval.run`; `firstIndex` is the index of the suite's first case (for a suite cut down to one case). */
 export const run = (
   suite: Suite<any, any, any, any>,
-  options: RunOptions = {},
+  options: RunOptions<any> = {},
   firstIndex = 0
 ): Effect.Effect<EvalReport, never, any> => {
   const config = (helicone: runner.Config["helicone"]): runner.Config => ({

@@ -4,13 +4,13 @@
  * `crypto.randomUUID()` (what `RequestId.make` calls) builds its text by concatenating 20 pieces, and V8 keeps the
  * result as a tree of about a dozen cons strings: some 470 bytes of heap per id instead of 48 for a flat string. A
  * run that keeps its case results keeps one id per case, and that tree was the largest part of each result; the GC
- * spent its time copying it. Here the random bytes for 256 ids come from one `crypto.randomFillSync` call and each
- * id is made by one `String.fromCharCode` call: a flat string, in about a third of the time of `randomUUID`.
+ * spent its time copying it. Here the random bytes for 256 ids come from one `crypto.getRandomValues` call (the Web
+ * Crypto global of Node 20+, Deno, Bun and every browser) and each id is made by one `String.fromCharCode` call: a
+ * flat string, in about a third of the time of `randomUUID`.
  *
  * @internal
  */
 import type { RequestId } from "@helicone-effect/core/RequestId"
-import * as NodeCrypto from "node:crypto"
 
 const batch = 256
 const random = new Uint8Array(16 * batch)
@@ -28,7 +28,7 @@ const dash = 0x2d
 /** A fresh random UUID v4, lower-case, as a flat string. */
 export const make = (): RequestId => {
   if (next === batch) {
-    NodeCrypto.randomFillSync(random)
+    globalThis.crypto.getRandomValues(random)
     next = 0
   }
   const r = 16 * next++

@@ -6,6 +6,8 @@
  *
  * @internal
  */
+import type * as PlatformError from "@effect/platform/Error"
+import * as FileSystem from "@effect/platform/FileSystem"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
@@ -15,8 +17,6 @@ import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as Fs from "node:fs/promises"
-import { StringDecoder } from "node:string_decoder"
 import { describe } from "../report/text.js"
 
 /** A dataset row that could not be read; becomes a case with a `data` error. */
@@ -154,54 +154,35 @@ export const fromStream = <A, E, R>(
     }))
   })
 
-const blockSize = 64 * 1024
-
-export const fromJsonlFile = (path: string): Effect.Effect<Source<unknown>, never, Scope.Scope> =>
-  Effect.gen(function*() {
-    const opened = yield* Effect.acquireRelease(
-      Effect.tryPromise(() => Fs.open(path, "r")).pipe(Effect.either),
-      (handle) => handle._tag === "Right" ? Effect.promise(() => handle.right.close()) : Effect.void
-    )
-    if (opened._tag === "Left") {
-      return fromArray([new Invalid(`cannot open ${path}: ${describe(opened.left.error)}`, undefined)])
-    }
-    const handle = opened.right
-    const decoder = new StringDecoder("utf8")
-    const block = Buffer.allocUnsafe(blockSize)
-    let rest = ""
+/**
+ * The cases of a JSONL file, read through `FileSystem.stream` in 64 KiB blocks, decoded and split by Effect's own
+ * `decodeText` and `splitLines` (one pull per block, so the per-line cost is the parse). `Ndjson.unpack` does not fit:
+ * it fails the whole stream on one bad line, where a run records the line as a `data` error and goes on, and it
+ * decodes each block on its own, which breaks a character split across two blocks.
+ */
+export const fromJsonlFile = (
+  path: string
+): Effect.Effect<Source<unknown>, never, Scope.Scope | FileSystem.FileSystem> =>
+  Effect.flatMap(FileSystem.FileSystem, (fs) => {
     let line = 0
-    let done = false
-    const parseLines = (text: string, final: boolean): Array<unknown> => {
-      const items: Array<unknown> = []
-      let start = 0
-      for (let end = text.indexOf("\n"); end !== -1; end = text.indexOf("\n", start)) {
-        parseLine(text.slice(start, end), ++line, items)
-        start = end + 1
-      }
-      rest = text.slice(start)
-      if (final && rest.length > 0) {
-        parseLine(rest, ++line, items)
-        rest = ""
-      }
-      return items
-    }
-    return buffered<unknown>(Effect.suspend((): Effect.Effect<ReadonlyArray<unknown> | typeof Done> => {
-      if (done) return Effect.succeed(Done)
-      return Effect.tryPromise(() => handle.read(block, 0, blockSize, null)).pipe(
-        Effect.map(({ bytesRead }): ReadonlyArray<unknown> => {
-          if (bytesRead === 0) {
-            done = true
-            return parseLines(rest + decoder.end(), true)
-          }
-          return parseLines(rest + decoder.write(block.subarray(0, bytesRead)), false)
-        }),
-        Effect.catchAllCause((cause) => {
-          done = true
-          return recover<unknown>(`cannot read ${path}`)(cause)
-        })
+    const cases = fs.stream(path, { chunkSize: FileSystem.KiB(64) }).pipe(
+      Stream.decodeText(),
+      Stream.splitLines,
+      Stream.mapChunks((lines) => {
+        const items: Array<unknown> = []
+        for (const text of lines) parseLine(text, ++line, items)
+        return Chunk.unsafeFromArray(items)
+      }),
+      Stream.catchAll((error) =>
+        Stream.succeed(
+          new Invalid(`cannot ${line === 0 && opening(error) ? "open" : "read"} ${path}: ${describe(error)}`, undefined)
+        )
       )
-    }))
+    )
+    return fromStream(cases)
   })
+
+const opening = (error: PlatformError.PlatformError): boolean => error._tag === "SystemError" && error.method === "open"
 
 const parseLine = (raw: string, line: number, into: Array<unknown>): void => {
   const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw
