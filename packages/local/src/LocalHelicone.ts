@@ -98,6 +98,28 @@ export class DatabaseDirectoryError extends Schema.TaggedError<DatabaseDirectory
 }
 
 /**
+ * The database could not be opened: the path is a directory, SQLite cannot create a file there (not writable), or the
+ * file is not a SQLite database.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class DatabaseOpenError extends Schema.TaggedError<DatabaseOpenError>(
+  "@helicone-effect/local/DatabaseOpenError"
+)("DatabaseOpenError", {
+  database: Schema.String,
+  reason: Schema.String,
+  cause: Schema.optional(Schema.Defect)
+}) {
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `could not open the database "${this.database}": ${this.reason}. Choose another path, or ":memory:".`
+  }
+}
+
+/**
  * Why the server could not start.
  *
  * @since 0.1.0
@@ -109,6 +131,7 @@ export type StartError =
   | Migrator.MigrationError
   | Faults.InvalidFaultSpec
   | DatabaseDirectoryError
+  | DatabaseOpenError
 
 const urlHost = (host: string): string =>
   host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host
@@ -130,7 +153,9 @@ export const make = (options: Options = {}): Effect.Effect<Service, StartError, 
     const store = yield* Store.make(database).pipe(
       Effect.catchTags({
         BadArgument: (error) => Effect.fail(directoryError(database, error.description ?? error.message)),
-        SystemError: (error) => Effect.fail(directoryError(database, error.description ?? error.reason))
+        SystemError: (error) => Effect.fail(directoryError(database, error.description ?? error.reason)),
+        OpenFailed: (error) =>
+          Effect.fail(new DatabaseOpenError({ database, reason: error.reason, cause: error.cause }))
       })
     )
     const host = options.host ?? "127.0.0.1"

@@ -89,13 +89,18 @@ const command = Command.make(
       Effect.catchTags({
         InvalidFaultSpec: (error) => exitWith(error.message),
         DatabaseDirectoryError: (error) => exitWith(error.message),
+        DatabaseOpenError: (error) => exitWith(error.message),
         ServeError: (error) =>
           exitWith(`could not listen on ${options.host}:${options.port}: ${String((error.cause as Error)?.message)}`),
-        SqlError: (error) => exitWith(`could not open the database ${options.db}: ${error.message}`),
-        MigrationError: (error) => exitWith(`could not prepare the database ${options.db}: ${error.message}`)
+        SqlError: (error) => exitWith(`could not open the database ${options.db}: ${withCause(error)}`),
+        MigrationError: (error) => exitWith(`could not prepare the database ${options.db}: ${withCause(error)}`)
       })
     )
 ).pipe(Command.withDescription("A Helicone-compatible score API on your machine, stored in SQLite"))
+
+/** The error's message and, when it wraps one, SQLite's own ("SQLITE_READONLY: …"), on one line. */
+const withCause = (error: { readonly message: string; readonly cause?: unknown }): string =>
+  error.cause instanceof Error ? `${error.message}: ${error.cause.message.split("\n")[0]}` : error.message
 
 const exitWith = (message: string) =>
   Effect.zipRight(Console.error(`helicone-local: ${message}`), Effect.sync(() => process.exitCode = 1))

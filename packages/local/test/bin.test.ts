@@ -174,6 +174,29 @@ describe("helicone-local", () => {
     60_000
   )
 
+  it.live(
+    "exits 1 with a one-line message, no stack trace, for a --db that is a directory or not a SQLite database",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* TempDir.make("helicone-local-bin-")
+        Fs.mkdirSync(Path.join(dir, "a-directory"))
+        Fs.writeFileSync(Path.join(dir, "notes.txt"), "not a database\n".repeat(100))
+        const cases = [
+          ["a-directory", "it is a directory"],
+          ["notes.txt", "the file is not a SQLite database"]
+        ] as const
+        for (const [db, reason] of cases) {
+          const result = yield* exitOf(["--port", "0", "--db", db], dir)
+          assert.strictEqual(result.code, 1, result.output)
+          assert.strictEqual(
+            result.output,
+            `helicone-local: could not open the database "${db}": ${reason}. Choose another path, or ":memory:".\n`
+          )
+        }
+      }).pipe(Effect.scoped),
+    60_000
+  )
+
   it.live("exits 1 with a readable message for a bad --faults", () =>
     Effect.gen(function*() {
       const dir = yield* TempDir.make("helicone-local-bin-")

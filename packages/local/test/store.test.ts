@@ -45,6 +45,68 @@ describe("storage", () => {
       assert.include(error.message, "helicone.db")
     }).pipe(Effect.scoped))
 
+  it.live("a database path that is a directory fails with DatabaseOpenError", () =>
+    Effect.gen(function*() {
+      const dir = yield* TempDir.make()
+      const error = yield* Effect.flip(LocalHelicone.make({ database: dir }))
+      assert.strictEqual(error._tag, "DatabaseOpenError")
+      assert.strictEqual(
+        error.message,
+        `could not open the database "${dir}": it is a directory. Choose another path, or ":memory:".`
+      )
+    }).pipe(Effect.scoped))
+
+  // Root writes through file modes, so as root the unwritable place is /proc, where no file can be created.
+  const root = process.getuid?.() === 0
+  it.live.skipIf(root && process.platform !== "linux")(
+    "a database SQLite cannot create (an unwritable directory) fails with DatabaseOpenError",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* TempDir.make()
+        Fs.chmodSync(dir, 0o500)
+        yield* Effect.addFinalizer(() => Effect.sync(() => Fs.chmodSync(dir, 0o700)))
+        const database = root ? "/proc/helicone-local-test.db" : Path.join(dir, "helicone.db")
+        const error = yield* Effect.flip(LocalHelicone.make({ database }))
+        assert.strictEqual(error._tag, "DatabaseOpenError")
+        assert.include(error.message, `could not open the database "${database}": SQLite cannot open or create`)
+        assert.isFalse(Fs.existsSync(database))
+      }).pipe(Effect.scoped)
+  )
+
+  it.live("a file that is not a SQLite database fails with DatabaseOpenError and is left as it was", () =>
+    Effect.gen(function*() {
+      const dir = yield* TempDir.make()
+      const database = Path.join(dir, "notes.txt")
+      const text = "not a database\n".repeat(100)
+      Fs.writeFileSync(database, text)
+      const error = yield* Effect.flip(LocalHelicone.make({ database }))
+      assert.strictEqual(error._tag, "DatabaseOpenError")
+      assert.include(error.message, "the file is not a SQLite database")
+      assert.strictEqual(Fs.readFileSync(database, "utf8"), text)
+    }).pipe(Effect.scoped))
+
+  it.live(
+    "an in-memory server keeps every score across many upserts",
+    () =>
+      Effect.gen(function*() {
+        const local = yield* LocalHelicone.make()
+        const ids = Array.from({ length: 300 }, () => randomUUID())
+        const first = yield* Effect.forEach(ids, (id, i) => postScore(local.baseUrl, id, { scores: { n: i } }), {
+          concurrency: 16
+        })
+        const second = yield* Effect.forEach(ids, (id) => postScore(local.baseUrl, id, { scores: { done: true } }), {
+          concurrency: 16
+        })
+        assert.deepStrictEqual(new Set([...first, ...second].map((reply) => reply.status)), new Set([201]))
+        for (const [i, id] of ids.entries()) {
+          assert.deepStrictEqual(yield* local.scores(id), { "done-hcone-bool": 1, n: i }, id)
+        }
+        const names = yield* call(local.baseUrl, "/v1/evals/scores", { headers: auth() })
+        assert.strictEqual(names.body, `{"data":["done-hcone-bool","n"],"error":null}`)
+      }).pipe(Effect.scoped),
+    120_000
+  )
+
   it.live(
     "1,000 concurrent submissions with overlapping keys for one request are all merged",
     () =>

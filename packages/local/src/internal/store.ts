@@ -7,16 +7,19 @@ import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
+import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
 import type * as Scope from "effect/Scope"
 import * as NodePath from "node:path"
 import * as NodeUrl from "node:url"
 
 /** @internal */
 export interface Store {
-  /** Upserts each score (last write wins, other keys kept) and remembers the request, in one transaction. */
+  /** Upserts each score (last write wins, other keys kept) and remembers the request. */
   readonly upsert: (requestId: string, scores: ReadonlyArray<readonly [name: string, value: number]>) => Effect.Effect<
     void,
     SqlError
@@ -70,8 +73,8 @@ const ensureDirectory = (database: string): Effect.Effect<void, PlatformError> =
 
 /**
  * The libSQL URL of a database. `:memory:` becomes a file in a temporary directory removed with the scope: libSQL
- * hands its connection to each transaction and opens a new one after it, and a new connection to `:memory:` is a new,
- * empty database.
+ * hands its connection to each transaction (the migrator's) and opens a new one after it, and a new connection to
+ * `:memory:` is a new, empty database.
  */
 const urlOf = (database: string): Effect.Effect<string, PlatformError, Scope.Scope> => {
   if (database.startsWith("file:")) return Effect.succeed(database)
@@ -83,39 +86,110 @@ const urlOf = (database: string): Effect.Effect<string, PlatformError, Scope.Sco
 }
 
 /**
+ * The database could not be opened: the path is a directory, SQLite cannot create a file there, or the file is not a
+ * SQLite database. `LocalHelicone` turns it into its public `DatabaseOpenError`.
+ *
+ * @internal
+ */
+export class OpenFailed extends Data.TaggedError("OpenFailed")<{
+  readonly reason: string
+  readonly cause?: unknown
+}> {}
+
+const refuseDirectory = (database: string): Effect.Effect<void, OpenFailed> =>
+  database === ":memory:" || database.startsWith("file:")
+    ? Effect.void
+    : Effect.flatMap(FileSystem.FileSystem, (fs) => fs.stat(database)).pipe(
+      Effect.provide(NodeFileSystem.layer),
+      Effect.option,
+      Effect.flatMap((info) =>
+        Option.isSome(info) && info.value.type === "Directory"
+          ? Effect.fail(new OpenFailed({ reason: "it is a directory" }))
+          : Effect.void
+      )
+    )
+
+const sqliteCode = (cause: unknown): string | undefined => {
+  const code = Predicate.hasProperty(cause, "code") ? cause.code : undefined
+  return typeof code === "string" ? code : undefined
+}
+
+/**
+ * Opens the client and reads the file's header. `LibsqlClient.make` opens the connection inside `Effect.sync`, so a
+ * file SQLite cannot open or create is a defect there; it is the only thing that can throw in that step.
+ */
+const open = (url: string): Effect.Effect<SqlClient.SqlClient, OpenFailed, Scope.Scope> =>
+  Effect.gen(function*() {
+    const sql = yield* LibsqlClient.make({ url }).pipe(
+      Effect.provide(Reactivity.layer),
+      Effect.catchAllDefect((cause) =>
+        Effect.fail(new OpenFailed({ reason: "SQLite cannot open or create a file there (is it writable?)", cause }))
+      )
+    )
+    // Persistent in the file, so set once here; it is also the first statement that reads the file.
+    yield* sql`PRAGMA journal_mode = WAL`.pipe(
+      Effect.mapError((error) =>
+        new OpenFailed({
+          reason: sqliteCode(error.cause) === "SQLITE_NOTADB"
+            ? "the file is not a SQLite database"
+            : `SQLite refused it (${error.cause instanceof Error ? error.cause.message : error.message})`,
+          cause: error.cause
+        })
+      )
+    )
+    return sql
+  })
+
+/** SQLite's limit is 32,766 bound values; a score row takes four. */
+const rowsPerStatement = 1000
+
+/**
  * Opens (creating if needed) the SQLite database and brings its schema up to date.
  *
  * @internal
  */
 export const make = (
   database: string
-): Effect.Effect<Store, SqlError | Migrator.MigrationError | PlatformError, Scope.Scope> =>
+): Effect.Effect<Store, OpenFailed | SqlError | Migrator.MigrationError | PlatformError, Scope.Scope> =>
   Effect.gen(function*() {
     yield* ensureDirectory(database)
+    yield* refuseDirectory(database)
     const url = yield* urlOf(database)
-    const sql = yield* LibsqlClient.make({ url }).pipe(Effect.provide(Reactivity.layer))
+    const sql = yield* open(url)
     // The migrator's progress lines are noise for a user who only started a server.
     yield* Effect.provideService(migrate, SqlClient.SqlClient, sql).pipe(Logger.withMinimumLogLevel(LogLevel.Info))
+    // Per connection, and libSQL opens a new connection after each transaction: after the migrator's, the store keeps
+    // this one, because it never opens a transaction. Without a sync per commit a write is lost only with the machine.
+    yield* sql`PRAGMA synchronous = NORMAL`
 
+    // No transaction: each statement is atomic, every write is an idempotent last-write-wins upsert, and a failure is
+    // answered 500 before the client's retry repeats all of them. The scores go first, so that a request is never
+    // known without the scores it was sent with.
     const upsert: Store["upsert"] = (requestId, scores) =>
       Effect.gen(function*() {
         const now = new Date(yield* Clock.currentTimeMillis).toISOString()
-        yield* sql`INSERT INTO requests (request_id, created_at) VALUES (${requestId}, ${now})
-          ON CONFLICT (request_id) DO NOTHING`
-        for (const [name, value] of scores) {
-          yield* sql`INSERT INTO scores (request_id, name, value, updated_at)
-            VALUES (${requestId}, ${name}, ${value}, ${now})
+        for (let start = 0; start < scores.length; start += rowsPerStatement) {
+          const rows = scores.slice(start, start + rowsPerStatement).map(([name, value]) => ({
+            request_id: requestId,
+            name,
+            value,
+            updated_at: now
+          }))
+          yield* sql`INSERT INTO scores ${sql.insert(rows)}
             ON CONFLICT (request_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`
         }
-      }).pipe(sql.withTransaction)
+        yield* sql`INSERT INTO requests (request_id, created_at) VALUES (${requestId}, ${now})
+          ON CONFLICT (request_id) DO NOTHING`
+      })
 
     const scores: Store["scores"] = (requestId) =>
       Effect.gen(function*() {
-        const known = yield* sql<{ readonly n: number }>`SELECT 1 AS n FROM requests WHERE request_id = ${requestId}`
-        if (known.length === 0) return undefined
         const rows = yield* sql<{ readonly name: string; readonly value: number }>`
           SELECT name, value FROM scores WHERE request_id = ${requestId} ORDER BY name`
-        if (rows.length === 0) return null
+        if (rows.length === 0) {
+          const known = yield* sql<{ readonly n: number }>`SELECT 1 AS n FROM requests WHERE request_id = ${requestId}`
+          return known.length === 0 ? undefined : null
+        }
         const result: Record<string, number> = {}
         for (const row of rows) result[row.name] = row.value
         return result
