@@ -1,6 +1,7 @@
 import { NodeContext } from "@effect/platform-node"
+import * as FileSystem from "@effect/platform/FileSystem"
 import { assert, describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Exit, Fiber, Schema } from "effect"
+import { Chunk, Deferred, Effect, Exit, Fiber, Schema, Stream } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -107,6 +108,52 @@ describe("EvalReport", () => {
       assert.strictEqual(streamed.casesFile, asked)
       assert.strictEqual(Fs.readFileSync(asked, "utf8").trimEnd().split("\n").length, 25)
     }).pipe(Effect.provide(NodeContext.layer)))
+})
+
+describe("the cases file", () => {
+  const spillSuite = Eval.make({
+    name: "spill",
+    data: Array.from({ length: 25 }, (_, i) => ({ input: `é${i}😀`, expected: `é${i}😀` })),
+    task: (s: string) => s,
+    scorers: [Scorers.exactMatch]
+  })
+
+  it.effect("without a FileSystem in the context, a run past maxCases keeps the first maxCases and says why", () =>
+    Effect.gen(function*() {
+      const report = yield* Eval.run(spillSuite, { maxCases: 10 })
+      assert.strictEqual(report.cases.length, 10)
+      assert.isUndefined(report.casesFile)
+      assert.strictEqual(report.totals.cases, 25, "the summaries count every case")
+      assert.strictEqual(report.scorers[0].count, 25)
+      assert.include(report.warnings?.[0] ?? "", "no FileSystem and Path in the context")
+      assert.include(report.warnings?.[1] ?? "", "cases past the first 10 are not kept")
+    }))
+
+  it.effect("readCases gives every case, from memory or read back from the file, in order", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const dir = yield* fs.makeTempDirectoryScoped()
+      const inMemory = yield* Eval.run(spillSuite)
+      const spilled = yield* Eval.run(spillSuite, { maxCases: 10, outputDir: dir })
+      assert.isDefined(spilled.casesFile)
+      const fromMemory = Chunk.toReadonlyArray(yield* Stream.runCollect(EvalReport.readCases(inMemory)))
+      const fromFile = Chunk.toReadonlyArray(yield* Stream.runCollect(EvalReport.readCases(spilled)))
+      assert.deepStrictEqual(fromFile.map((c) => [c.index, c.input]), fromMemory.map((c) => [c.index, c.input]))
+    }).pipe(Effect.scoped, Effect.provide(NodeContext.layer)))
+
+  it.effect("readCases fails with UnreadableCasesFile, naming the line, on a line that is not JSON", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const dir = yield* fs.makeTempDirectoryScoped()
+      const spilled = yield* Eval.run(spillSuite, { casesFile: Path.join(dir, "cases.jsonl") })
+      yield* fs.writeFileString(spilled.casesFile!, "\n{not json\n", { flag: "a" })
+      const error = yield* Effect.flip(Stream.runDrain(EvalReport.readCases(spilled)))
+      assert.strictEqual(error._tag, "UnreadableCasesFile")
+      assert.strictEqual(error.line, 27)
+      assert.include(error.message, spilled.casesFile!)
+      const missing = yield* Effect.flip(Stream.runDrain(EvalReport.readCases({ ...spilled, casesFile: dir + "/x" })))
+      assert.isUndefined(missing.line)
+    }).pipe(Effect.scoped, Effect.provide(NodeContext.layer)))
 })
 
 describe("Reporter", () => {
