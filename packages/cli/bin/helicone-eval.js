@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Runs the TypeScript entry point through tsx, so the package works from source with no build step.
+// In the workspace: registers tsx, then runs the CLI from its TypeScript source (published, the bin is dist/bin.js).
+// Eval files are then imported as they are, through the same hooks.
 import { register } from "tsx/esm/api"
 
 register()
-await import("../src/bin.ts")
+const { main } = await import("../src/internal/main.ts")
+main({ loader: "native" })

@@ -13,21 +13,16 @@
  * @since 0.1.0
  */
 import type * as CliApp from "@effect/cli/CliApp"
-import * as CliConfig from "@effect/cli/CliConfig"
-import * as Command from "@effect/cli/Command"
 import * as ValidationError from "@effect/cli/ValidationError"
 import type * as HeliconeScores from "@helicone-effect/core/HeliconeScores"
 import type * as ScoreQueue from "@helicone-effect/core/ScoreQueue"
-import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
-import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Path from "node:path"
+import type * as CliError from "./CliError.js"
 import * as CliCommand from "./internal/command.js"
-import * as CliHelicone from "./internal/helicone.js"
 import * as CliLoad from "./internal/load.js"
 import * as CliRun from "./internal/run.js"
 
@@ -54,59 +49,27 @@ export interface RunOptions {
   /** The directory file arguments are relative to. Default `process.cwd()`. */
   readonly cwd?: string | undefined
   /**
-   * `"native"`: a plain `import()`, for processes where tsx's hooks are registered (the `helicone-eval` bin does
-   * this), so eval files share module instances with the CLI. `"tsx"` (the default): `tsImport` from
-   * `tsx/esm/api`, which needs no registration.
+   * `"auto"` (the default): a `.js` / `.mjs` / `.cjs` eval file is imported as it is; before the first TypeScript
+   * file, tsx's module hooks are registered for the rest of the process (`register()` from `tsx/esm/api`). Either
+   * way the eval files share module instances with the CLI. `"native"`: a plain `import()` of every file, for
+   * processes that load TypeScript already (tsx registered, vitest).
    */
-  readonly loader?: "native" | "tsx" | undefined
+  readonly loader?: "auto" | "native" | undefined
   /**
-   * Where results go, the terminal report included. Default `process.stdout` (and stderr for progress). Colours only
-   * go to `process.stdout` when it is a terminal, `NO_COLOR` is not set and `--no-color` is not given.
+   * Where results go, the terminal report included. Default `process.stdout`. Colours only go to `process.stdout`
+   * when it is a terminal, and neither `--no-color` nor `NO_COLOR` is given. What `@effect/cli` prints (`--help`,
+   * `--version`, its own usage errors) goes to the `Console` service.
    */
   readonly stdout?: ((text: string) => void) | undefined
   /** Where progress, notices and errors go. Default `process.stderr`. */
   readonly stderr?: ((text: string) => void) | undefined
 }
 
-const makeCommand = (environment: CliRun.Environment, exitCode: Ref.Ref<number>, color: boolean) => {
-  const runCommand = Command.make("run", CliCommand.runOptions, (options) =>
-    CliRun.run({
-      files: options.files,
-      concurrency: Option.getOrUndefined(options.concurrency),
-      trials: Option.getOrUndefined(options.trials),
-      timeout: Option.getOrUndefined(options.timeout),
-      filter: Option.getOrUndefined(options.filter),
-      json: Option.getOrUndefined(options.json),
-      junit: Option.getOrUndefined(options.junit),
-      thresholds: options.thresholds,
-      helicone: options.helicone,
-      local: options.local,
-      color
-    }, environment).pipe(
-      Effect.scoped,
-      Effect.catchTag("CliUsage", (error) =>
-        Effect.as(
-          Effect.sync(() => environment.err(`${CliCommand.program.name}: ${error.reason}\n`)),
-          CliRun.ExitCode.usage
-        )),
-      Effect.flatMap((code) => Ref.set(exitCode, code))
-    ))
-
-  return Command.make(
-    CliCommand.program.name,
-    {},
-    () =>
-      Effect.sync(() => environment.err("usage: helicone-eval run <files or globs…> [options]   (see --help)\n")).pipe(
-        Effect.zipRight(Ref.set(exitCode, CliRun.ExitCode.usage))
-      )
-  ).pipe(Command.withSubcommands([runCommand]))
-}
-
 /**
  * Runs `helicone-eval` with the given command line (`process.argv`: the first two entries are node and the script)
- * and answers with the exit code; it never fails. Problems with the command line or the configuration are written
- * to stderr and answer 2. Interrupting it interrupts the suite that is running, whose partial report is still
- * printed and written.
+ * and answers with the exit code; it never fails. A {@link CliError.CliError} is said in one line on stderr and
+ * answers 2, as do the usage errors `@effect/cli` reports itself. Interrupting it interrupts the suite that is
+ * running, whose partial report is still printed and written.
  *
  * @example
  * ```ts
@@ -128,66 +91,30 @@ export const run = (
 ): Effect.Effect<number, never, CliApp.CliApp.Environment> =>
   Effect.gen(function*() {
     const exitCode = yield* Ref.make<number>(CliRun.ExitCode.passed)
-    const out = options.stdout ?? ((text) => void process.stdout.write(text))
     const err = options.stderr ?? ((text) => void process.stderr.write(text))
-    const args = argv.slice(2)
-    const color = CliCommand.useColor(
-      args,
-      process.env.NO_COLOR,
-      options.stdout === undefined && process.stdout.isTTY === true
-    )
-    if (CliCommand.wantsHelp(args)) {
-      out(CliCommand.help(color))
-      return CliRun.ExitCode.passed
-    }
-    const missing = CliCommand.missingValue(args)
-    if (missing !== undefined) {
-      err(`${CliCommand.program.name}: ${missing}\n`)
-      return CliRun.ExitCode.usage
-    }
     const environment: CliRun.Environment = {
       cwd: options.cwd ?? process.cwd(),
-      importer: options.loader === "native" ? CliLoad.nativeImporter : CliLoad.tsImporter,
-      out,
+      importer: options.loader === "native" ? CliLoad.nativeImporter : CliLoad.autoImporter,
+      out: options.stdout ?? ((text) => void process.stdout.write(text)),
       err,
       terminal: options.stdout
     }
-    const plain = (parts: ReadonlyArray<unknown>) => {
-      const text = parts.map(String).join(" ")
-      return color ? text : CliCommand.stripAnsi(text)
-    }
-    const cli = Command.run(makeCommand(environment, exitCode, color), CliCommand.program)
-    yield* cli(argv).pipe(
-      Effect.catchIf(ValidationError.isValidationError, () => Ref.set(exitCode, CliRun.ExitCode.usage)),
-      Effect.provide(CliConfig.layer({ showBuiltIns: false })),
-      // what @effect/cli prints itself (its errors, --version) goes where ours goes, in one line per error
-      (effect) =>
-        Console.consoleWith((console) =>
-          Effect.withConsole(effect, {
-            ...console,
-            log: (...parts) => Effect.sync(() => out(`${plain(parts).replace(/\n+$/, "")}\n`)),
-            error: (...parts) =>
-              Effect.sync(() => err(`${CliCommand.program.name}: ${plain(parts).trim().replace(/\s*\n\s*/g, " ")}\n`))
-          })
-        )
+    const command = CliCommand.make(
+      (args) => Effect.scoped(CliRun.run(args, environment, CliCommand.valueOptions)),
+      exitCode,
+      options.stdout === undefined && process.stdout.isTTY === true
     )
-    return yield* Ref.get(exitCode)
+    return yield* CliCommand.run(command, argv).pipe(
+      Effect.zipRight(Ref.get(exitCode)),
+      Effect.catchIf(ValidationError.isValidationError, () => Effect.succeed(CliRun.ExitCode.usage)),
+      Effect.catchAll((error: CliError.CliError) =>
+        Effect.sync(() => {
+          err(`${CliCommand.program.name}: ${error.message}\n`)
+          return CliRun.ExitCode.usage
+        })
+      )
+    )
   })
-
-/**
- * Why {@link helicone} could not set Helicone up, in one line: `HELICONE_API_KEY` missing, an invalid configuration,
- * `@helicone-effect/local` not installed, an outbox that cannot be opened.
- *
- * @since 0.1.0
- * @category errors
- */
-export class HeliconeSetupError extends Schema.TaggedError<HeliconeSetupError>(
-  "@helicone-effect/evaluator/HeliconeSetupError"
-)("HeliconeSetupError", { reason: Schema.String }) {
-  override get message(): string {
-    return this.reason
-  }
-}
 
 /**
  * Where {@link helicone} sends scores: Helicone itself (`kind: "helicone"`), or a Helicone-compatible server started
@@ -245,13 +172,14 @@ export interface HeliconeOptions {
  * @since 0.1.0
  * @category helicone
  */
-export const helicone = (options: HeliconeOptions = {}): Effect.Effect<Helicone, HeliconeSetupError, Scope.Scope> =>
+export const helicone = (
+  options: HeliconeOptions = {}
+): Effect.Effect<Helicone, CliError.HeliconeSetupError, Scope.Scope> =>
   Effect.gen(function*() {
+    const CliHelicone = yield* Effect.promise(() => import("./internal/helicone.js"))
     const kind = options.kind ?? ((yield* CliHelicone.hasApiKey) ? "helicone" : "embedded")
-    const target = yield* (kind === "helicone"
+    const target = yield* kind === "helicone"
       ? CliHelicone.fromEnvironment(Path.resolve(options.outbox ?? CliHelicone.outboxDir))
-      : CliHelicone.local(options.database ?? ":memory:")).pipe(
-        Effect.mapError((reason) => new HeliconeSetupError({ reason }))
-      )
+      : CliHelicone.local(options.database ?? ":memory:")
     return { kind: target.kind, baseUrl: target.baseUrl, layer: target.layer, scores: target.readBack }
   })

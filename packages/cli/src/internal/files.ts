@@ -9,7 +9,6 @@
  */
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
-import { glob } from "tinyglobby"
 
 /** The names a directory argument, or no argument at all, picks up. */
 export const evalFilePattern = "**/*.eval.{ts,mts,cts,js,mjs,cjs}"
@@ -35,6 +34,7 @@ const splitBase = (pattern: string): readonly [string, string] => {
 /** The files a pattern matches from `cwd`, as sorted absolute paths; symbolic links are not followed. */
 const globFiles = async (pattern: string, cwd: string): Promise<Array<string>> => {
   const [base, rest] = splitBase(pattern)
+  const { glob } = await import("tinyglobby")
   const found = await glob(rest, {
     cwd: Path.resolve(cwd, base),
     absolute: true,

@@ -1,6 +1,6 @@
 /**
  * Where `helicone-eval run --helicone` sends scores: Helicone from the environment, or (`--local`) the embedded
- * local server, loaded on demand because `@helicone-effect/local` is not a runtime dependency of this package.
+ * local server. `@helicone-effect/local` is an optional peer of this package, imported when `--local` asks for it.
  *
  * Either way the scores go through a durable `ScoreQueue`, so that an outage of Helicone neither blocks the run nor
  * loses scores: what cannot be delivered waits in an outbox that the next run replays. Each Helicone has its own
@@ -15,6 +15,7 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as HeliconeConfig from "@helicone-effect/core/HeliconeConfig"
 import * as HeliconeScores from "@helicone-effect/core/HeliconeScores"
 import * as ScoreQueue from "@helicone-effect/core/ScoreQueue"
+import type * as LocalHelicone from "@helicone-effect/local/LocalHelicone"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -25,6 +26,7 @@ import type * as Scope from "effect/Scope"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { HeliconeSetupError } from "../CliError.js"
 
 /** A Helicone to send scores to. */
 export interface Target {
@@ -41,38 +43,30 @@ export interface Target {
   readonly database: string | undefined
 }
 
-/** The part of `@helicone-effect/local` used here, typed structurally so this package needs no types from it. */
-interface LocalModule {
-  readonly LocalHelicone: {
-    readonly make: (options: { readonly database?: string }) => Effect.Effect<
-      {
-        readonly baseUrl: string
-        readonly scores: (requestId: string) => Effect.Effect<Readonly<Record<string, number>> | null>
-      },
-      { readonly message?: string },
-      Scope.Scope
-    >
-  }
-}
+type LocalModule = typeof LocalHelicone
 
-// A variable, not a literal, so that TypeScript and bundlers do not resolve it at build time.
-const localPackage = "@helicone-effect/local"
+const importLocal = (): Promise<LocalModule> => import("@helicone-effect/local/LocalHelicone")
 
 /** Where `--local` keeps scores: the same file `helicone-local` serves by default, so they can be browsed after. */
 export const localDatabase = ".helicone-local/helicone.db"
 
-/** Starts the embedded server in the scope. Fails with a one-line reason (exit code 2). */
-export const local = (database: string, specifier = localPackage): Effect.Effect<Target, string, Scope.Scope> =>
+/** Starts the embedded server in the scope. */
+export const local = (
+  database: string,
+  load: () => Promise<LocalModule> = importLocal
+): Effect.Effect<Target, HeliconeSetupError, Scope.Scope> =>
   Effect.gen(function*() {
-    const module = yield* Effect.tryPromise({
-      try: () => import(specifier) as Promise<LocalModule>,
+    const Local = yield* Effect.tryPromise({
+      try: load,
       catch: (error) =>
-        isModuleNotFound(error, specifier)
-          ? `install ${localPackage} to use --local`
-          : `@helicone-effect/local could not be loaded: ${error instanceof Error ? error.message : String(error)}`
+        setup(
+          isModuleNotFound(error, "@helicone-effect/local")
+            ? "install @helicone-effect/local to use --local"
+            : `@helicone-effect/local could not be loaded: ${messageOf(error)}`
+        )
     })
-    const server = yield* module.LocalHelicone.make({ database }).pipe(
-      Effect.mapError((error) => `the embedded Helicone server could not start: ${error.message ?? String(error)}`)
+    const server = yield* Local.make({ database }).pipe(
+      Effect.mapError((error) => setup(`the embedded Helicone server could not start: ${messageOf(error)}`))
     )
     // opened after the server, so closed before it: the queue's shutdown can still deliver to it
     const layer = yield* withQueue(
@@ -105,15 +99,15 @@ export const hasApiKey: Effect.Effect<boolean> = Config.option(Config.string("HE
  * Helicone as configured by `HELICONE_API_KEY`, `HELICONE_BASE_URL` / `HELICONE_REGION`, with its outbox in the
  * directory `outbox`.
  */
-export const fromEnvironment = (outbox: string): Effect.Effect<Target, string, Scope.Scope> =>
+export const fromEnvironment = (outbox: string): Effect.Effect<Target, HeliconeSetupError, Scope.Scope> =>
   Effect.gen(function*() {
     if (!(yield* hasApiKey)) {
-      return yield* Effect.fail("HELICONE_API_KEY is not set; pass --local to use the embedded server")
+      return yield* setup("HELICONE_API_KEY is not set; pass --local to use the embedded server")
     }
     const options = yield* HeliconeConfig.config.pipe(
-      Effect.mapError((error) => `invalid Helicone configuration: ${error}`)
+      Effect.mapError((error) => setup(`invalid Helicone configuration: ${error}`))
     )
-    const resolved = yield* HeliconeConfig.make(options).pipe(Effect.mapError((error) => error.message))
+    const resolved = yield* HeliconeConfig.make(options).pipe(Effect.mapError((error) => setup(error.message)))
     const layer = yield* withQueue(HeliconeScores.layer(options), outbox)
     return {
       kind: "helicone" as const,
@@ -136,10 +130,14 @@ export const outboxDir = ".helicone-outbox"
 const withQueue = (
   helicone: Layer.Layer<HeliconeScores.HeliconeScores, unknown, HttpClient.HttpClient>,
   dir: string | undefined
-): Effect.Effect<Layer.Layer<HeliconeScores.HeliconeScores | ScoreQueue.ScoreQueue>, string, Scope.Scope> =>
+): Effect.Effect<
+  Layer.Layer<HeliconeScores.HeliconeScores | ScoreQueue.ScoreQueue>,
+  HeliconeSetupError,
+  Scope.Scope
+> =>
   Effect.gen(function*() {
     const scores = yield* Layer.build(helicone.pipe(Layer.provide(FetchHttpClient.layer))).pipe(
-      Effect.mapError((error) => `invalid Helicone configuration: ${messageOf(error)}`)
+      Effect.mapError((error) => setup(`invalid Helicone configuration: ${messageOf(error)}`))
     )
     const files = dir ?? (yield* tempDir)
     const queue = yield* Layer.build(ScoreQueue.layer({
@@ -148,7 +146,7 @@ const withQueue = (
     })).pipe(
       Effect.provide(scores),
       Effect.provide(NodeFileSystem.layer),
-      Effect.mapError((error) => `the score outbox in ${files} could not be opened: ${messageOf(error)}`)
+      Effect.mapError((error) => setup(`the score outbox in ${files} could not be opened: ${messageOf(error)}`))
     )
     return Layer.succeedContext(Context.merge(scores, queue))
   })
@@ -160,3 +158,5 @@ const tempDir = Effect.acquireRelease(
 
 const messageOf = (error: unknown): string =>
   typeof error === "object" && error !== null && "message" in error ? String(error.message) : String(error)
+
+const setup = (reason: string) => new HeliconeSetupError({ reason })

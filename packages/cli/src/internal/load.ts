@@ -1,10 +1,10 @@
 /**
  * Loads eval files and finds the suites they export.
  *
- * TypeScript is loaded with tsx. The `helicone-eval` bin registers tsx's hooks before it starts, so a plain dynamic
- * `import()` loads `.ts` files and the eval file shares module instances with the CLI (one copy of `effect` and of
- * this package). Without the hooks (the CLI used as a library), `tsImport` from `tsx/esm/api` is used; it loads the
- * file in an isolated namespace, which is correct but several times slower.
+ * A `.js` / `.mjs` / `.cjs` eval file is imported as it is. TypeScript is loaded with tsx, whose module hooks are
+ * registered (`register()` from `tsx/esm/api`) just before the first TypeScript file is imported, after the CLI's own
+ * modules are loaded: a plain dynamic `import()` then loads the file, which shares module instances with the CLI (one
+ * copy of `effect` and of the evaluator), and only the eval files and what they alone import go through the hooks.
  *
  * @internal
  */
@@ -14,17 +14,25 @@ import * as Layer from "effect/Layer"
 import * as Path from "node:path"
 import { pathToFileURL } from "node:url"
 
-/** Imports a module by file URL. */
-export type Importer = (url: string) => Promise<Record<string, unknown>>
+/** Imports an eval file by its absolute path. */
+export type Importer = (file: string) => Promise<Record<string, unknown>>
 
-/** tsx's isolated loader, for callers that did not register tsx. */
-export const tsImporter: Importer = async (url) => {
-  const { tsImport } = await import("tsx/esm/api")
-  return tsImport(url, import.meta.url)
+/** The extensions tsx loads and Node does not. */
+const typeScript = /\.(?:ts|mts|cts|tsx)$/i
+
+let tsxRegistered: Promise<unknown> | undefined
+
+/** Registers tsx's hooks for TypeScript files, once per process; other files are imported as they are. */
+export const autoImporter: Importer = async (file) => {
+  if (typeScript.test(file)) {
+    tsxRegistered ??= import("tsx/esm/api").then((tsx) => tsx.register())
+    await tsxRegistered
+  }
+  return import(pathToFileURL(file).href)
 }
 
-/** A plain `import()`, for processes where tsx's hooks are registered (the bin). */
-export const nativeImporter: Importer = (url) => import(url)
+/** A plain `import()`, for processes that load TypeScript already (tsx's hooks registered, vitest). */
+export const nativeImporter: Importer = (file) => import(pathToFileURL(file).href)
 
 /** One exported suite, and where it came from. */
 export interface FoundSuite {
@@ -80,7 +88,7 @@ export const reasonOf = (error: unknown): string => {
 /** Imports one eval file. A throw while importing (a syntax error, a missing module, a throwing top level) fails. */
 export const load = (file: string, importer: Importer): Effect.Effect<LoadedFile, LoadFailure> =>
   Effect.tryPromise({
-    try: () => importer(pathToFileURL(Path.resolve(file)).href),
+    try: () => importer(Path.resolve(file)),
     catch: (error): LoadFailure => ({ file, reason: reasonOf(error) })
   }).pipe(Effect.map((module): LoadedFile => ({
     file,

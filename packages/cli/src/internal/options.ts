@@ -1,13 +1,18 @@
 /**
- * The run options of `helicone-eval run` that change a suite (concurrency, trials, timeout, thresholds) and the small
- * parsers behind them. A parser returns a string when the value is wrong: the one-line reason the CLI prints.
+ * The run options of `helicone-eval run` that change a suite (concurrency, trials, timeout, thresholds): how their
+ * values are decoded, and how they are applied to a suite.
  *
  * @internal
  */
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as ValidationError from "@effect/cli/ValidationError"
 import type * as Eval from "@helicone-effect/evaluator/Eval"
 import { suiteSlug } from "@helicone-effect/evaluator/EvalReport"
 import * as Duration from "effect/Duration"
-import * as Either from "effect/Either"
+import * as Effect from "effect/Effect"
+import type * as HashMap from "effect/HashMap"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 
 /** What the command line overrides; absent fields keep the suite's own value. */
 export interface Overrides {
@@ -33,20 +38,22 @@ export const applyOverrides = <I, O, E, R>(
   thresholds: overrides.thresholds === undefined ? suite.thresholds : { ...suite.thresholds, ...overrides.thresholds }
 })
 
-/** `name=value` with a value in [0, 1]: the mean score the scorer `name` must reach. */
-export const parseThreshold = (text: string): Either.Either<readonly [string, number], string> => {
-  const at = text.lastIndexOf("=")
-  const name = text.slice(0, at).trim()
-  const raw = text.slice(at + 1).trim()
-  const value = Number(raw)
-  if (at <= 0 || name === "" || raw === "") {
-    return Either.left(`--threshold expects name=value (e.g. exactMatch=0.8), got "${text}"`)
-  }
-  if (!Number.isFinite(value) || value < 0 || value > 1) {
-    return Either.left(`--threshold ${name}: the value must be a number from 0 to 1, got "${raw}"`)
-  }
-  return Either.right([name, value] as const)
-}
+/** An integer of at least 1, for `--concurrency` and `--trials` (which `Options.integer` has already parsed). */
+export const AtLeastOne = (option: string) =>
+  Schema.Int.pipe(
+    Schema.greaterThanOrEqualTo(1, { message: (issue) => `--${option} must be an integer >= 1, got ${issue.actual}` })
+  )
+
+/**
+ * The value of an option that takes one: never the next option, which `@effect/cli` would take as the value when
+ * the value is missing (`--json --local`).
+ */
+export const Value = (option: string, pseudoName: string) =>
+  Schema.String.pipe(
+    Schema.filter((text) => !text.startsWith("-"), {
+      message: (issue) => `--${option} needs a value (--${option} <${pseudoName}>), got ${issue.actual}`
+    })
+  )
 
 const units: Record<string, Duration.Unit> = {
   ms: "millis",
@@ -57,27 +64,54 @@ const units: Record<string, Duration.Unit> = {
   h: "hours"
 }
 
-/** `500ms`, `30s`, `2m`, `1h`, a bare number of milliseconds, or Effect's `"30 seconds"`. */
-export const parseDuration = (text: string): Either.Either<Duration.Duration, string> => {
+const decodeDuration = (text: string): Duration.Duration | undefined => {
   const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim())
-  if (match !== null) {
-    const amount = Number(match[1])
-    const unit = match[2].toLowerCase()
-    if (unit === "") return Either.right(Duration.millis(amount))
-    if (unit in units) return Either.right(Duration.decode(`${amount} ${units[unit]}`))
-    const decoded = Duration.decodeUnknown(`${amount} ${unit}`)
-    if (decoded._tag === "Some") return Either.right(decoded.value)
-  }
-  return Either.left(`--timeout expects a duration such as 500ms, 30s or 2m, got "${text}"`)
+  if (match === null) return undefined
+  const amount = Number(match[1])
+  const unit = match[2].toLowerCase()
+  if (unit === "") return Duration.millis(amount)
+  if (unit in units) return Duration.decode(`${amount} ${units[unit]}`)
+  const decoded = Duration.decodeUnknown(`${amount} ${unit}`)
+  return decoded._tag === "Some" ? decoded.value : undefined
 }
 
-/** An integer >= 1, for `--concurrency` and `--trials`. */
-export const parsePositive = (option: string, text: string): Either.Either<number, string> => {
-  const value = Number(text.trim())
-  return /^\s*\d+\s*$/.test(text) && Number.isSafeInteger(value) && value >= 1
-    ? Either.right(value)
-    : Either.left(`--${option} must be an integer >= 1, got "${text}"`)
-}
+/** `500ms`, `30s`, `2m`, `1h`, a bare number of milliseconds, or Effect's `"30 seconds"`. */
+export const DurationFromText: Schema.Schema<Duration.Duration, string> = Schema.transformOrFail(
+  Schema.String,
+  Schema.DurationFromSelf,
+  {
+    strict: true,
+    decode: (text, _, ast) => {
+      const duration = decodeDuration(text)
+      return duration === undefined ? ParseResult.fail(new ParseResult.Type(ast, text)) : ParseResult.succeed(duration)
+    },
+    encode: (duration) => ParseResult.succeed(`${Duration.toMillis(duration)}ms`)
+  }
+).annotations({
+  message: (issue) => ({
+    message: `--timeout expects a duration such as 500ms, 30s or 2m, got ${JSON.stringify(issue.actual)}`,
+    override: true
+  })
+})
+
+const invalid = (message: string) => ValidationError.invalidValue(HelpDoc.p(message))
+
+/** The `--threshold name=value` pairs as numbers from 0 to 1: the mean score each scorer must reach. */
+export const thresholdsOf = (
+  pairs: HashMap.HashMap<string, string>
+): Effect.Effect<Readonly<Record<string, number>>, ValidationError.ValidationError> =>
+  Effect.suspend(() => {
+    const thresholds: Record<string, number> = {}
+    for (const [name, raw] of pairs) {
+      const value = raw.trim() === "" ? Number.NaN : Number(raw)
+      if (name.trim() === "") return Effect.fail(invalid(`--threshold expects name=value, got "=${raw}"`))
+      if (!Number.isFinite(value) || value < 0 || value > 1) {
+        return Effect.fail(invalid(`--threshold ${name}: the value must be a number from 0 to 1, got "${raw}"`))
+      }
+      thresholds[name.trim()] = value
+    }
+    return Effect.succeed(thresholds)
+  })
 
 /** The path of a report for one of several suites: `report.json` becomes `report.<suite>.json`. */
 export const reportPath = (path: string, suiteName: string, suiteCount: number): string => {

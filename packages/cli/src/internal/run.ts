@@ -4,34 +4,35 @@
  *
  * @internal
  */
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
 import * as Eval from "@helicone-effect/evaluator/Eval"
 import type { CaseResult, EvalReport } from "@helicone-effect/evaluator/EvalReport"
 import * as Reporter from "@helicone-effect/evaluator/Reporter"
 import * as Cause from "effect/Cause"
 import type * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
-import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Fs from "node:fs"
-import * as Path from "node:path"
+import * as NodePath from "node:path"
 import * as Readline from "node:readline"
+import * as CliError from "../CliError.js"
 import * as Files from "./files.js"
-import * as Helicone from "./helicone.js"
 import * as Load from "./load.js"
 import * as CliOptions from "./options.js"
 
 /** The parsed command line of `run`. */
 export interface RunArgs {
   readonly files: ReadonlyArray<string>
-  readonly concurrency: string | undefined
-  readonly trials: string | undefined
-  readonly timeout: string | undefined
+  readonly concurrency: number | undefined
+  readonly trials: number | undefined
+  readonly timeout: Duration.Duration | undefined
   readonly filter: string | undefined
   readonly json: string | undefined
   readonly junit: string | undefined
-  readonly thresholds: ReadonlyArray<string>
+  readonly thresholds: Readonly<Record<string, number>> | undefined
   readonly helicone: boolean
   readonly local: boolean
   readonly color: boolean
@@ -49,41 +50,19 @@ export interface Environment {
   readonly terminal: ((text: string) => void) | undefined
 }
 
-/** A configuration or usage problem, said in one line; the exit code is 2. */
-export class Usage extends Schema.TaggedError<Usage>("@helicone-effect/cli/CliUsage")("CliUsage", {
-  reason: Schema.String
-}) {
-  override get message(): string {
-    return this.reason
-  }
-}
-
 /** The exit codes of `helicone-eval`. */
 export const ExitCode = { passed: 0, failed: 1, usage: 2, interrupted: 130 } as const
 
-const usage = (reason: string) => Effect.fail(new Usage({ reason }))
-
-const fromEither = <A>(either: Either.Either<A, string>): Effect.Effect<A, Usage> =>
-  Either.isRight(either) ? Effect.succeed(either.right) : usage(either.left)
-
-const overridesOf = (args: RunArgs): Effect.Effect<CliOptions.Overrides, Usage> =>
-  Effect.gen(function*() {
-    const thresholds: Record<string, number> = {}
-    for (const text of args.thresholds) {
-      const [name, value] = yield* fromEither(CliOptions.parseThreshold(text))
-      thresholds[name] = value
-    }
-    return {
-      concurrency: args.concurrency === undefined
-        ? undefined
-        : yield* fromEither(CliOptions.parsePositive("concurrency", args.concurrency)),
-      trials: args.trials === undefined
-        ? undefined
-        : yield* fromEither(CliOptions.parsePositive("trials", args.trials)),
-      timeout: args.timeout === undefined ? undefined : yield* fromEither(CliOptions.parseDuration(args.timeout)),
-      thresholds: args.thresholds.length === 0 ? undefined : thresholds
-    }
-  })
+/** The file arguments that are options `@effect/cli` did not take: unknown ones, and ones without their value. */
+const checkLeftovers = (args: RunArgs, env: Environment, valueOptions: ReadonlySet<string>) =>
+  Effect.forEach(
+    args.files.filter((arg) => arg.startsWith("-") && !Fs.existsSync(NodePath.resolve(env.cwd, arg))),
+    (arg) =>
+      Effect.fail(
+        valueOptions.has(arg) ? new CliError.MissingValue({ option: arg }) : new CliError.UnknownOption({ option: arg })
+      ),
+    { discard: true }
+  )
 
 /** Says when a suite starts (its first line of output, printed from inside the run). */
 const startLine = (env: Environment, suite: Eval.Suite<any, any, any, any>, file: string): Reporter.Reporter => ({
@@ -111,52 +90,66 @@ export const scoredRequestIds = async (report: EvalReport): Promise<Array<string
   return ids
 }
 
-export const run = (args: RunArgs, env: Environment): Effect.Effect<number, Usage, Scope.Scope> =>
+/** Runs `helicone-eval run`; `valueOptions` are the options that take a value (`--json`). */
+export const run = (
+  args: RunArgs,
+  env: Environment,
+  valueOptions: ReadonlySet<string>
+): Effect.Effect<number, CliError.CliError, Scope.Scope | FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
-    const overrides = yield* overridesOf(args)
+    yield* checkLeftovers(args, env, valueOptions)
+    const overrides: CliOptions.Overrides = {
+      concurrency: args.concurrency,
+      trials: args.trials,
+      timeout: args.timeout,
+      thresholds: args.thresholds
+    }
     const relative = (file: string) => {
-      const path = Path.relative(env.cwd, file)
+      const path = NodePath.relative(env.cwd, file)
       return path === "" || path.startsWith("..") ? file : path
     }
 
     const expanded = yield* Effect.promise(() => Files.expand(args.files, env.cwd))
     if (expanded.unmatched.length > 0) {
-      const arg = expanded.unmatched[0]
-      return yield* usage(
-        args.files.length === 0
-          ? `no eval files (${Files.evalFilePattern}) under ${env.cwd}`
-          : arg.startsWith("-")
-          ? `unknown option ${arg} (see helicone-eval run --help)`
-          : `no eval files match "${arg}"`
-      )
+      return yield* new CliError.NoEvalFiles({
+        argument: args.files.length === 0 ? undefined : expanded.unmatched[0],
+        cwd: env.cwd,
+        pattern: Files.evalFilePattern
+      })
     }
 
     const loaded: Array<Load.LoadedFile> = []
     for (const file of expanded.files) {
-      const result = yield* Effect.either(Load.load(file, env.importer))
-      if (Either.isLeft(result)) return yield* usage(`cannot load ${relative(file)}: ${result.left.reason}`)
-      loaded.push(result.right)
+      loaded.push(
+        yield* Load.load(file, env.importer).pipe(
+          Effect.mapError((failure) => new CliError.EvalFileLoadError({ file: relative(file), reason: failure.reason }))
+        )
+      )
     }
     const everySuite = loaded.flatMap((file) => file.suites)
     if (everySuite.length === 0) {
-      return yield* usage(`no eval suites exported by ${loaded.map((f) => relative(f.file)).join(", ")}`)
+      return yield* new CliError.NoSuites({ files: loaded.map((file) => relative(file.file)) })
     }
     const filter = args.filter?.toLowerCase()
     const selected = filter === undefined
       ? everySuite
       : everySuite.filter((found) => found.suite.name.toLowerCase().includes(filter))
     if (selected.length === 0) {
-      return yield* usage(
-        `no suite matches --filter "${args.filter}" (found: ${everySuite.map((f) => f.suite.name).join(", ")})`
-      )
+      return yield* new CliError.NoSuiteMatches({
+        filter: args.filter ?? "",
+        found: everySuite.map((found) => found.suite.name)
+      })
     }
 
+    // Helicone's client and the embedded server are loaded only for the runs that send scores
     const target = args.helicone || args.local
-      ? yield* (args.local
-        ? Helicone.local(Path.resolve(env.cwd, Helicone.localDatabase))
-        : Helicone.fromEnvironment(Path.resolve(env.cwd, Helicone.outboxDir))).pipe(
-          Effect.mapError((reason) => new Usage({ reason }))
+      ? yield* Effect.promise(() => import("./helicone.js")).pipe(
+        Effect.flatMap((Helicone) =>
+          args.local
+            ? Helicone.local(NodePath.resolve(env.cwd, Helicone.localDatabase))
+            : Helicone.fromEnvironment(NodePath.resolve(env.cwd, Helicone.outboxDir))
         )
+      )
       : undefined
     if (target !== undefined) env.err(`${target.description}\n`)
     const heliconeContext = target === undefined ? undefined : yield* Layer.build(target.layer)
@@ -169,17 +162,18 @@ export const run = (args: RunArgs, env: Environment): Effect.Effect<number, Usag
     const written: Array<string> = []
     for (const found of selected) {
       const suite = CliOptions.applyOverrides(found.suite, overrides)
-      const reporters: Array<Reporter.Reporter> = [
+      const reporters: Array<Reporter.Reporter<Reporter.Files>> = [
         startLine(env, suite, relative(found.file)),
         Reporter.terminal({ color: args.color, ...(env.terminal === undefined ? {} : { write: env.terminal }) })
       ]
       for (const [path, make] of [[args.json, Reporter.json], [args.junit, Reporter.junit]] as const) {
         if (path === undefined) continue
-        const file = Path.resolve(env.cwd, CliOptions.reportPath(path, suite.name, selected.length))
+        const file = NodePath.resolve(env.cwd, CliOptions.reportPath(path, suite.name, selected.length))
         reporters.push(make(file))
         written.push(relative(file))
       }
 
+      // the suite's requirements are what its file's layer provides: checked when that layer is built
       let program = (target === undefined
         ? Eval.run(suite, { reporters })
         : Eval.run(suite, { reporters, helicone: {} })) as Effect.Effect<EvalReport, never, any>
@@ -190,17 +184,14 @@ export const run = (args: RunArgs, env: Environment): Effect.Effect<number, Usag
         if (context === undefined) {
           context = yield* Layer.build(layer).pipe(
             Effect.catchAllCause((cause) =>
-              usage(
-                `the layer exported by ${relative(found.file)} failed to build: ${Load.reasonOf(Cause.squash(cause))}`
-              )
+              new CliError.LayerBuildError({ file: relative(found.file), reason: Load.reasonOf(Cause.squash(cause)) })
             )
           )
           contexts.set(found.file, context)
         }
-        program = Effect.provide(program, context as Context.Context<never>) as Effect.Effect<EvalReport, never, any>
+        program = Effect.provide(program, context)
       }
-      const report = yield* (program as Effect.Effect<EvalReport>)
-      reports.push(report)
+      reports.push(yield* (program as Effect.Effect<EvalReport, never, FileSystem.FileSystem | Path.Path>))
     }
 
     if (target?.readBack !== undefined) {

@@ -1,0 +1,162 @@
+/**
+ * Why `helicone-eval` stopped before or between suites: a usage or configuration problem, said in one line on
+ * stderr, exit code 2. Problems with the command line itself (an option's value that does not parse) are
+ * `@effect/cli`'s `ValidationError`s, which `@effect/cli` prints; they answer 2 as well.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+
+/**
+ * `helicone-eval` with no command.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class MissingCommand extends Schema.TaggedError<MissingCommand>("@helicone-effect/cli/MissingCommand")(
+  "MissingCommand",
+  {}
+) {
+  override get message(): string {
+    return "a command is needed: helicone-eval run [files or globs…] (see helicone-eval --help)"
+  }
+}
+
+/**
+ * An argument of `run` that looks like an option but is none of its options; `@effect/cli` leaves it among the
+ * file arguments.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnknownOption extends Schema.TaggedError<UnknownOption>("@helicone-effect/cli/UnknownOption")(
+  "UnknownOption",
+  { option: Schema.String }
+) {
+  override get message(): string {
+    return `unknown option ${this.option} (see helicone-eval run --help)`
+  }
+}
+
+/**
+ * An option that takes a value given last without one, or given twice: `@effect/cli` leaves it among the file
+ * arguments.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class MissingValue extends Schema.TaggedError<MissingValue>("@helicone-effect/cli/MissingValue")(
+  "MissingValue",
+  { option: Schema.String }
+) {
+  override get message(): string {
+    return `${this.option} needs one value (see helicone-eval run --help)`
+  }
+}
+
+/**
+ * No eval file was found: none under the working directory (`argument` absent), or none for one argument.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NoEvalFiles extends Schema.TaggedError<NoEvalFiles>("@helicone-effect/cli/NoEvalFiles")(
+  "NoEvalFiles",
+  { argument: Schema.optional(Schema.String), cwd: Schema.String, pattern: Schema.String }
+) {
+  override get message(): string {
+    return this.argument === undefined
+      ? `no eval files (${this.pattern}) under ${this.cwd}`
+      : `no eval files match "${this.argument}"`
+  }
+}
+
+/**
+ * An eval file threw while it was imported: a syntax error, a missing module, a throwing top level.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class EvalFileLoadError extends Schema.TaggedError<EvalFileLoadError>(
+  "@helicone-effect/cli/EvalFileLoadError"
+)("EvalFileLoadError", { file: Schema.String, reason: Schema.String }) {
+  override get message(): string {
+    return `cannot load ${this.file}: ${this.reason}`
+  }
+}
+
+/**
+ * The eval files loaded export no suite.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NoSuites extends Schema.TaggedError<NoSuites>("@helicone-effect/cli/NoSuites")("NoSuites", {
+  files: Schema.Array(Schema.String)
+}) {
+  override get message(): string {
+    return `no eval suites exported by ${this.files.join(", ")}`
+  }
+}
+
+/**
+ * `--filter` matched none of the suites found.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NoSuiteMatches extends Schema.TaggedError<NoSuiteMatches>("@helicone-effect/cli/NoSuiteMatches")(
+  "NoSuiteMatches",
+  { filter: Schema.String, found: Schema.Array(Schema.String) }
+) {
+  override get message(): string {
+    return `no suite matches --filter "${this.filter}" (found: ${this.found.join(", ")})`
+  }
+}
+
+/**
+ * The `layer` an eval file exports for its suites failed to build.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class LayerBuildError extends Schema.TaggedError<LayerBuildError>("@helicone-effect/cli/LayerBuildError")(
+  "LayerBuildError",
+  { file: Schema.String, reason: Schema.String }
+) {
+  override get message(): string {
+    return `the layer exported by ${this.file} failed to build: ${this.reason}`
+  }
+}
+
+/**
+ * Helicone could not be set up for `--helicone` / `--local`: `HELICONE_API_KEY` missing, an invalid configuration,
+ * `@helicone-effect/local` not installed or not starting, an outbox that cannot be opened.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class HeliconeSetupError extends Schema.TaggedError<HeliconeSetupError>(
+  "@helicone-effect/cli/HeliconeSetupError"
+)("HeliconeSetupError", { reason: Schema.String }) {
+  override get message(): string {
+    return this.reason
+  }
+}
+
+/**
+ * Every failure of `helicone-eval run` that answers exit code 2.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type CliError =
+  | MissingCommand
+  | UnknownOption
+  | MissingValue
+  | NoEvalFiles
+  | EvalFileLoadError
+  | NoSuites
+  | NoSuiteMatches
+  | LayerBuildError
+  | HeliconeSetupError
