@@ -1,0 +1,112 @@
+/**
+ * The start-up benchmark (`pnpm bench:startup`, after `pnpm build`).
+ *
+ * `helicone-eval run` on a one-case suite, from the CLI as it is published (`pnpm pack` of the cli, evaluator and
+ * core packages, unpacked into a temp project whose other dependencies link to the workspace's), against
+ * `node --input-type=module -e 'await import("effect")'` in the same project: the least a program on Effect pays.
+ * Rounds alternate the two (one warm-up round first, not counted); the medians and the median of the rounds' ratios
+ * are printed. Twice: with the suite in a `.mjs` file (imported natively) and in a `.ts` file (through tsx).
+ *
+ *   node --import tsx bench/startup/index.ts      # BENCH_ROUNDS=15
+ *
+ * Timings are printed, never asserted.
+ */
+import { execFileSync, spawnSync } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 15)
+const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "../..")
+const tmp = Fs.mkdtempSync(Path.join(Os.tmpdir(), "helicone-bench-startup-"))
+if (process.env.BENCH_KEEP === undefined) process.on("exit", () => Fs.rmSync(tmp, { recursive: true, force: true }))
+else console.log(`kept: ${tmp}`)
+
+const packages = ["cli", "evaluator", "core"] as const
+
+for (const name of packages) {
+  if (!Fs.existsSync(Path.join(root, "packages", name, "dist"))) {
+    console.error(`packages/${name}/dist is missing: run pnpm build first`)
+    process.exit(1)
+  }
+}
+
+// the packed packages, as npm would install them
+const modules = Path.join(tmp, "node_modules")
+for (const name of packages) {
+  const dir = Path.join(root, "packages", name)
+  const out = execFileSync("pnpm", ["pack", "--pack-destination", tmp], { cwd: dir, encoding: "utf8" })
+  const tarball = out.trim().split("\n").pop()!.trim()
+  const target = Path.join(modules, "@helicone-effect", name)
+  Fs.mkdirSync(target, { recursive: true })
+  execFileSync("tar", ["-xzf", Path.resolve(tmp, tarball), "-C", target, "--strip-components=1"])
+}
+// and everything else they depend on, linked to the workspace's copy (one `effect` for all)
+for (const name of packages) {
+  const dir = Path.join(root, "packages", name)
+  const manifest = JSON.parse(Fs.readFileSync(Path.join(dir, "package.json"), "utf8"))
+  for (const dep of Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies })) {
+    const link = Path.join(modules, dep)
+    const source = Path.join(dir, "node_modules", dep)
+    if (dep.startsWith("@helicone-effect/") || Fs.existsSync(link) || !Fs.existsSync(source)) continue
+    Fs.mkdirSync(Path.dirname(link), { recursive: true })
+    Fs.symlinkSync(Fs.realpathSync(source), link)
+  }
+}
+
+Fs.writeFileSync(Path.join(tmp, "package.json"), JSON.stringify({ name: "startup", private: true, type: "module" }))
+const suite = `import { Eval, Scorers } from "@helicone-effect/evaluator"
+
+export default Eval.make({
+  name: "startup",
+  data: [{ input: "a", expected: "a" }],
+  task: (input${"TYPE"}) => input,
+  scorers: [Scorers.exactMatch]
+})
+`
+Fs.writeFileSync(Path.join(tmp, "startup.eval.mjs"), suite.replace("TYPE", ""))
+Fs.writeFileSync(Path.join(tmp, "startup.eval.ts"), suite.replace("TYPE", ": string"))
+
+const bin = Path.join(modules, "@helicone-effect", "cli", "dist", "bin.js")
+const time = (args: ReadonlyArray<string>) => {
+  const start = process.hrtime.bigint()
+  const result = spawnSync(process.execPath, args, {
+    cwd: tmp,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" }
+  })
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e6
+  if (result.status !== 0) {
+    console.error(`node ${args.join(" ")} exited ${result.status}:\n${result.stderr}`)
+    process.exit(1)
+  }
+  return elapsed
+}
+
+const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const ms = (x: number) => `${x.toFixed(0).padStart(4)} ms`
+
+const baselineArgs = ["--input-type=module", "-e", "await import(\"effect\")"]
+console.log(`node ${process.version}, ${rounds} rounds (after one warm-up), alternating`)
+for (const file of ["startup.eval.mjs", "startup.eval.ts"]) {
+  const cliArgs = [bin, "run", file]
+  time(baselineArgs)
+  time(cliArgs)
+  const baseline: Array<number> = []
+  const cli: Array<number> = []
+  for (let round = 0; round < rounds; round++) {
+    if (round % 2 === 0) {
+      baseline.push(time(baselineArgs))
+      cli.push(time(cliArgs))
+    } else {
+      cli.push(time(cliArgs))
+      baseline.push(time(baselineArgs))
+    }
+  }
+  const ratios = cli.map((c, i) => c / baseline[i])
+  console.log(
+    `${file.padEnd(17)} import("effect") ${ms(median(baseline))}   helicone-eval run ${ms(median(cli))}   ` +
+      `ratio ${median(ratios).toFixed(2)} (rounds ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`
+  )
+}
