@@ -3,6 +3,7 @@
  * `pnpm check:packages`: packs every published package as `pnpm publish` would, then checks each tarball:
  *
  * - its files: no tests, fixtures, caches or build info; dist/index.js, dist/index.d.ts, README.md and LICENSE present;
+ *   no dist/ module left from a source that is gone;
  * - its package.json: no `workspace:` range left, `main`, `types`, `exports` and `bin` point at files in dist/, a bin
  *   starts with a `#!/usr/bin/env node` line;
  * - publint (`--strict`: a warning fails too);
@@ -54,7 +55,12 @@ const published = Fs.readdirSync(Path.join(root, "packages"))
   .sort((a, b) => a.manifest.name.localeCompare(b.manifest.name))
 
 section("pnpm build")
-run("pnpm", ["build"], { stdio: "inherit" })
+try {
+  run("pnpm", ["build"], { stdio: "inherit" })
+} catch {
+  console.log("package checks: pnpm build failed (above), so there is nothing to pack")
+  process.exit(1)
+}
 
 /** Paths a tarball must not contain (relative to its `package/` folder). */
 const forbidden = [
@@ -103,6 +109,13 @@ for (const { dir, manifest } of published) {
     for (const rule of forbidden) if (rule.test(path)) fail(name, `the tarball contains ${rule.why}: ${path}`)
   }
   for (const path of required) if (!files.includes(path)) fail(name, `the tarball has no ${path}`)
+  // tsc -b never deletes what it emitted: a module renamed or removed since the last build would still be packed.
+  for (const path of files) {
+    const source = path.match(/^dist\/(.+)\.js$/)?.[1]
+    if (source !== undefined && !files.includes(`src/${source}.ts`) && !files.includes(`src/${source}.tsx`)) {
+      fail(name, `${path} has no source in src/ (a stale build output? pnpm clean && pnpm build)`)
+    }
+  }
 
   const packed = JSON.parse(run("tar", ["-xzOf", file, "package/package.json"]))
   for (const field of dependencyFields) {
