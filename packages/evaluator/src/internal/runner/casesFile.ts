@@ -8,13 +8,14 @@
  * objects, arrays and errors still go through `JSON.stringify`; a result it cannot encode (a `bigint`, a cycle) is
  * written by `safeStringify` instead.
  *
- * Every 64 K characters of text (plus the line that passes the mark) are encoded to bytes at once, so the text does
- * not outlive young-generation collections, and queued for one writer fiber. The writer takes everything queued in
- * one `writeAll`, so a run that outpaces the disk writes fewer, larger chunks; the runner gives the event loop a turn
- * every few milliseconds, which completes them. Once `maxQueued` bytes wait, `write` gives an Effect that waits for
- * the writer, and the runner waits before its next case. `close` waits for the writer; if a write failed, nothing is
- * written after it and the file is cut where that write started: it always ends on a line boundary, with every line
- * before the failure.
+ * Every 64 K characters of text (plus the line that passes the mark) are encoded at once (`encodeInto`) into a 4 MB
+ * slab of bytes, off the V8 heap, so the text does not outlive young-generation collections. One writer fiber writes
+ * a slab with `writeAll` while the next one fills; when it finishes, it takes whatever was encoded meanwhile, so a
+ * run that outpaces the disk writes fewer, larger pieces, and written slabs are filled again (no buffer per chunk).
+ * The runner gives the event loop a turn every few milliseconds, which completes the writes. Once `maxSealed` full
+ * slabs wait, `write` gives an Effect that waits for the writer, and the runner waits before its next case. `close`
+ * waits for the writer; if a write failed, nothing is written after it and the file is cut where that write started:
+ * it always ends on a line boundary, with every line before the failure.
  *
  * @internal
  */
@@ -47,8 +48,10 @@ export interface CasesFile {
   readonly close: Effect.Effect<string | undefined>
 }
 
-/** Bytes queued for the writer past which `write` asks the runner to wait. */
-const maxQueued = 32 * flushAt
+/** The bytes of a slab: text is encoded into one while the writer writes others. */
+const slabSize = 4 * 1024 * 1024
+/** Filled slabs waiting for the writer at which `write` asks the runner to wait. */
+const maxSealed = 2
 
 /** Opens (truncates) the file, creating its directory, once per run; gives the reason when it cannot. */
 export const open = (
@@ -73,10 +76,14 @@ export const open = (
     let failure: string | undefined
     /** Bytes written whole; after a failure, where the file is cut when it closes. */
     let position = 0
-    let queue: Array<Uint8Array> = []
-    let queued = 0
+    /** The slab that text is encoded into, and how much of it is filled. */
+    let slab: Uint8Array = new Uint8Array(slabSize)
+    let used = 0
+    /** Filled slabs waiting for the writer, and written ones to fill again. */
+    let sealed: Array<Uint8Array> = []
+    const free: Array<Uint8Array> = []
     let writing = false
-    /** Workers held back by `maxQueued`, woken when the writer takes the queue; and `close`, woken when it stops. */
+    /** Workers held back by `maxSealed`, woken when the writer takes a slab; and `close`, woken when it stops. */
     let room: Array<() => void> = []
     let idle: Array<() => void> = []
     let closed = false
@@ -94,36 +101,28 @@ export const open = (
           if (at >= 0) list.splice(at, 1)
         })
       })
-    const waitForRoom = waitIn(() => room, () => queued < maxQueued)
+    const waitForRoom = waitIn(() => room, () => sealed.length < maxSealed)
     const waitForIdle = waitIn(() => idle, () => !writing)
-    const takeQueued = (): Uint8Array => {
-      const chunks = queue
-      queue = []
-      queued = 0
-      if (chunks.length === 1) return chunks[0]
-      let length = 0
-      for (const chunk of chunks) length += chunk.length
-      const bytes = new Uint8Array(length)
-      let at = 0
-      for (const chunk of chunks) {
-        bytes.set(chunk, at)
-        at += chunk.length
-      }
-      return bytes
+    /** Hands the filled part of the slab to the writer and takes a fresh slab. */
+    const seal = (): void => {
+      if (used === 0) return
+      sealed.push(slab.subarray(0, used))
+      slab = free.pop() ?? new Uint8Array(slabSize)
+      used = 0
     }
-    /** Writes what is queued until nothing is; stops at the first failure. */
+    /** Writes the sealed slabs, then what was encoded meanwhile, until nothing is left; stops at the first failure. */
     const writer: Effect.Effect<void> = Effect.suspend(() => {
-      if (queue.length === 0 || failure !== undefined) {
+      if (sealed.length === 0) seal()
+      const bytes = sealed.shift()
+      if (bytes === undefined || failure !== undefined) {
         writing = false
-        queue = []
-        queued = 0
+        sealed = []
         const woken = [...room, ...idle]
         room = []
         idle = []
         wakeAll(woken)
         return Effect.void
       }
-      const bytes = takeQueued()
       const woken = room
       room = []
       wakeAll(woken)
@@ -135,6 +134,7 @@ export const open = (
           },
           onSuccess: () => {
             position += bytes.length
+            if (bytes.buffer.byteLength === slabSize && free.length < 2) free.push(new Uint8Array(bytes.buffer))
             return writer
           }
         })
@@ -143,9 +143,12 @@ export const open = (
     const flush = (): void => {
       const text = encoder.take()
       if (text.length === 0 || failure !== undefined) return
-      const bytes = textEncoder.encode(text)
-      queue.push(bytes)
-      queued += bytes.length
+      // UTF-8 takes at most 3 bytes per UTF-16 unit.
+      if (slab.length - used < 3 * text.length) {
+        seal()
+        if (slab.length < 3 * text.length) slab = new Uint8Array(3 * text.length)
+      }
+      used += textEncoder.encodeInto(text, slab.subarray(used)).written
       if (!writing) {
         writing = true
         runFork(writer)
@@ -157,7 +160,7 @@ export const open = (
         encoder.line(result)
         if (encoder.length < flushAt) return undefined
         flush()
-        return queued >= maxQueued ? waitForRoom : undefined
+        return sealed.length >= maxSealed ? waitForRoom : undefined
       },
       close: Effect.uninterruptible(Effect.suspend(() => {
         if (closed) return Effect.succeed(failure)

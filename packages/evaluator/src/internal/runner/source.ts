@@ -6,7 +6,6 @@
  *
  * @internal
  */
-import type * as PlatformError from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
@@ -154,35 +153,63 @@ export const fromStream = <A, E, R>(
     }))
   })
 
+const blockSize = 64 * 1024
+
 /**
- * The cases of a JSONL file, read through `FileSystem.stream` in 64 KiB blocks, decoded and split by Effect's own
- * `decodeText` and `splitLines` (one pull per block, so the per-line cost is the parse). `Ndjson.unpack` does not fit:
- * it fails the whole stream on one bad line, where a run records the line as a `data` error and goes on, and it
- * decodes each block on its own, which breaks a character split across two blocks.
+ * The cases of a JSONL file, read through `FileSystem` 64 KiB at a time into one reused block, decoded with a
+ * streaming `TextDecoder` and split on `\n` here. Measured on a million lines (bench/README.md): this reads and
+ * parses them in about 0.75 s; `FileSystem.stream` with `Stream.decodeText` and `Stream.splitLines` took 1.5-1.9 s
+ * and 30-60 MB more RSS, mostly for a fresh buffer per block. `Ndjson.unpack` does not fit either: it fails the whole
+ * stream on one bad line, where a run records the line as a `data` error and goes on, and it decodes each block on
+ * its own, which breaks a character split across two blocks.
  */
 export const fromJsonlFile = (
   path: string
 ): Effect.Effect<Source<unknown>, never, Scope.Scope | FileSystem.FileSystem> =>
-  Effect.flatMap(FileSystem.FileSystem, (fs) => {
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const opened = yield* Effect.either(fs.open(path, { flag: "r" }))
+    if (opened._tag === "Left") {
+      return fromArray([new Invalid(`cannot open ${path}: ${describe(opened.left)}`, undefined)])
+    }
+    const file = opened.right
+    const decoder = new TextDecoder("utf-8")
+    const block = new Uint8Array(blockSize)
+    let rest = ""
     let line = 0
-    const cases = fs.stream(path, { chunkSize: FileSystem.KiB(64) }).pipe(
-      Stream.decodeText(),
-      Stream.splitLines,
-      Stream.mapChunks((lines) => {
-        const items: Array<unknown> = []
-        for (const text of lines) parseLine(text, ++line, items)
-        return Chunk.unsafeFromArray(items)
-      }),
-      Stream.catchAll((error) =>
-        Stream.succeed(
-          new Invalid(`cannot ${line === 0 && opening(error) ? "open" : "read"} ${path}: ${describe(error)}`, undefined)
-        )
+    let done = false
+    const parseLines = (text: string, final: boolean): Array<unknown> => {
+      const items: Array<unknown> = []
+      let start = 0
+      for (let end = text.indexOf("\n"); end !== -1; end = text.indexOf("\n", start)) {
+        parseLine(text.slice(start, end), ++line, items)
+        start = end + 1
+      }
+      rest = text.slice(start)
+      if (final && rest.length > 0) {
+        parseLine(rest, ++line, items)
+        rest = ""
+      }
+      return items
+    }
+    return buffered<unknown>(Effect.suspend((): Effect.Effect<ReadonlyArray<unknown> | typeof Done> => {
+      if (done) return Effect.succeed(Done)
+      return file.read(block).pipe(
+        Effect.map((size): ReadonlyArray<unknown> => {
+          const bytesRead = Number(size)
+          if (bytesRead === 0) {
+            done = true
+            return parseLines(rest + decoder.decode(), true)
+          }
+          return parseLines(rest + decoder.decode(block.subarray(0, bytesRead), { stream: true }), false)
+        }),
+        Effect.catchAllCause((cause) => {
+          done = true
+          return recover<unknown>(`cannot read ${path}`)(cause)
+        })
       )
-    )
-    return fromStream(cases)
+    }))
   })
-
-const opening = (error: PlatformError.PlatformError): boolean => error._tag === "SystemError" && error.method === "open"
 
 const parseLine = (raw: string, line: number, into: Array<unknown>): void => {
   const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw
