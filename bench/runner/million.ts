@@ -2,6 +2,7 @@
  * Child process of the runner bench: runs the bench suite over a JSONL file and prints its own peak RSS.
  * Usage: node --import tsx bench/runner/million.ts <cases.jsonl> <output dir>
  */
+import { NodeContext } from "@effect/platform-node"
 import { Effect } from "effect"
 import * as Fs from "node:fs"
 import { Dataset, Eval, Scorers } from "../../packages/evaluator/src/index.js"
@@ -16,7 +17,7 @@ const suite = Eval.make({
 })
 
 const start = performance.now()
-const report = await Effect.runPromise(Eval.run(suite, { outputDir }))
+const report = await Effect.runPromise(Eval.run(suite, { outputDir }).pipe(Effect.provide(NodeContext.layer)))
 const duration = performance.now() - start
 if (report.scorers.some((s) => s.mean !== 1)) throw new Error("unexpected scores")
 console.log(JSON.stringify({
