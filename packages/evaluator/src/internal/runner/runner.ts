@@ -158,11 +158,10 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
         kept.push(keepable(result))
         return spill
       }
-      // Uninterruptible: an interruption must not leave the file open but not yet the run's.
+      // Uninterruptible: an interruption must not come between opening the file and writing the kept cases to it.
       const spill = Effect.suspend(() =>
         openFile(config.casesFile ?? defaultCasesFile(config.outputDir, config.name, startedAt))
       ).pipe(
-        Effect.uninterruptible,
         Effect.map(() => {
           spilling = false
           if (file === undefined) {
@@ -173,7 +172,8 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
             for (const earlier of kept) file.write(earlier)
             kept = []
           }
-        })
+        }),
+        Effect.uninterruptible
       )
       /** Records a result and sends its scores to Helicone; gives back what to wait for when the queue is full. */
       const finish = (result: CaseResult): Effect.Effect<void> | undefined => {
