@@ -74,7 +74,7 @@ describe("pnpm demo", () => {
       assert.strictEqual(json.name, "support-triage")
       assert.include(Fs.readFileSync(result.files.junit, "utf8"), "<testsuite name=\"support-triage\"")
       assert.include(Fs.readFileSync(result.files.html, "utf8"), "support-triage")
-    }))
+    }).pipe(Effect.provide(NodeContext.layer)))
 
   it.scoped("with HELICONE_API_KEY it sends to that Helicone instead, and says so", () =>
     Effect.gen(function*() {
@@ -92,7 +92,7 @@ describe("pnpm demo", () => {
       const outbox = Path.join(dir, "outbox", "outbox.jsonl")
       assert.strictEqual(Fs.existsSync(outbox) ? Fs.readFileSync(outbox, "utf8").trim() : "", "")
       assert.isTrue(Fs.existsSync(Path.dirname(outbox)))
-    }))
+    }).pipe(Effect.provide(NodeContext.layer)))
 
   it.scoped("the suite file runs from the CLI too: helicone-eval run src/triage.eval.ts --local", () =>
     Effect.gen(function*() {
