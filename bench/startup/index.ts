@@ -5,9 +5,10 @@
  * core packages, unpacked into a temp project whose other dependencies link to the workspace's), against
  * `node --input-type=module -e 'await import("effect")'` in the same project: the least a program on Effect pays.
  * Rounds alternate the two (one warm-up round first, not counted); the medians and the median of the rounds' ratios
- * are printed. Twice: with the suite in a `.mjs` file (imported natively) and in a `.ts` file (through tsx).
+ * are printed, for wall-clock time and for CPU time (every thread). Twice: with the suite in a `.mjs` file (imported
+ * natively) and in a `.ts` file (through tsx).
  *
- *   node --import tsx bench/startup/index.ts      # BENCH_ROUNDS=15
+ *   node --import tsx bench/startup/index.ts      # BENCH_ROUNDS=15; BENCH_KEEP=1 keeps the temp project
  *
  * Timings are printed, never asserted.
  */
@@ -69,32 +70,40 @@ Fs.writeFileSync(Path.join(tmp, "startup.eval.mjs"), suite.replace("TYPE", ""))
 Fs.writeFileSync(Path.join(tmp, "startup.eval.ts"), suite.replace("TYPE", ": string"))
 
 const bin = Path.join(modules, "@helicone-effect", "cli", "dist", "bin.js")
+// both sides get the same preload, which says the process's CPU time (every thread) as it exits
+const cpuReport = "data:text/javascript,process.on('exit',()=>process.stderr.write('\\ncpu-us '+" +
+  "(process.cpuUsage().user+process.cpuUsage().system)+'\\n'))"
 const time = (args: ReadonlyArray<string>) => {
   const start = process.hrtime.bigint()
-  const result = spawnSync(process.execPath, args, {
+  const result = spawnSync(process.execPath, [`--import=${cpuReport}`, ...args], {
     cwd: tmp,
     encoding: "utf8",
     env: { ...process.env, NO_COLOR: "1" }
   })
-  const elapsed = Number(process.hrtime.bigint() - start) / 1e6
-  if (result.status !== 0) {
+  const wall = Number(process.hrtime.bigint() - start) / 1e6
+  const cpu = /cpu-us (\d+)\n$/.exec(result.stderr)
+  if (result.status !== 0 || cpu === null) {
     console.error(`node ${args.join(" ")} exited ${result.status}:\n${result.stderr}`)
     process.exit(1)
   }
-  return elapsed
+  return { wall, cpu: Number(cpu[1]) / 1000 }
 }
 
 const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const ms = (x: number) => `${x.toFixed(0).padStart(4)} ms`
+const ratio = (runs: ReadonlyArray<number>, baseline: ReadonlyArray<number>) => {
+  const each = runs.map((run, i) => run / baseline[i])
+  return `${median(each).toFixed(2)} (${Math.min(...each).toFixed(2)}–${Math.max(...each).toFixed(2)})`
+}
 
 const baselineArgs = ["--input-type=module", "-e", "await import(\"effect\")"]
-console.log(`node ${process.version}, ${rounds} rounds (after one warm-up), alternating`)
+console.log(`node ${process.version}, ${rounds} rounds (after one warm-up), alternating; wall-clock and CPU time`)
 for (const file of ["startup.eval.mjs", "startup.eval.ts"]) {
   const cliArgs = [bin, "run", file]
   time(baselineArgs)
   time(cliArgs)
-  const baseline: Array<number> = []
-  const cli: Array<number> = []
+  const baseline: Array<{ wall: number; cpu: number }> = []
+  const cli: Array<{ wall: number; cpu: number }> = []
   for (let round = 0; round < rounds; round++) {
     if (round % 2 === 0) {
       baseline.push(time(baselineArgs))
@@ -104,9 +113,12 @@ for (const file of ["startup.eval.mjs", "startup.eval.ts"]) {
       baseline.push(time(baselineArgs))
     }
   }
-  const ratios = cli.map((c, i) => c / baseline[i])
-  console.log(
-    `${file.padEnd(17)} import("effect") ${ms(median(baseline))}   helicone-eval run ${ms(median(cli))}   ` +
-      `ratio ${median(ratios).toFixed(2)} (rounds ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`
-  )
+  for (const key of ["wall", "cpu"] as const) {
+    const b = baseline.map((x) => x[key])
+    const c = cli.map((x) => x[key])
+    console.log(
+      `${file.padEnd(17)} ${key.padEnd(4)}  import("effect") ${ms(median(b))}   helicone-eval run ${ms(median(c))}   ` +
+        `ratio ${ratio(c, b)}`
+    )
+  }
 }
