@@ -19,15 +19,12 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d "${TMPDIR:-/tmp}/helicone-effect-consumer.XXXXXX")"
 node_versions="${CONSUMER_NODE_VERSIONS-22 24}"
-servers=()
+server_pid=""
 timings=()
 
 cleanup() {
   local status=$?
-  for pid in "${servers[@]}"; do
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${servers[@]}"; do wait "$pid" 2>/dev/null || true; done
+  stop_local
   rm -rf "$work"
   if [ "$status" -ne 0 ]; then echo "consumer test: FAILED (exit $status)" >&2; fi
   exit "$status"
@@ -57,14 +54,15 @@ end_step() {
   fi
 }
 
-# Starts helicone-local in its own process group (so that cleanup stops it and anything it started) with the node
+# Starts helicone-local in its own process group (so that stop_local stops it and anything it started) with the node
 # binary $1, and sets $local_url from the first line it prints, "helicone-local listening on http://127.0.0.1:PORT".
+# One runs at a time.
 start_local() {
   local node_bin="$1" log="$work/helicone-local.$RANDOM.log"
+  : >"$log"
   (cd "$project" && exec setsid "$node_bin" node_modules/.bin/helicone-local --port 0 --db :memory:) >"$log" 2>&1 &
-  local pid=$!
-  servers+=("$pid")
-  local line=""
+  server_pid=$!
+  local pid="$server_pid" line=""
   for _ in $(seq 1 300); do
     line="$(head -n 1 "$log")"
     if [ -n "$line" ]; then break; fi
@@ -77,12 +75,14 @@ start_local() {
     echo "helicone-local did not print its URL on its first line (it printed: ${line:-nothing})" >&2
     return 1
   fi
-  local_pid="$pid"
   echo "helicone-local (pid $pid, $("$node_bin" --version)) listening on $local_url"
 }
 stop_local() {
-  kill -TERM -- "-$local_pid" 2>/dev/null || true
-  wait "$local_pid" 2>/dev/null || true
+  if [ -n "$server_pid" ]; then
+    kill -TERM -- "-$server_pid" 2>/dev/null || kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+  fi
 }
 
 # Runs a check: its output as it comes, then PASS or FAIL; the script goes on to the next and fails at the end.
@@ -120,7 +120,7 @@ exits_with() {
 run_program() {
   local node_bin="$1" status=0
   shift
-  start_local "$node_bin" || return 1
+  start_local "$node_bin" || { stop_local; return 1; }
   (
     cd "$project"
     HELICONE_BASE_URL="$local_url" HELICONE_API_KEY="sk-helicone-consumer-test" "${@:-$node_bin}" program.js
