@@ -57,12 +57,14 @@ for (const name of packages) {
 }
 
 Fs.writeFileSync(Path.join(tmp, "package.json"), JSON.stringify({ name: "startup", private: true, type: "module" }))
+// as eval files are written: the evaluator's index and effect's
 const suite = `import { Eval, Scorers } from "@helicone-effect/evaluator"
+import { Effect } from "effect"
 
 export default Eval.make({
   name: "startup",
   data: [{ input: "a", expected: "a" }],
-  task: (input${"TYPE"}) => input,
+  task: (input${"TYPE"}) => Effect.succeed(input),
   scorers: [Scorers.exactMatch]
 })
 `
