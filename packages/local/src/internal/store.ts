@@ -1,3 +1,17 @@
+/**
+ * The SQLite store, through libSQL.
+ *
+ * Writes are the hot path (a run of an eval upserts a score per case, tens of thousands at once), and libSQL's cost is
+ * per statement (a prepare and a commit each time) far more than per row, so upserts are not written by the request
+ * that sends them: each is queued, and one writer fiber writes all those that arrived in the same event-loop turn in
+ * one multi-row `INSERT … ON CONFLICT DO UPDATE` (group commit). The contract a request relies on:
+ *
+ * - its `upsert` succeeds only after its scores are stored, and fails with the batch's `SqlError` otherwise;
+ * - upserts apply in the order they were offered: the last write of a key wins, other keys are kept;
+ * - there is no transaction (libSQL would pay for one with a new connection, and lose the connection's pragmas): each
+ *   statement is atomic and idempotent, and a failed upsert is answered 500 and repeated by the client's retry. The
+ *   scores are written before the request, so a request is never known without the scores it was sent with.
+ */
 import * as Reactivity from "@effect/experimental/Reactivity"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import type { PlatformError } from "@effect/platform/Error"
@@ -6,13 +20,16 @@ import * as LibsqlClient from "@effect/sql-libsql/LibsqlClient"
 import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
+import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
+import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as NodePath from "node:path"
 import * as NodeUrl from "node:url"
@@ -140,8 +157,50 @@ const open = (url: string): Effect.Effect<SqlClient.SqlClient, OpenFailed, Scope
     return sql
   })
 
+interface Pending {
+  readonly requestId: string
+  readonly scores: ReadonlyArray<readonly [name: string, value: number]>
+  readonly done: Deferred.Deferred<void, SqlError>
+}
+
+/** The most upserts one write takes from the queue. */
+const upsertsPerWrite = 512
+
+/**
+ * Lets the event loop run the callbacks that are ready before the writer takes its batch: libSQL runs a statement
+ * synchronously, so without this turn each request would be written alone, as soon as it is offered.
+ */
+const nextTurn: Effect.Effect<void> = Effect.async((resume) => {
+  const handle = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(handle))
+})
+
 /** SQLite's limit is 32,766 bound values; a score row takes four. */
-const rowsPerStatement = 1000
+const rowsPerStatement = 2000
+
+const chunks = <A>(rows: ReadonlyArray<A>): Array<ReadonlyArray<A>> => {
+  const result: Array<ReadonlyArray<A>> = []
+  for (let start = 0; start < rows.length; start += rowsPerStatement) {
+    result.push(rows.slice(start, start + rowsPerStatement))
+  }
+  return result
+}
+
+/** One batch: its scores in as few statements as SQLite allows, then its requests. */
+const write = (sql: SqlClient.SqlClient, batch: ReadonlyArray<Pending>): Effect.Effect<void, SqlError> =>
+  Effect.gen(function*() {
+    const now = new Date(yield* Clock.currentTimeMillis).toISOString()
+    const scoreRows = batch.flatMap(({ requestId, scores }) =>
+      scores.map(([name, value]) => ({ request_id: requestId, name, value, updated_at: now }))
+    )
+    for (const rows of chunks(scoreRows)) {
+      yield* sql`INSERT INTO scores ${sql.insert(rows)}
+        ON CONFLICT (request_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`
+    }
+    for (const rows of chunks(batch.map(({ requestId }) => ({ request_id: requestId, created_at: now })))) {
+      yield* sql`INSERT INTO requests ${sql.insert(rows)} ON CONFLICT (request_id) DO NOTHING`
+    }
+  })
 
 /**
  * Opens (creating if needed) the SQLite database and brings its schema up to date.
@@ -162,25 +221,36 @@ export const make = (
     // this one, because it never opens a transaction. Without a sync per commit a write is lost only with the machine.
     yield* sql`PRAGMA synchronous = NORMAL`
 
-    // No transaction: each statement is atomic, every write is an idempotent last-write-wins upsert, and a failure is
-    // answered 500 before the client's retry repeats all of them. The scores go first, so that a request is never
-    // known without the scores it was sent with.
+    const pending = yield* Queue.unbounded<Pending>()
+    yield* Queue.take(pending).pipe(
+      Effect.flatMap((first) =>
+        nextTurn.pipe(
+          Effect.zipRight(Queue.takeUpTo(pending, upsertsPerWrite - 1)),
+          Effect.map(Chunk.prepend(first)),
+          Effect.flatMap((batch) =>
+            Effect.flatMap(
+              Effect.exit(write(sql, Chunk.toReadonlyArray(batch))),
+              (exit) => Effect.forEach(batch, ({ done }) => Deferred.done(done, exit), { discard: true })
+            )
+          ),
+          Effect.uninterruptible
+        )
+      ),
+      Effect.forever,
+      Effect.onInterrupt(() =>
+        Effect.flatMap(
+          Queue.takeAll(pending),
+          Effect.forEach(({ done }) => Deferred.interrupt(done), { discard: true })
+        )
+      ),
+      Effect.forkScoped
+    )
+
     const upsert: Store["upsert"] = (requestId, scores) =>
-      Effect.gen(function*() {
-        const now = new Date(yield* Clock.currentTimeMillis).toISOString()
-        for (let start = 0; start < scores.length; start += rowsPerStatement) {
-          const rows = scores.slice(start, start + rowsPerStatement).map(([name, value]) => ({
-            request_id: requestId,
-            name,
-            value,
-            updated_at: now
-          }))
-          yield* sql`INSERT INTO scores ${sql.insert(rows)}
-            ON CONFLICT (request_id, name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`
-        }
-        yield* sql`INSERT INTO requests (request_id, created_at) VALUES (${requestId}, ${now})
-          ON CONFLICT (request_id) DO NOTHING`
-      })
+      Effect.flatMap(
+        Deferred.make<void, SqlError>(),
+        (done) => Effect.zipRight(Queue.offer(pending, { requestId, scores, done }), Deferred.await(done))
+      )
 
     const scores: Store["scores"] = (requestId) =>
       Effect.gen(function*() {
