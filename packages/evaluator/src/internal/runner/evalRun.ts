@@ -4,14 +4,16 @@
  *
  * @internal
  */
-import * as HeliconeScores from "@helicone-effect/core/HeliconeScores"
-import * as ScoreQueue from "@helicone-effect/core/ScoreQueue"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Dataset from "../../Dataset.js"
 import type { HeliconeOptions, RunOptions, Suite } from "../../Eval.js"
 import type { CaseResult, EvalReport, HeliconeSummary } from "../../EvalReport.js"
 import * as runner from "./runner.js"
+
+const loadCore = Effect.promise(() =>
+  Promise.all([import("@helicone-effect/core/HeliconeScores"), import("@helicone-effect/core/ScoreQueue")])
+)
 
 /** `Eval.run`; `firstIndex` is the index of the suite's first case (for a suite cut down to one case). */
 export const run = (
@@ -43,15 +45,21 @@ export const run = (
   }
   const concurrency = helicone.concurrency ?? 8
   const strict = helicone.strict ?? false
-  return Effect.flatMap(Effect.serviceOption(ScoreQueue.ScoreQueue), (queue) => {
-    if (Option.isNone(queue)) {
-      return Effect.flatMap(
-        HeliconeScores.HeliconeScores,
-        (service) => runner.run(config({ submit: service.submitScore, scale, concurrency, strict }))
-      )
-    }
-    return runner.run(config({ submit: queue.value, scale, concurrency, strict }))
-  })
+  // Core's client and queue (and @effect/platform's HttpClient under them) load only for runs that send scores: a
+  // plain run, and the start-up of `helicone-eval run`, do without them.
+  return Effect.flatMap(
+    loadCore,
+    ([HeliconeScores, ScoreQueue]) =>
+      Effect.flatMap(Effect.serviceOption(ScoreQueue.ScoreQueue), (queue) => {
+        if (Option.isNone(queue)) {
+          return Effect.flatMap(
+            HeliconeScores.HeliconeScores,
+            (service) => runner.run(config({ submit: service.submitScore, scale, concurrency, strict }))
+          )
+        }
+        return runner.run(config({ submit: queue.value, scale, concurrency, strict }))
+      })
+  )
 }
 
 /**
