@@ -21,8 +21,8 @@ interface Running {
 }
 
 /**
- * Starts the bin and waits for the end of its start-up lines, reading the URL from them; the process is killed if the
- * test fails.
+ * Starts the bin and waits for the end of its start-up lines, reading the URL from them; the process is stopped when
+ * the test ends.
  */
 const start = (args: ReadonlyArray<string>, cwd: string, env: Record<string, string> = {}) =>
   Effect.acquireRelease(
@@ -68,7 +68,15 @@ const start = (args: ReadonlyArray<string>, cwd: string, env: Record<string, str
         if (!found) resume(Effect.fail(new Error(`helicone-local exited (${code}) before listening: ${output}`)))
       })
     }),
-    ({ child }) => Effect.sync(() => child.exitCode === null && child.kill("SIGKILL"))
+    // SIGINT, so that the server removes what it made (the temporary file of `--db :memory:`); SIGKILL if it hangs.
+    ({ child, exited }) =>
+      child.exitCode === null && child.signalCode === null
+        ? Effect.promise(() => {
+          child.kill("SIGINT")
+          const timer = setTimeout(() => child.kill("SIGKILL"), 10_000)
+          return exited.finally(() => clearTimeout(timer))
+        })
+        : Effect.void
   )
 
 /** Runs the bin to its exit (for arguments it refuses); returns the exit code and everything it printed. */
