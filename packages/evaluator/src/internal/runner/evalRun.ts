@@ -30,6 +30,7 @@ export const run = (
     concurrency: suite.concurrency,
     timeout: suite.timeout,
     thresholds: suite.thresholds,
+    maxErrors: options.maxErrors ?? suite.maxErrors,
     maxCases: options.maxCases ?? 10_000,
     casesFile: options.casesFile,
     outputDir: options.outputDir ?? ".helicone-eval",

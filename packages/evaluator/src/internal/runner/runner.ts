@@ -39,6 +39,7 @@ import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Scope from "effect/Scope"
 import type * as Dataset from "../../Dataset.js"
+import type { MaxErrors } from "../../Eval.js"
 import type { CaseResult, EvalReport } from "../../EvalReport.js"
 import type { Reporter, RunInfo } from "../../Reporter.js"
 import type * as Scorer from "../../Scorer.js"
@@ -60,6 +61,8 @@ export interface Config {
   readonly concurrency: number
   readonly timeout: Duration.Duration | undefined
   readonly thresholds: Readonly<Record<string, number>>
+  /** Errored cases the verdict allows (see `Eval.MaxErrors`); validated by `Eval.make` and `Eval.run`. Default 0. */
+  readonly maxErrors?: MaxErrors | undefined
   readonly maxCases: number
   readonly casesFile: string | undefined
   readonly outputDir: string
@@ -307,6 +310,7 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
         concurrency: config.concurrency,
         interrupted,
         summary,
+        maxErrors: config.maxErrors,
         startedAt,
         duration: performance.now() - started,
         cases: file === undefined ? inCaseOrder(kept) : [],
