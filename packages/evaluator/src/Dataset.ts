@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Predicate from "effect/Predicate"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import * as pick from "./internal/runner/pick.js"
 import * as source from "./internal/runner/source.js"
 
 /**
@@ -203,3 +204,72 @@ export const readNow = <Input, Expected, R>(
   dataset: Dataset<Input, Expected, R>
 ): Array<Case<Input, Expected> | Unreadable> | undefined =>
   source.takeAllNow(dataset.open as Effect.Effect<source.Source<Case<Input, Expected>>, never, Scope.Scope>)
+
+const count = (what: string, n: number): number => {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${what} must be an integer >= 0, got ${n}`)
+  return n
+}
+
+/**
+ * The first `n` cases of a dataset (rows that cannot be read count as cases). Throws a `RangeError` at once for an
+ * `n` that is not an integer >= 0.
+ *
+ * @example
+ * ```ts
+ * import { Dataset } from "@helicone-effect/evaluator"
+ *
+ * const firstTen = Dataset.take(Dataset.jsonl("./cases.jsonl"), 10)
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const take = <Input, Expected, R>(self: Dataset<Input, Expected, R>, n: number): Dataset<Input, Expected, R> =>
+  make(
+    self.size === undefined ? undefined : Math.min(self.size, count("take", n)),
+    pick.take(self.open, count("take", n))
+  )
+
+/**
+ * The cases `predicate` keeps. Rows that cannot be read are always kept, so a broken dataset still shows as `data`
+ * errors. An array is filtered at once (its size stays known); any other dataset as it is read.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const filter = <Input, Expected, R>(
+  self: Dataset<Input, Expected, R>,
+  predicate: (item: Case<Input, Expected>) => boolean
+): Dataset<Input, Expected, R> => {
+  // an array's cases are at hand: filter them now, so the size (progress, ETA) stays known
+  const now = self.size === undefined ? undefined : readNow(self)
+  if (now === undefined) return make(undefined, pick.filter(self.open, predicate))
+  const kept = now.filter((item) => isUnreadable(item) || predicate(item))
+  return make(kept.length, Effect.sync(() => source.fromArray(kept as ReadonlyArray<Case<Input, Expected>>)))
+}
+
+/**
+ * `n` cases drawn at random without replacement, the same ones for the same `seed` and data, in the dataset's order.
+ * The whole dataset is read before the first case runs, holding `n` cases in memory. Throws a `RangeError` at once
+ * for an `n` that is not an integer >= 0.
+ *
+ * @example
+ * ```ts
+ * import { Dataset } from "@helicone-effect/evaluator"
+ *
+ * // the same 50 cases on every run with seed 7
+ * const sampled = Dataset.sample(Dataset.jsonl("./cases.jsonl"), 50, { seed: 7 })
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const sample = <Input, Expected, R>(
+  self: Dataset<Input, Expected, R>,
+  n: number,
+  options: { readonly seed: number }
+): Dataset<Input, Expected, R> =>
+  make(
+    self.size === undefined ? undefined : Math.min(self.size, count("sample", n)),
+    pick.sample(self.open, count("sample", n), options.seed)
+  )
