@@ -28,7 +28,7 @@ import * as Schema from "effect/Schema"
 import * as HeliconeConfig from "./HeliconeConfig.js"
 import type { InvalidConfig, SubmitScoreError } from "./HeliconeError.js"
 import { HeliconeUnavailable, InvalidScores } from "./HeliconeError.js"
-import { classify, fromClientError } from "./internal/http/response.js"
+import { classify, drain, fromClientError } from "./internal/http/response.js"
 import * as RequestId from "./RequestId.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 import * as Scores from "./Scores.js"
@@ -115,23 +115,39 @@ export const make: Effect.Effect<Service, never, HeliconeConfig.HeliconeConfig |
           HttpClientRequest.bearerToken(config.apiKey),
           HttpClientRequest.acceptJson
         )
-      ),
-      HttpClient.withScope
+      )
     )
     const retry = RetryPolicy.schedule(config.retry)
     const timeout = Duration.format(config.timeout)
 
+    // One timeout covers the whole attempt, the body included (a timeout costs two fibers). Every response's body is
+    // read to its end, so that its connection goes back to the pool (keep-alive); an attempt that times out is
+    // interrupted, which aborts its request. Once the status says accepted, a body cut short or slow to come does not
+    // change that.
     const attempt = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<void, SubmitScoreError> =>
-      client.execute(request).pipe(
-        Effect.flatMap((response) => classify(response, config.apiKey)),
-        Effect.catchTags({ RequestError: fromClientError, ResponseError: fromClientError }),
-        Effect.scoped,
-        Effect.timeoutFail({
-          duration: config.timeout,
-          onTimeout: () => new HeliconeUnavailable({ reason: `no answer within ${timeout}` })
-        }),
-        Effect.tapError((error) => Effect.logDebug(`Helicone: attempt failed: ${error.message}`))
-      )
+      Effect.suspend(() => {
+        let accepted = false
+        return client.execute(request).pipe(
+          Effect.flatMap((response) =>
+            Effect.zipRight(
+              classify(response, config.apiKey),
+              Effect.suspend(() => {
+                accepted = true
+                return drain(response)
+              })
+            )
+          ),
+          Effect.catchTags({ RequestError: fromClientError, ResponseError: fromClientError }),
+          Effect.timeoutTo({
+            duration: config.timeout,
+            onSuccess: Effect.succeed,
+            onTimeout: () =>
+              accepted ? Effect.void : Effect.fail(new HeliconeUnavailable({ reason: `no answer within ${timeout}` }))
+          }),
+          Effect.flatten,
+          Effect.tapError((error) => Effect.logDebug(`Helicone: attempt failed: ${error.message}`))
+        )
+      })
 
     const send = (request: HttpClientRequest.HttpClientRequest) => Effect.retry(attempt(request), retry)
 
@@ -326,6 +342,7 @@ const scoreCount = (scores: unknown): number => {
 const withScoreSpan = (requestId: unknown, scores: unknown) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
   Effect.suspend(() =>
     Effect.withSpan(self, "HeliconeScores.submitScore", {
+      captureStackTrace: false,
       attributes: { "helicone.request_id": requestIdAttribute(requestId), "helicone.score_count": scoreCount(scores) }
     })
   )
@@ -333,6 +350,7 @@ const withScoreSpan = (requestId: unknown, scores: unknown) => <A, E, R>(self: E
 const withFeedbackSpan = (requestId: unknown, rating: unknown) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
   Effect.suspend(() =>
     Effect.withSpan(self, "HeliconeScores.submitFeedback", {
+      captureStackTrace: false,
       attributes: {
         "helicone.request_id": requestIdAttribute(requestId),
         "helicone.rating": typeof rating === "boolean" ? rating : `${rating === null ? "null" : typeof rating} value`

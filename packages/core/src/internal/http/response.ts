@@ -93,7 +93,7 @@ export const classify = (
   if (status >= 200 && status < 300) return Effect.void
   if (status === 429) {
     return Effect.flatMap(
-      retryAfterOf(response),
+      Effect.zipRight(drain(response), retryAfterOf(response)),
       (retryAfter) => Effect.fail(new RateLimited(retryAfter === undefined ? {} : { retryAfter }))
     )
   }
@@ -126,6 +126,15 @@ export const classify = (
     return Effect.fail(new UnexpectedResponse({ status, body: text.slice(0, snippetLength) }))
   })
 }
+
+/**
+ * Reads a response's body to its end and ignores it, so that its connection can be reused (keep-alive). The caller's
+ * timeout bounds it; a failure (a body cut short) is ignored.
+ *
+ * @internal
+ */
+export const drain = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<void> =>
+  Effect.ignore(response.arrayBuffer)
 
 const withMessage = (
   fields: { readonly status: number },
