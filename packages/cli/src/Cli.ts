@@ -36,6 +36,8 @@ export const ExitCode: {
   readonly passed: 0
   readonly failed: 1
   readonly usage: 2
+  /** With `CI` set or `--strict-delivery`: scores still in the outbox when `--delivery-timeout` ran out. */
+  readonly undelivered: 3
   readonly interrupted: 130
 } = CliRun.ExitCode
 
@@ -97,7 +99,8 @@ export const run = (
       importer: options.loader === "native" ? CliLoad.nativeImporter : CliLoad.autoImporter,
       out: options.stdout ?? ((text) => void process.stdout.write(text)),
       err,
-      terminal: options.stdout
+      terminal: options.stdout,
+      userAgent: process.env.npm_config_user_agent
     }
     const command = CliCommand.make(
       (args) => Effect.scoped(CliRun.run(args, environment, CliCommand.valueOptions)),

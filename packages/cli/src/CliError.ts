@@ -145,6 +145,91 @@ export class HeliconeSetupError extends Schema.TaggedError<HeliconeSetupError>(
 }
 
 /**
+ * A `--threshold` names a scorer that none of the suites run has (`--threshold levenstein=0.5`); `suggestion` is the
+ * closest scorer name, when one is close.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnknownThreshold extends Schema.TaggedError<UnknownThreshold>("@helicone-effect/cli/UnknownThreshold")(
+  "UnknownThreshold",
+  { name: Schema.String, suggestion: Schema.optional(Schema.String), scorers: Schema.Array(Schema.String) }
+) {
+  override get message(): string {
+    return `--threshold ${this.name}: no suite has a scorer named "${this.name}"` +
+      (this.suggestion === undefined
+        ? ` (scorers: ${this.scorers.length === 0 ? "none" : this.scorers.join(", ")})`
+        : `; did you mean "${this.suggestion}"?`)
+  }
+}
+
+/**
+ * Type checking is on (`--typecheck`, or `CI` set) and the project has no `typescript` package to check with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TypeScriptMissing extends Schema.TaggedError<TypeScriptMissing>(
+  "@helicone-effect/cli/TypeScriptMissing"
+)("TypeScriptMissing", { install: Schema.String, reason: Schema.optional(Schema.String) }) {
+  override get message(): string {
+    return this.reason === undefined
+      ? `type checking the eval files (--typecheck, on when CI is set) needs typescript installed: ${this.install}, ` +
+        "or pass --no-typecheck"
+      : `type checking the eval files needs typescript, which could not be loaded: ${this.reason}`
+  }
+}
+
+/**
+ * An eval file has a type error, with type checking on (`--typecheck`, or `CI` set). `first` is the first error,
+ * `file:line:column: TS<code>: message`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TypeCheckFailed extends Schema.TaggedError<TypeCheckFailed>("@helicone-effect/cli/TypeCheckFailed")(
+  "TypeCheckFailed",
+  { first: Schema.String, errors: Schema.Number, files: Schema.Array(Schema.String) }
+) {
+  override get message(): string {
+    const more = this.errors > 1
+      ? ` (${this.errors} type errors in ${this.files.length} file${this.files.length === 1 ? "" : "s"})`
+      : ""
+    return `type error in ${this.first}${more}; --no-typecheck runs without checking`
+  }
+}
+
+/**
+ * Helicone refused the API key (401): delivery stopped at the first refusal, and the scores not delivered are kept
+ * in the outbox, to be sent once the key is fixed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class HeliconeUnauthorized extends Schema.TaggedError<HeliconeUnauthorized>(
+  "@helicone-effect/cli/HeliconeUnauthorized"
+)("HeliconeUnauthorized", { baseUrl: Schema.String, kept: Schema.Number, resend: Schema.String }) {
+  override get message(): string {
+    return `Helicone at ${this.baseUrl} refused HELICONE_API_KEY (401 Unauthorized): ${this.kept} score` +
+      `${this.kept === 1 ? "" : "s"} kept in the outbox; fix the key, then ${this.resend}`
+  }
+}
+
+/**
+ * `helicone-eval outbox drop` without a terminal to confirm on, and without `--yes`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConfirmationNeeded extends Schema.TaggedError<ConfirmationNeeded>(
+  "@helicone-effect/cli/ConfirmationNeeded"
+)("ConfirmationNeeded", { command: Schema.String }) {
+  override get message(): string {
+    return `${this.command} needs a confirmation and there is no terminal to ask on: pass --yes`
+  }
+}
+
+/**
  * Every failure of `helicone-eval run` that answers exit code 2.
  *
  * @since 0.1.0
@@ -160,3 +245,8 @@ export type CliError =
   | NoSuiteMatches
   | LayerBuildError
   | HeliconeSetupError
+  | UnknownThreshold
+  | TypeScriptMissing
+  | TypeCheckFailed
+  | HeliconeUnauthorized
+  | ConfirmationNeeded

@@ -1,6 +1,6 @@
 import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Eval, EvalReport, Scorers } from "@helicone-effect/evaluator"
+import { Eval, EvalReport, Scorer, Scorers } from "@helicone-effect/evaluator"
 import { Console, Duration, Effect, Either, Fiber, HashMap, Schema, TestClock } from "effect"
 import * as Fs from "node:fs"
 import { createRequire } from "node:module"
@@ -173,18 +173,19 @@ describe("option parsing", () => {
   })
 
   it("overrides keep the suite a suite", () => {
+    const scorer = (name: string) => Scorer.make(name, () => 1)
     const suite = Eval.make({
       name: "s",
       data: [],
       task: (x: number) => x,
-      scorers: [],
+      scorers: [scorer("a"), scorer("b")],
       thresholds: { a: 0.5, b: 0.5 }
     })
-    const changed = CliOptions.applyOverrides(suite, { concurrency: 3, thresholds: { b: 0.9 } })
+    const changed = CliOptions.applyOverrides(suite, { concurrency: 3, thresholds: { b: 0.9, c: 0.1 } })
     assert.isTrue(Eval.isSuite(changed))
     assert.strictEqual(changed.concurrency, 3)
     assert.strictEqual(changed.trials, suite.trials)
-    assert.deepStrictEqual(changed.thresholds, { a: 0.5, b: 0.9 })
+    assert.deepStrictEqual(changed.thresholds, { a: 0.5, b: 0.9 }, "a threshold goes to the suites with that scorer")
   })
 })
 
@@ -270,7 +271,8 @@ describe("helicone-eval run (in process)", () => {
         else yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
       }
       const run = yield* Fiber.join(fiber)
-      assert.strictEqual(run.code, Cli.ExitCode.passed, run.stderr)
+      // every case timed out: nothing was scored, which fails the run
+      assert.strictEqual(run.code, Cli.ExitCode.failed, run.stderr)
       const report = yield* EvalReport.fromJson(Fs.readFileSync(Path.join(dir, "r.json"), "utf8"))
       assert.strictEqual(report.concurrency, 1)
       assert.deepStrictEqual(report.cases.map((c) => c.errors.map((e) => e.source)), [["timeout"], ["timeout"]])
@@ -397,7 +399,7 @@ describe("--local read-back", () => {
   it.scopedLive("counts the cases that have scores: a case whose task failed sent nothing", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
-      const run = yield* cli([fixture("partial.eval.ts"), "--local"], dir)
+      const run = yield* cli([fixture("partial.eval.ts"), "--local", "--max-errors", "1"], dir)
       assert.strictEqual(run.code, Cli.ExitCode.passed, run.stderr)
       assert.include(
         run.stdout,
@@ -419,7 +421,7 @@ describe("--local read-back", () => {
         { maxCases: 1, outputDir: dir }
       )
       assert.deepStrictEqual(report.cases, [])
-      const ids = yield* Effect.promise(() => CliRun.scoredRequestIds(report))
+      const ids = yield* CliRun.scoredRequestIds(report)
       const lines = Fs.readFileSync(report.casesFile!, "utf8").trim().split("\n").map((line) => JSON.parse(line))
       assert.deepStrictEqual(
         ids.sort(),

@@ -15,6 +15,7 @@ import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
 import * as CliError from "../CliError.js"
 import * as CliOptions from "./options.js"
 import type * as CliRun from "./run.js"
@@ -72,6 +73,40 @@ export const runOptions = {
     ),
     Options.optional
   ),
+  maxErrors: Options.text("max-errors").pipe(
+    Options.withPseudoName("n | n%"),
+    Options.withSchema(CliOptions.MaxErrorsFromText),
+    Options.withDescription(
+      "Errored cases a suite may have and still pass: a count (5) or a percentage of its cases (2%), overriding " +
+        "the suite's maxErrors. Default: none."
+    ),
+    Options.optional
+  ),
+  limit: atLeastOne("limit", "Run only the first n cases of each suite."),
+  sample: atLeastOne("sample", "Run n cases of each suite drawn at random (reproducibly with --seed)."),
+  seed: Options.integer("seed").pipe(
+    Options.withPseudoName("n"),
+    Options.withDescription(
+      "The seed --sample draws with; the same seed draws the same cases. Default: a random one, printed."
+    ),
+    Options.optional
+  ),
+  cases: Options.text("case").pipe(
+    Options.withPseudoName("pattern"),
+    Options.withDescription(
+      "Run only the cases whose name or input contains this text (case-insensitive); repeat it for several."
+    ),
+    Options.repeated,
+    Options.withSchema(Schema.mutable(Schema.Array(CliOptions.Value("case", "pattern"))))
+  ),
+  typecheck: Options.boolean("typecheck", { negationNames: ["no-typecheck"] }).pipe(
+    Options.withDescription(
+      "Type-check the TypeScript eval files before running them (a type error is exit 2), with the typescript " +
+        "package of your project. Default: on when CI is set."
+    ),
+    Options.withFallbackConfig(CliOptions.ciConfig)
+  ),
+  keepRuns: atLeastOne("keep-runs", "Cases files of each suite kept in .helicone-eval/ (the newest). Default 10."),
   helicone: Options.boolean("helicone").pipe(
     Options.withDescription(
       "Send each case's scores to Helicone: HELICONE_API_KEY, and HELICONE_BASE_URL or HELICONE_REGION. Scores " +
@@ -83,6 +118,22 @@ export const runOptions = {
       "Send the scores to a Helicone-compatible server started in this process (needs @helicone-effect/local), " +
         "stored in .helicone-local/helicone.db."
     )
+  ),
+  deliveryTimeout: Options.text("delivery-timeout").pipe(
+    Options.withPseudoName("duration"),
+    Options.withSchema(CliOptions.durationFor("delivery-timeout")),
+    Options.withDescription(
+      "With --helicone or --local, how long to wait after the run for every score to be accepted or " +
+        "dead-lettered. Default 60s."
+    ),
+    Options.optional
+  ),
+  strictDelivery: Options.boolean("strict-delivery").pipe(
+    Options.withDescription(
+      `A score still in the outbox after --delivery-timeout fails the run (exit ${CliOptions.deliveryExitCode}). ` +
+        "Default: on when CI is set."
+    ),
+    Options.withFallbackConfig(CliOptions.ciConfig)
   ),
   noColor: Options.boolean("no-color").pipe(
     Options.withDescription("No colours; also when NO_COLOR is set, or when the output is not a terminal."),
@@ -98,7 +149,14 @@ export const valueOptions: ReadonlySet<string> = new Set([
   "--filter",
   "--json",
   "--junit",
-  "--threshold"
+  "--threshold",
+  "--max-errors",
+  "--limit",
+  "--sample",
+  "--seed",
+  "--case",
+  "--keep-runs",
+  "--delivery-timeout"
 ])
 
 const footer = HelpDoc.blocks([
@@ -114,8 +172,24 @@ const footer = HelpDoc.blocks([
   HelpDoc.h1("EXIT CODES"),
   HelpDoc.descriptionList([
     [Span.text("0"), HelpDoc.p("Every suite met its thresholds.")],
-    [Span.text("1"), HelpDoc.p("A threshold failed.")],
-    [Span.text("2"), HelpDoc.p("A usage or configuration error, said on stderr.")],
+    [
+      Span.text("1"),
+      HelpDoc.p(
+        "A suite failed: its data could not be read, nothing was scored, too many cases errored, or a " +
+          "threshold was missed."
+      )
+    ],
+    [
+      Span.text("2"),
+      HelpDoc.p(
+        "A usage or configuration error, said on stderr (a type error in an eval file, Helicone refusing the " +
+          "API key)."
+      )
+    ],
+    [
+      Span.text(String(CliOptions.deliveryExitCode)),
+      HelpDoc.p("With CI set or --strict-delivery: scores still in the outbox after --delivery-timeout.")
+    ],
     [Span.text("130"), HelpDoc.p("Interrupted (Ctrl-C): the partial report is still printed and written.")]
   ])
 ])
@@ -139,8 +213,17 @@ export const make = <R>(
       json: Option.getOrUndefined(options.json),
       junit: Option.getOrUndefined(options.junit),
       thresholds: Option.getOrUndefined(options.thresholds),
+      maxErrors: Option.getOrUndefined(options.maxErrors),
+      limit: Option.getOrUndefined(options.limit),
+      sample: Option.getOrUndefined(options.sample),
+      seed: Option.getOrUndefined(options.seed),
+      cases: options.cases,
+      typecheck: options.typecheck,
+      keepRuns: Option.getOrElse(options.keepRuns, () => CliOptions.defaultKeepRuns),
       helicone: options.helicone,
       local: options.local,
+      deliveryTimeout: Option.getOrElse(options.deliveryTimeout, () => CliOptions.defaultDeliveryTimeout),
+      strictDelivery: options.strictDelivery,
       color: tty && !options.noColor
     }).pipe(Effect.flatMap((code) => Ref.set(exitCode, code)))).pipe(
       Command.withDescription(

@@ -8,11 +8,26 @@ import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as ValidationError from "@effect/cli/ValidationError"
 import type * as Eval from "@helicone-effect/evaluator/Eval"
 import { suiteSlug } from "@helicone-effect/evaluator/EvalReport"
+import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as HashMap from "effect/HashMap"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+
+/** `CI` set to anything but blank, `0` or `false`: what turns `--typecheck` and `--strict-delivery` on by default. */
+export const ciConfig: Config.Config<boolean> = Config.string("CI").pipe(
+  Config.map((value) => !/^(?:|0|false)$/i.test(value.trim()))
+)
+
+/** The exit code of a run whose scores did not all leave the outbox, with `--strict-delivery` (or `CI`). */
+export const deliveryExitCode = 3
+
+/** How long `--helicone` / `--local` wait after the run for the scores to be delivered, by default. */
+export const defaultDeliveryTimeout: Duration.Duration = Duration.seconds(60)
+
+/** Cases files kept per suite in `.helicone-eval/`, by default. */
+export const defaultKeepRuns = 10
 
 /** What the command line overrides; absent fields keep the suite's own value. */
 export interface Overrides {
@@ -25,18 +40,23 @@ export interface Overrides {
 
 /**
  * The suite with the overrides applied. A suite is a plain record (see `Eval.Suite`), so the copy keeps its type id
- * and everything else.
+ * and everything else. A `--threshold` goes to the suites that have a scorer of that name (the run checks first that
+ * one of them has).
  */
 export const applyOverrides = <I, O, E, R>(
   suite: Eval.Suite<I, O, E, R>,
   overrides: Overrides
-): Eval.Suite<I, O, E, R> => ({
-  ...suite,
-  concurrency: overrides.concurrency ?? suite.concurrency,
-  trials: overrides.trials ?? suite.trials,
-  timeout: overrides.timeout ?? suite.timeout,
-  thresholds: overrides.thresholds === undefined ? suite.thresholds : { ...suite.thresholds, ...overrides.thresholds }
-})
+): Eval.Suite<I, O, E, R> => {
+  const scorers = new Set(suite.scorers.map((scorer) => scorer.name))
+  const thresholds = Object.entries(overrides.thresholds ?? {}).filter(([name]) => scorers.has(name))
+  return {
+    ...suite,
+    concurrency: overrides.concurrency ?? suite.concurrency,
+    trials: overrides.trials ?? suite.trials,
+    timeout: overrides.timeout ?? suite.timeout,
+    thresholds: thresholds.length === 0 ? suite.thresholds : { ...suite.thresholds, ...Object.fromEntries(thresholds) }
+  }
+}
 
 /** An integer of at least 1, for `--concurrency` and `--trials` (which `Options.integer` has already parsed). */
 export const AtLeastOne = (option: string) =>
@@ -90,6 +110,39 @@ export const DurationFromText: Schema.Schema<Duration.Duration, string> = Schema
 ).annotations({
   message: (issue) => ({
     message: `--timeout expects a duration such as 500ms, 30s or 2m, got ${JSON.stringify(issue.actual)}`,
+    override: true
+  })
+})
+
+/** {@link DurationFromText} for another option than `--timeout`, which its error message names. */
+export const durationFor = (option: string): Schema.Schema<Duration.Duration, string> =>
+  DurationFromText.annotations({
+    message: (issue) => ({
+      message: `--${option} expects a duration such as 500ms, 30s or 2m, got ${JSON.stringify(issue.actual)}`,
+      override: true
+    })
+  })
+
+/** `--max-errors`: a count of errored cases (`5`) or a percentage of the cases (`2%`), as `Eval.MaxErrors`. */
+export const MaxErrorsFromText: Schema.Schema<Eval.MaxErrors, string> = Schema.transformOrFail(
+  Schema.String,
+  Schema.Union(Schema.Number, Schema.TemplateLiteral(Schema.Number, "%")),
+  {
+    strict: true,
+    decode: (text, _, ast) => {
+      const match = /^(\d+(?:\.\d+)?)(%?)$/.exec(text.trim())
+      const amount = match === null ? Number.NaN : Number(match[1])
+      if (match !== null && match[2] === "%" && amount <= 100) return ParseResult.succeed(`${amount}%` as const)
+      if (match !== null && match[2] === "" && Number.isSafeInteger(amount)) return ParseResult.succeed(amount)
+      return ParseResult.fail(new ParseResult.Type(ast, text))
+    },
+    encode: (value) => ParseResult.succeed(String(value))
+  }
+).annotations({
+  message: (issue) => ({
+    message: `--max-errors expects a count of cases (5) or a percentage of them (2%), got ${
+      JSON.stringify(issue.actual)
+    }`,
     override: true
   })
 })

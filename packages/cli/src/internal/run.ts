@@ -7,21 +7,27 @@
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import * as Eval from "@helicone-effect/evaluator/Eval"
-import type { CaseResult, EvalReport } from "@helicone-effect/evaluator/EvalReport"
+import * as EvalReport from "@helicone-effect/evaluator/EvalReport"
 import * as Reporter from "@helicone-effect/evaluator/Reporter"
 import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
 import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import * as NodePath from "node:path"
-import * as Readline from "node:readline"
 import * as CliError from "../CliError.js"
+import * as CasesFiles from "./casesFiles.js"
 import * as Files from "./files.js"
 import * as Load from "./load.js"
 import * as CliOptions from "./options.js"
+import * as PackageManager from "./packageManager.js"
+import * as Pick from "./pick.js"
+import * as Thresholds from "./thresholds.js"
+import * as TypeCheck from "./typecheck.js"
 
 /** The parsed command line of `run`. */
 export interface RunArgs {
@@ -33,8 +39,17 @@ export interface RunArgs {
   readonly json: string | undefined
   readonly junit: string | undefined
   readonly thresholds: Readonly<Record<string, number>> | undefined
+  readonly maxErrors: Eval.MaxErrors | undefined
+  readonly limit: number | undefined
+  readonly sample: number | undefined
+  readonly seed: number | undefined
+  readonly cases: ReadonlyArray<string>
+  readonly typecheck: boolean
+  readonly keepRuns: number
   readonly helicone: boolean
   readonly local: boolean
+  readonly deliveryTimeout: Duration.Duration
+  readonly strictDelivery: boolean
   readonly color: boolean
 }
 
@@ -48,10 +63,18 @@ export interface Environment {
   readonly err: (text: string) => void
   /** Where the terminal reporter writes, when not to the process's streams. */
   readonly terminal: ((text: string) => void) | undefined
+  /** `npm_config_user_agent`: which package manager ran the CLI, for the commands messages suggest. */
+  readonly userAgent: string | undefined
 }
 
 /** The exit codes of `helicone-eval`. */
-export const ExitCode = { passed: 0, failed: 1, usage: 2, interrupted: 130 } as const
+export const ExitCode = {
+  passed: 0,
+  failed: 1,
+  usage: 2,
+  undelivered: CliOptions.deliveryExitCode,
+  interrupted: 130
+} as const
 
 /** The file arguments that are options `@effect/cli` did not take: unknown ones, and ones without their value. */
 const checkLeftovers = (args: RunArgs, env: Environment, valueOptions: ReadonlySet<string>) =>
@@ -76,19 +99,15 @@ const startLine = (env: Environment, suite: Eval.Suite<any, any, any, any>, file
 })
 
 /** The request ids of the report's cases that have scores, read back from its cases file when it has one. */
-export const scoredRequestIds = async (report: EvalReport): Promise<Array<string>> => {
-  const ids: Array<string> = []
-  const add = (result: Pick<CaseResult, "requestId" | "scores">) => {
-    if (result.scores.length > 0) ids.push(result.requestId)
-  }
-  if (report.casesFile === undefined) {
-    report.cases.forEach(add)
-    return ids
-  }
-  const lines = Readline.createInterface({ input: Fs.createReadStream(report.casesFile), crlfDelay: Infinity })
-  for await (const line of lines) if (line.length > 0) add(JSON.parse(line))
-  return ids
-}
+export const scoredRequestIds = (
+  report: EvalReport.EvalReport
+): Effect.Effect<Array<string>, EvalReport.UnreadableCasesFile, FileSystem.FileSystem> =>
+  EvalReport.readCases(report).pipe(
+    Stream.filter((result) => result.scores.length > 0),
+    Stream.map((result) => result.requestId),
+    Stream.runCollect,
+    Effect.map(Chunk.toArray)
+  )
 
 /** Runs `helicone-eval run`; `valueOptions` are the options that take a value (`--json`). */
 export const run = (
@@ -118,6 +137,26 @@ export const run = (
       })
     }
 
+    // before any file is imported: a file with a type error does not run at all
+    if (args.typecheck && TypeCheck.hasTypeScript(expanded.files)) {
+      const checked = yield* TypeCheck.check(
+        expanded.files,
+        env.cwd,
+        PackageManager.addDevDependency("typescript", env.userAgent)
+      )
+      if (checked.first !== undefined) {
+        return yield* new CliError.TypeCheckFailed({
+          first: checked.first,
+          errors: checked.errors,
+          files: checked.failing
+        })
+      }
+      env.err(
+        `type-checked ${plural(checked.files, "eval file")} with TypeScript ${checked.version} in ` +
+          `${checked.seconds.toFixed(1)}s\n`
+      )
+    }
+
     const loaded: Array<Load.LoadedFile> = []
     for (const file of expanded.files) {
       loaded.push(
@@ -140,6 +179,20 @@ export const run = (
         found: everySuite.map((found) => found.suite.name)
       })
     }
+    yield* Thresholds.check(selected.map((found) => found.suite), args.thresholds ?? {})
+
+    const pick: Pick.Pick = {
+      cases: args.cases,
+      sample: args.sample,
+      seed: args.sample === undefined ? undefined : args.seed ?? Pick.randomSeed(),
+      limit: args.limit
+    }
+    if (pick.sample !== undefined) {
+      env.err(
+        `sampling ${plural(pick.sample, "case")} of each suite with --seed ${pick.seed}` +
+          `${args.seed === undefined ? " (pass it to draw the same cases again)" : ""}\n`
+      )
+    }
 
     // Helicone's client and the embedded server are loaded only for the runs that send scores
     const target = args.helicone || args.local
@@ -157,11 +210,13 @@ export const run = (
     const layers = new Map<string, Layer.Layer<any, any, never>>()
     for (const file of loaded) if (file.layer !== undefined) layers.set(file.file, file.layer)
     const contexts = new Map<string, Context.Context<never>>()
+    const outputDir = NodePath.resolve(env.cwd, CasesFiles.outputDir)
 
-    const reports: Array<EvalReport> = []
+    const reports: Array<EvalReport.EvalReport> = []
     const written: Array<string> = []
     for (const found of selected) {
-      const suite = CliOptions.applyOverrides(found.suite, overrides)
+      let suite = CliOptions.applyOverrides(found.suite, overrides)
+      if (Pick.picks(pick)) suite = Pick.apply(suite, pick)
       const reporters: Array<Reporter.Reporter<Reporter.Files>> = [
         startLine(env, suite, relative(found.file)),
         Reporter.terminal({ color: args.color, ...(env.terminal === undefined ? {} : { write: env.terminal }) })
@@ -174,9 +229,10 @@ export const run = (
       }
 
       // the suite's requirements are what its file's layer provides: checked when that layer is built
+      const options = { reporters, outputDir, maxErrors: args.maxErrors }
       let program = (target === undefined
-        ? Eval.run(suite, { reporters })
-        : Eval.run(suite, { reporters, helicone: {} })) as Effect.Effect<EvalReport, never, any>
+        ? Eval.run(suite, options)
+        : Eval.run(suite, { ...options, helicone: {} })) as Effect.Effect<EvalReport.EvalReport, never, any>
       if (heliconeContext !== undefined) program = Effect.provide(program, heliconeContext)
       const layer = layers.get(found.file)
       if (layer !== undefined) {
@@ -191,25 +247,37 @@ export const run = (
         }
         program = Effect.provide(program, context)
       }
-      reports.push(yield* (program as Effect.Effect<EvalReport, never, FileSystem.FileSystem | Path.Path>))
+      reports.push(
+        yield* (program as Effect.Effect<EvalReport.EvalReport, never, FileSystem.FileSystem | Path.Path>)
+      )
+      yield* CasesFiles.prune(outputDir, suite.name, args.keepRuns)
     }
 
     if (target?.readBack !== undefined) {
+      const readBack = target.readBack
       // only the cases that have scores were sent; a case whose task failed has nothing to store
       let sent = 0
       let stored = 0
       for (const report of reports) {
-        for (const requestId of yield* Effect.promise(() => scoredRequestIds(report).catch(() => []))) {
-          sent++
-          if ((yield* target.readBack(requestId)) !== null) stored++
-        }
+        yield* EvalReport.readCases(report).pipe(
+          Stream.filter((result) => result.scores.length > 0),
+          Stream.mapEffect((result) => readBack(result.requestId), { concurrency: 16 }),
+          Stream.runForEach((scores) =>
+            Effect.sync(() => {
+              sent++
+              if (scores !== null) stored++
+            })
+          ),
+          Effect.ignore
+        )
       }
+      const database = target.database === undefined ? undefined : relative(target.database)
       env.out(
-        `helicone-local: scores stored for ${stored}/${sent} requests (the cases that have scores)` +
-          (target.database === undefined
+        `helicone-local: scores stored for ${stored}/${plural(sent, "request")} (the cases that have scores)` +
+          (database === undefined
             ? "\n"
-            : ` in ${relative(target.database)}; browse them: pnpm exec helicone-local --db ${
-              relative(target.database)
+            : ` in ${database}; browse them: ${
+              PackageManager.commandLine(`helicone-local --db ${database}`, env.userAgent)
             }\n`)
       )
     }
@@ -220,3 +288,6 @@ export const run = (
     }
     return failed.length === 0 ? ExitCode.passed : ExitCode.failed
   })
+
+/** `1 case`, `2 cases`. */
+export const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? "" : "s"}`
