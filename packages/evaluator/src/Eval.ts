@@ -46,6 +46,14 @@ export interface TaskContext {
   readonly heliconeHeaders: { readonly "Helicone-Request-Id": string }
   readonly name: string | undefined
   readonly metadata: Readonly<Record<string, unknown>>
+  /**
+   * Aborted when the case runs out of time (its `timeout`) or the run is interrupted (Ctrl-C, `Fiber.interrupt`),
+   * with the reason: a `TimeoutError` `DOMException` ("the case timed out after 10m") or an `AbortError` one. An
+   * Effect task is stopped by interruption anyway; a Promise cannot be, so pass the signal to what the task awaits
+   * (`fetch(url, { signal: ctx.signal })`, `openai.chat.completions.create(body, { signal: ctx.signal })`) or its
+   * calls go on after the case has ended, and may keep the process alive.
+   */
+  readonly signal: AbortSignal
 }
 
 /**
@@ -74,6 +82,7 @@ export interface Suite<Input, Output, Expected = unknown, R = never> {
   readonly scorers: ReadonlyArray<Scorer<Input, Output, Expected, unknown, any>>
   readonly trials: number
   readonly concurrency: number
+  /** The case timeout: `Eval.defaultTimeout` unless the suite set one; `Duration.infinity` (or `undefined`) for none. */
   readonly timeout: Duration.Duration | undefined
   readonly thresholds: Readonly<Record<string, number>>
   /** Phantom: what the task, the scorers and the data need. */
@@ -96,9 +105,10 @@ export interface Options<Input, Output, Expected, RD, RT, RS> {
   /** How many cases run at the same time. Default 10. */
   readonly concurrency?: number | undefined
   /**
-   * How long one case (task and scorers) may take; none by default. A case that waits (a Promise, an Effect) is
-   * stopped at the timeout; one that runs synchronously cannot be, and gets a `timeout` error (its output and
-   * scores kept) when it took longer.
+   * How long one case (task and scorers) may take; {@link defaultTimeout} (10 minutes) by default, `Infinity` (or
+   * `Duration.infinity`) for no limit. A case that waits (a Promise, an Effect) is stopped at the timeout, with a
+   * `timeout` error and its `ctx.signal` aborted; one that runs synchronously cannot be, and gets a `timeout` error
+   * (its output and scores kept) when it took longer.
    */
   readonly timeout?: Duration.DurationInput | undefined
   /**
@@ -109,6 +119,18 @@ export interface Options<Input, Output, Expected, RD, RT, RS> {
    */
   readonly thresholds?: Readonly<Record<string, number>> | undefined
 }
+
+/**
+ * The case timeout of a suite that sets none: 10 minutes, the default request timeout of the OpenAI and Anthropic
+ * SDKs, so that a case a model call can legitimately spend its time on is not cut short, while a case that hangs
+ * (a stalled socket, a Promise that never settles) cannot block a run, and CI, for ever. Vitest's 5 s per test and
+ * Evalite's 30 s are sized for tests, not for agents and judges that chain model calls; promptfoo's 25 minutes (five
+ * times its 5-minute request timeout, for retries) lets a hung case hold a CI job for longer than most allow.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const defaultTimeout: Duration.Duration = Duration.minutes(10)
 
 /**
  * Defines an eval suite.
@@ -149,7 +171,7 @@ export const make = <Input, Output, Expected = unknown, RD = never, RT = never, 
     scorers: options.scorers,
     trials,
     concurrency,
-    timeout: options.timeout === undefined ? undefined : Duration.decode(options.timeout),
+    timeout: options.timeout === undefined ? defaultTimeout : Duration.decode(options.timeout),
     thresholds: options.thresholds ?? {}
   }
 }

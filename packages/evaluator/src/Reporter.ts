@@ -28,6 +28,21 @@ export interface Progress {
   readonly errored: number
   /** Milliseconds since the run started. */
   readonly elapsed: number
+  /** The mean duration of the case trials done, in milliseconds (0 before the first). */
+  readonly meanDuration?: number | undefined
+  /**
+   * The (at most 3) cases in flight that have run the longest, the longest first, with the milliseconds each has run:
+   * a case that hangs shows here. Only cases that suspended (a Promise, an Effect) can be in flight between two
+   * progress reads. Listed when read, so a reporter that does not read it costs the run nothing.
+   */
+  readonly running?:
+    | ReadonlyArray<{
+      readonly index: number
+      readonly trial: number
+      readonly name?: string | undefined
+      readonly elapsed: number
+    }>
+    | undefined
 }
 
 /**

@@ -27,6 +27,12 @@ export interface ScorerArgs<Input, Output, Expected> {
   readonly output: Output
   readonly expected: Expected | undefined
   readonly metadata: Readonly<Record<string, unknown>>
+  /**
+   * Aborted when the case runs out of time or the run is interrupted, with the reason (a `TimeoutError`
+   * `DOMException` at the timeout): give it to what the scorer awaits (`fetch`, a model SDK) so the call stops too.
+   * `Eval.run` always sets it; a caller of {@link run} may leave it out.
+   */
+  readonly signal?: AbortSignal | undefined
 }
 
 /**

@@ -20,8 +20,16 @@ export const make = (options: TerminalOptions): Reporter => {
   return {
     onStart: (run) =>
       Effect.gen(function*() {
+        // When the count of cases done last changed, for how long nothing has finished.
+        let lastDone = 0
+        let lastChange = 0
         const show = Effect.sync(() => {
-          const line = progressLine(run, run.progress(), tty)
+          const progress = run.progress()
+          if (progress.done !== lastDone) {
+            lastDone = progress.done
+            lastChange = progress.elapsed
+          }
+          const line = progressLine(run, progress, tty, progress.elapsed - lastChange)
           progressOut(tty ? `\r\x1b[2K${line}` : `${line}\n`)
         })
         yield* Effect.forkScoped(Effect.interruptible(Effect.repeat(Effect.delay(show, interval), Schedule.forever)))
@@ -40,20 +48,41 @@ const seconds = (ms: number): string =>
     `${(ms / 1000).toFixed(1)}s` :
     `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`
 
-export const progressLine = (run: RunInfo, progress: Progress, bar: boolean): string => {
+/** How long, in milliseconds, the oldest case in flight must have run, and nothing finished, for progress to name it. */
+const stalledAfter = 10_000
+
+/** How many times the mean case time a case in flight must have run for progress to name it while others finish. */
+const slowerThanMean = 10
+
+/**
+ * The cases in flight that have run the longest, when they look stuck: the oldest has run 10 s or more and no case
+ * finished in the last 10 s (`idle`), or it has run more than 10 times the mean case time.
+ */
+const stalled = (progress: Progress, idle: number): string => {
+  const running = progress.running
+  if (running === undefined || running.length === 0 || running[0].elapsed < stalledAfter) return ""
+  const mean = progress.meanDuration ?? 0
+  if (idle < stalledAfter && !(mean > 0 && running[0].elapsed > slowerThanMean * mean)) return ""
+  return ` · running longest: ${running.map((c) => `${caseLabel(c)} ${seconds(c.elapsed)}`).join(", ")}`
+}
+
+/** `idle`: milliseconds since a case last finished (or the run started). */
+export const progressLine = (run: RunInfo, progress: Progress, bar: boolean, idle = 0): string => {
   const rate = progress.elapsed > 0 ? progress.done / (progress.elapsed / 1000) : 0
   const errored = progress.errored > 0 ? ` ${count(progress.errored)} errored` : ""
+  const stuck = stalled(progress, idle)
   if (run.total === undefined || run.total === 0) {
-    return `${run.name} ${count(progress.done)} cases${errored} ${count(rate)}/s ${seconds(progress.elapsed)}`
+    return `${run.name} ${count(progress.done)} cases${errored} ${count(rate)}/s ${seconds(progress.elapsed)}${stuck}`
   }
   const ratio = Math.min(1, progress.done / run.total)
-  const eta = rate > 0 ? seconds(((run.total - progress.done) / rate) * 1000) : "?"
+  // An estimate from the rate so far says nothing while nothing finishes.
+  const eta = rate > 0 && idle < stalledAfter ? seconds(((run.total - progress.done) / rate) * 1000) : "?"
   const width = 24
   const filled = Math.round(ratio * width)
   const graphic = bar ? `[${"█".repeat(filled)}${"░".repeat(width - filled)}] ` : ""
   return `${run.name} ${graphic}${count(progress.done)}/${count(run.total)} ${(ratio * 100).toFixed(0)}%${errored} ${
     count(rate)
-  }/s ETA ${eta}`
+  }/s ETA ${eta}${stuck}`
 }
 
 const fixed = (n: number | null | undefined): string => (n === null || n === undefined ? "-" : n.toFixed(3))

@@ -24,8 +24,14 @@ import { clock, isEffect, suspends } from "./hot.js"
 import * as RequestIds from "./requestIds.js"
 import type * as source from "./source.js"
 
-/** What the task receives; the Helicone headers object is built only when asked for. */
+/**
+ * What the task receives; the Helicone headers object and the signal are built only when asked for: a case whose
+ * task and scorers never read `signal` costs no `AbortController`.
+ */
 class TaskContext {
+  #controller: AbortController | undefined = undefined
+  /** Why the case was stopped, once it was: a signal first asked for after that is aborted already. */
+  #reason: unknown = undefined
   constructor(
     readonly index: number,
     readonly trial: number,
@@ -36,6 +42,53 @@ class TaskContext {
   get heliconeHeaders(): { readonly "Helicone-Request-Id": string } {
     return { "Helicone-Request-Id": this.requestId }
   }
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new globalThis.AbortController()
+      if (this.#reason !== undefined) this.#controller.abort(this.#reason)
+    }
+    return this.#controller.signal
+  }
+  /** Aborts the case's signal (at most once) with `reason`. */
+  abort(reason: unknown): void {
+    if (this.#reason !== undefined) return
+    this.#reason = reason
+    this.#controller?.abort(reason)
+  }
+}
+
+/** What a scorer receives: the case's signal is the task's, read only when asked for. */
+class ScorerArgs implements Scorer.ScorerArgs<unknown, unknown, unknown> {
+  readonly #ctx: TaskContext
+  constructor(
+    readonly input: unknown,
+    readonly output: unknown,
+    readonly expected: unknown,
+    readonly metadata: Readonly<Record<string, unknown>>,
+    ctx: TaskContext
+  ) {
+    this.#ctx = ctx
+  }
+  get signal(): AbortSignal {
+    return this.#ctx.signal
+  }
+}
+
+/** What a case's signal is aborted with at its timeout: what `AbortSignal.timeout` gives, with the case's words. */
+const timeoutReason = (timeout: Duration.Duration): unknown =>
+  new globalThis.DOMException(`the case timed out after ${Duration.format(timeout)}`, "TimeoutError")
+
+/** What a case's signal is aborted with when the run is interrupted (Ctrl-C, a fiber interrupt). */
+const interruptedReason = (): unknown =>
+  new globalThis.DOMException("the run was interrupted before the case finished", "AbortError")
+
+/** A case in flight, as progress shows it. */
+export interface Running {
+  readonly index: number
+  readonly trial: number
+  readonly name?: string | undefined
+  /** Milliseconds since the case started. */
+  readonly elapsed: number
 }
 
 type Case = Dataset.Case<unknown, unknown>
@@ -115,7 +168,8 @@ class CaseRun {
     readonly item: Case,
     readonly requestId: string,
     readonly start: number,
-    scorers: number
+    scorers: number,
+    readonly ctx: TaskContext
   ) {
     this.slots = new Array(scorers)
   }
@@ -154,10 +208,14 @@ export class Cases {
   private readonly shared: Array<Scorer.SharedScores>
   /** The timeout in milliseconds (`Infinity` without one), compared with each synchronous case's duration. */
   private readonly timeoutMs: number
+  /** A finite timeout, or none. */
+  private readonly timeout: Duration.Duration | undefined
+  /** The cases that suspended and have not finished, the earliest started first (a `Set` keeps insertion order). */
+  private readonly running = new Set<CaseRun>()
   constructor(
     private readonly task: (input: unknown, ctx: TaskContext) => unknown,
     private readonly scorers: ReadonlyArray<Scorer.Scorer<any, any, any, any, any>>,
-    private readonly timeout: Duration.Duration | undefined,
+    timeout: Duration.Duration | undefined,
     private readonly forkNow: <A, E>(
       effect: Effect.Effect<A, E, any>,
       options: Runtime.RunForkOptions
@@ -167,31 +225,45 @@ export class Cases {
   ) {
     this.inline = scorers.map(() => false)
     this.shared = scorers.map((scorer) => Scorer.sharedScores(scorer.name))
-    this.timeoutMs = timeout === undefined ? Infinity : Duration.toMillis(timeout)
+    // `Duration.infinity` turns the timeout off.
+    this.timeout = timeout === undefined || !Duration.isFinite(timeout) ? undefined : timeout
+    this.timeoutMs = this.timeout === undefined ? Infinity : Duration.toMillis(this.timeout)
+  }
+
+  /** Up to `limit` of the cases in flight, the longest-running first. */
+  longestRunning(limit: number): Array<Running> {
+    const now = clock.now()
+    const found: Array<Running> = []
+    for (const run of this.running) {
+      if (found.length >= limit) break
+      const elapsed = now - run.start
+      found.push(
+        run.item.name === undefined ?
+          { index: run.index, trial: run.trial, elapsed } :
+          { index: run.index, trial: run.trial, name: run.item.name, elapsed }
+      )
+    }
+    return found
   }
 
   run(item: Case, index: number, trial: number): CaseResult | Effect.Effect<CaseResult> {
     const requestId = RequestIds.make()
     const start = clock.now()
     const metadata = item.metadata ?? noMetadata
+    const ctx = new TaskContext(index, trial, requestId, item.name, metadata)
     let output: unknown
     try {
-      output = this.task(item.input, new TaskContext(index, trial, requestId, item.name, metadata))
+      output = this.task(item.input, ctx)
     } catch (error) {
       const failed: CaseError = { source: "task", message: describe(error) }
       return this.late(resultOf(index, trial, item, undefined, [], [failed], start, requestId))
     }
     if (suspends(output)) {
-      return this.suspended(new CaseRun(index, trial, item, requestId, start, this.scorers.length), output)
+      return this.suspended(new CaseRun(index, trial, item, requestId, start, this.scorers.length, ctx), output)
     }
     // The fast path: score at once into an array of the exact size.
     const scorers = this.scorers
-    const args: Scorer.ScorerArgs<unknown, unknown, unknown> = {
-      input: item.input,
-      output,
-      expected: item.expected,
-      metadata
-    }
+    const args = new ScorerArgs(item.input, output, item.expected, metadata, ctx)
     const scores = new Array<Scorer.Score>(scorers.length)
     for (let i = 0; i < scorers.length; i++) {
       const slot = Scorer.runEager(scorers[i], args, this.shared[i])
@@ -200,7 +272,7 @@ export class Cases {
         continue
       }
       // A scorer failed or suspended: carry on with the general path from scorer i.
-      const run = new CaseRun(index, trial, item, requestId, start, scorers.length)
+      const run = new CaseRun(index, trial, item, requestId, start, scorers.length, ctx)
       for (let j = 0; j < i; j++) run.slots[j] = scores[j]
       run.output = output
       run.taskDone = true
@@ -260,22 +332,29 @@ export class Cases {
   }
 
   /**
-   * A case that suspended is in flight until its Effect ends. If the run is interrupted first, the case is still
-   * reported: with an `interrupted` error, its output if the task had answered, and the scores that had finished.
+   * A case that suspended is in flight until its Effect ends (listed in `running` until then). If the run is
+   * interrupted first, its signal is aborted and the case is still reported: with an `interrupted` error, its output
+   * if the task had answered, and the scores that had finished.
    */
   private inFlight(
     run: CaseRun,
     result: CaseResult | Effect.Effect<CaseResult>
   ): CaseResult | Effect.Effect<CaseResult> {
     if (!isEffect(result)) return result
-    return Effect.onInterrupt(result, () =>
-      Effect.sync(() => {
+    const running = this.running
+    running.add(run)
+    return Effect.onExit(result, (exit) => {
+      running.delete(run)
+      if (Exit.isSuccess(exit) || !Cause.isInterruptedOnly(exit.cause)) return Effect.void
+      return Effect.sync(() => {
+        run.ctx.abort(interruptedReason())
         // A case that timed out already has its result; the run may be interrupted while the case's fiber stops.
         if (!run.timedOut) {
           run.fail({ source: "interrupted", message: "the run was interrupted before the case finished" })
         }
         this.interrupted(run.result())
-      }))
+      })
+    })
   }
 
   private taskFailed(run: CaseRun, cause: Cause.Cause<unknown>): Effect.Effect<CaseResult> {
@@ -289,12 +368,7 @@ export class Cases {
     run.output = output
     run.taskDone = true
     const item = run.item
-    const args: Scorer.ScorerArgs<unknown, unknown, unknown> = {
-      input: item.input,
-      output,
-      expected: item.expected,
-      metadata: item.metadata ?? noMetadata
-    }
+    const args = new ScorerArgs(item.input, output, item.expected, item.metadata ?? noMetadata, run.ctx)
     return this.scoreFrom(run, args, 0, undefined)
   }
 
@@ -394,6 +468,8 @@ export class Cases {
       Effect.flatMap((result) => {
         if (result !== undefined) return Effect.succeed(result)
         const snapshot = this.timedOut(run) // what had finished at the timeout
+        // A Promise cannot be interrupted: the signal is what can stop the task's and the scorers' calls.
+        run.ctx.abort(timeoutReason(timeout))
         return Effect.as(Fiber.interrupt(fiber), snapshot)
       }),
       Effect.onInterrupt(() => Fiber.interrupt(fiber))

@@ -41,12 +41,12 @@ import * as Scope from "effect/Scope"
 import type * as Dataset from "../../Dataset.js"
 import type { MaxErrors } from "../../Eval.js"
 import type { CaseResult, EvalReport } from "../../EvalReport.js"
-import type { Reporter, RunInfo } from "../../Reporter.js"
+import type { Progress, Reporter, RunInfo } from "../../Reporter.js"
 import type * as Scorer from "../../Scorer.js"
 import { suiteSlug } from "../report/labels.js"
 import * as Report from "../report/report.js"
 import { earlier, Summary } from "../report/summary.js"
-import { Cases } from "./caseRun.js"
+import { Cases, type Running } from "./caseRun.js"
 import * as CasesFile from "./casesFile.js"
 import { clock, isEffect } from "./hot.js"
 import * as source from "./source.js"
@@ -128,10 +128,14 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
         undefined :
         yield* Submitter.make(helicone.submit, helicone.concurrency).pipe(Scope.extend(scope))
 
+      // Summed as cases are recorded, for the mean case time progress gives.
+      let durations = 0
+      let inFlight: Cases | undefined = undefined
       const info: RunInfo = {
         name: config.name,
         total,
-        progress: () => ({ done: summary.cases, errored: summary.errored, elapsed: performance.now() - started })
+        progress: () =>
+          new ProgressNow(summary.cases, summary.errored, performance.now() - started, durations, inFlight)
       }
       const reporterScope = yield* Scope.fork(scope, ExecutionStrategy.sequential)
       for (const reporter of config.reporters) {
@@ -151,6 +155,7 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
        */
       const record = (result: CaseResult): Effect.Effect<void> | undefined => {
         summary.add(result)
+        durations += result.duration
         if (file !== undefined) return file.write(result)
         if (kept.length < maxCases || spilling) {
           kept.push(mayWrite ? keepable(result) : result)
@@ -199,6 +204,7 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
 
       // A case in flight when the run is interrupted is recorded, not sent to Helicone: its scores may be partial.
       const cases = new Cases(config.task, scorers, config.timeout, Runtime.runFork(runtime), record)
+      inFlight = cases
 
       // --- the workers ------------------------------------------------------------------------------------------
       const data = yield* config.dataset.open.pipe(Scope.extend(scope))
@@ -330,6 +336,28 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       return report
     })
   )
+
+/** How many of the cases in flight the longest progress lists. */
+const shownRunning = 3
+
+/** What `RunInfo.progress` gives: the cases in flight are listed only when a reporter reads `running`. */
+class ProgressNow implements Progress {
+  readonly meanDuration: number
+  readonly #cases: Cases | undefined
+  constructor(
+    readonly done: number,
+    readonly errored: number,
+    readonly elapsed: number,
+    durations: number,
+    cases: Cases | undefined
+  ) {
+    this.meanDuration = done === 0 ? 0 : durations / done
+    this.#cases = cases
+  }
+  get running(): ReadonlyArray<Running> {
+    return this.#cases === undefined ? [] : this.#cases.longestRunning(shownRunning)
+  }
+}
 
 const defaultCasesFile = (dir: string, name: string, startedAt: Date): string =>
   `${dir}/${suiteSlug(name)}-${startedAt.toISOString().replace(/[:.]/g, "-")}.cases.jsonl`
