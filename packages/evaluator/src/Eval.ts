@@ -11,8 +11,10 @@ import type { RequestId } from "@helicone-effect/core/RequestId"
 import * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import * as Predicate from "effect/Predicate"
+import * as Levenshtein from "fastest-levenshtein"
 import * as Dataset from "./Dataset.js"
 import type { CaseResult, EvalReport, HeliconeSummary } from "./EvalReport.js"
+import * as Verdict from "./internal/report/verdict.js"
 import * as evalRun from "./internal/runner/evalRun.js"
 import type { Reporter } from "./Reporter.js"
 import type { Scorer } from "./Scorer.js"
@@ -85,9 +87,23 @@ export interface Suite<Input, Output, Expected = unknown, R = never> {
   /** The case timeout: `Eval.defaultTimeout` unless the suite set one; `Duration.infinity` (or `undefined`) for none. */
   readonly timeout: Duration.Duration | undefined
   readonly thresholds: Readonly<Record<string, number>>
+  /** Errored cases the run may have and still pass; see {@link MaxErrors}. Default 0. */
+  readonly maxErrors: MaxErrors
   /** Phantom: what the task, the scorers and the data need. */
   readonly _R?: (_: never) => R
 }
+
+/**
+ * How many errored cases a run may have and still pass: a count (`5`) or a percentage of the finished cases
+ * (`"2%"`, rounded down: 2% of 120 cases allows 2). The default, 0, allows none. A case counts as errored when it has
+ * an error of its task, a scorer, its timeout or its data; cases stopped in flight by an interruption do not count.
+ * A count that is not an integer >= 0, or a percentage outside 0..100, is a `RangeError` where it is given
+ * (`Eval.make`, `Eval.run`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MaxErrors = number | `${number}%`
 
 /**
  * The options of {@link make}.
@@ -118,6 +134,11 @@ export interface Options<Input, Output, Expected, RD, RT, RS> {
    * The report gives that value as the scorer's `thresholdMean`, next to `mean` (over the scored cases only).
    */
   readonly thresholds?: Readonly<Record<string, number>> | undefined
+  /**
+   * How many errored cases the run may have and still pass: a count, or a percentage of the finished cases
+   * (`"2%"`). Default 0: one errored case fails the run. See {@link MaxErrors}.
+   */
+  readonly maxErrors?: MaxErrors | undefined
 }
 
 /**
@@ -151,6 +172,10 @@ export const defaultTimeout: Duration.Duration = Duration.minutes(10)
  * Effect.runPromise(Eval.run(suite)).then((report) => console.log(report.passed))
  * ```
  *
+ * Throws a `RangeError` for `trials` or `concurrency` below 1 or a bad `maxErrors`, and a `TypeError` for a
+ * threshold on a scorer the suite does not have, naming the closest scorer (`thresholds name no scorer of the suite
+ * "capitals": "exactmatch" (did you mean "exactMatch"?)`).
+ *
  * @since 0.1.0
  * @category constructors
  */
@@ -163,6 +188,18 @@ export const make = <Input, Output, Expected = unknown, RD = never, RT = never, 
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
     throw new RangeError(`concurrency must be an integer >= 1, got ${concurrency}`)
   }
+  const maxErrors = options.maxErrors === undefined ? 0 : Verdict.checkMaxErrors(options.maxErrors)
+  const thresholds = options.thresholds ?? {}
+  const unknown = unknownIn(options.scorers.map((scorer) => scorer.name), Object.keys(thresholds))
+  if (unknown.length > 0) {
+    throw new TypeError(
+      `thresholds name no scorer of the suite ${JSON.stringify(options.name)}: ${
+        unknown.map(({ name, suggestion }) =>
+          `${JSON.stringify(name)}${suggestion === undefined ? "" : ` (did you mean ${JSON.stringify(suggestion)}?)`}`
+        ).join(", ")
+      }; its scorers: ${options.scorers.map((scorer) => scorer.name).join(", ") || "none"}`
+    )
+  }
   return {
     [TypeId]: TypeId,
     name: options.name,
@@ -172,8 +209,53 @@ export const make = <Input, Output, Expected = unknown, RD = never, RT = never, 
     trials,
     concurrency,
     timeout: options.timeout === undefined ? defaultTimeout : Duration.decode(options.timeout),
-    thresholds: options.thresholds ?? {}
+    thresholds,
+    maxErrors
   }
+}
+
+/**
+ * The names among `thresholds` that are not a scorer of the suite, each with the suite's closest scorer name (by
+ * Levenshtein distance, ignoring case) when one is close enough to be a misspelling. For thresholds given apart from
+ * the suite, as `helicone-eval --threshold name=value` gives them; `Eval.make` throws a `TypeError` for its own.
+ *
+ * @example
+ * ```ts
+ * import { Eval } from "@helicone-effect/evaluator"
+ *
+ * declare const suite: Eval.Suite<string, string>
+ * Eval.unknownThresholds(suite, { levenstein: 0.5 }) // [{ name: "levenstein", suggestion: "levenshtein" }]
+ * ```
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const unknownThresholds = (
+  suite: Suite<any, any, any, any>,
+  thresholds: Readonly<Record<string, number>>
+): ReadonlyArray<{ readonly name: string; readonly suggestion: string | undefined }> =>
+  unknownIn(suite.scorers.map((scorer) => scorer.name), Object.keys(thresholds))
+
+const unknownIn = (
+  scorers: ReadonlyArray<string>,
+  names: ReadonlyArray<string>
+): Array<{ readonly name: string; readonly suggestion: string | undefined }> => {
+  const known = new Set(scorers)
+  return names.filter((name) => !known.has(name)).map((name) => ({ name, suggestion: closest(name, scorers) }))
+}
+
+/** The closest of `candidates` to `name`, if within about a third of its length in edits (at least 2). */
+const closest = (name: string, candidates: ReadonlyArray<string>): string | undefined => {
+  let best: string | undefined
+  let bestDistance = Infinity
+  for (const candidate of candidates) {
+    const d = Levenshtein.distance(name.toLowerCase(), candidate.toLowerCase())
+    if (d < bestDistance) {
+      best = candidate
+      bestDistance = d
+    }
+  }
+  return bestDistance <= Math.max(2, Math.ceil(name.length / 3)) ? best : undefined
 }
 
 /**
@@ -241,6 +323,8 @@ export interface RunOptions<R = never> {
    * submissions durable, see {@link HeliconeOptions}).
    */
   readonly helicone?: HeliconeOptions | undefined
+  /** Errored cases the run may have and still pass, overriding the suite's `maxErrors` (see {@link MaxErrors}). */
+  readonly maxErrors?: MaxErrors | undefined
 }
 
 /**
@@ -278,7 +362,12 @@ type Given<O, K extends PropertyKey> = K extends keyof O ? [O[K]] extends [undef
  * `maxCases` without naming a file writes it only if the context has `FileSystem` and `Path` (see
  * {@link RunOptions}). Provide `ScoreQueue.layer` to make submissions durable: when a `ScoreQueue` is in the context
  * too, scores go through it (see {@link HeliconeOptions}). Throws a `RangeError` at once for a `helicone.scale` that
- * is not a positive integer.
+ * is not a positive integer, or a bad `maxErrors`.
+ *
+ * The report's `verdict` (`EvalReport.Verdict`) fails the run when it was interrupted, when its data could not be
+ * read, when more cases errored than `maxErrors` allows (default 0), when nothing was scored (every case errored, the
+ * data had no cases, or the suite has no scorers), when a threshold is missed, and with `helicone.strict` when
+ * Helicone did not take every score; `report.passed` is `verdict.passed`.
  *
  * @example
  * ```ts
@@ -318,7 +407,10 @@ type Given<O, K extends PropertyKey> = K extends keyof O ? [O[K]] extends [undef
 export const run = <Input, Output, Expected, R, RR = never, const O extends RunOptions<any> = {}>(
   suite: Suite<Input, Output, Expected, R>,
   options?: RunOptions<RR> & O
-): Effect.Effect<EvalReport, never, R | RR | RunRequirements<O>> => evalRun.run(suite, options)
+): Effect.Effect<EvalReport, never, R | RR | RunRequirements<O>> => {
+  if (options?.maxErrors !== undefined) Verdict.checkMaxErrors(options.maxErrors)
+  return evalRun.run(suite, options)
+}
 
 /**
  * Every trial of one case of a suite, run as `Eval.run` runs it (the task sees `ctx.index === index`), with what

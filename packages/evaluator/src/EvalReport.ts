@@ -11,11 +11,13 @@ import type * as Effect from "effect/Effect"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import type { MaxErrors } from "./Eval.js"
 import * as Labels from "./internal/report/labels.js"
 import * as ReadCases from "./internal/report/readCases.js"
 import * as Report from "./internal/report/report.js"
 import { Summary } from "./internal/report/summary.js"
 import { safeStringify } from "./internal/report/text.js"
+import * as Verdict_ from "./internal/report/verdict.js"
 import * as Submitter from "./internal/runner/submitter.js"
 import { Score } from "./Scorer.js"
 
@@ -207,13 +209,65 @@ export const Timings = Schema.Struct({
 export interface Timings extends Schema.Schema.Type<typeof Timings> {}
 
 /**
+ * One reason a run failed. `kind` says which rule it broke, `message` says it in a line a person can act on (the
+ * terminal's first line, JUnit's failure message, the Vitest summary's error):
+ * - `"interrupted"`: the run was stopped before the end of its data;
+ * - `"unreadable-data"`: a case has a `data` error (a row that could not be read, a file that does not exist, a
+ *   source that failed); `errored` counts those cases;
+ * - `"errors"`: more cases errored than `maxErrors` allows (`errored` of them, `allowed` allowed); cases stopped in
+ *   flight by an interruption do not count;
+ * - `"nothing-scored"`: not one score over the whole run (every case errored, the data had no cases, or the suite
+ *   has no scorers): a run that measured nothing does not pass;
+ * - `"threshold"`: `scorer`'s `thresholdMean` (`value`) is below its `threshold` (`mean` is the plain mean);
+ * - `"delivery"`: with `helicone.strict` (or added by `helicone-eval` with `--strict-delivery`), Helicone did not take
+ *   every score.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const VerdictReason = Schema.Struct({
+  kind: Schema.Literal("unreadable-data", "nothing-scored", "errors", "threshold", "interrupted", "delivery"),
+  message: Schema.String,
+  scorer: Schema.optional(Schema.String),
+  value: Schema.optional(Schema.NullOr(Schema.Number)),
+  mean: Schema.optional(Schema.NullOr(Schema.Number)),
+  threshold: Schema.optional(Schema.Number),
+  errored: Schema.optional(Schema.Number),
+  allowed: Schema.optional(Schema.Number)
+}).annotations({ identifier: "VerdictReason" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface VerdictReason extends Schema.Schema.Type<typeof VerdictReason> {}
+
+/**
+ * Whether a run passed, and every reason it did not, most fundamental first (see {@link VerdictReason}). Computed
+ * once, when the report is built; `report.passed` is always `report.verdict.passed`, and every reporter shows it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Verdict = Schema.Struct({
+  passed: Schema.Boolean,
+  reasons: Schema.Array(VerdictReason)
+}).annotations({ identifier: "Verdict" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Verdict extends Schema.Schema.Type<typeof Verdict> {}
+
+/**
  * The report of one run, version 1.
  *
  * `cases` holds every case (finished, or stopped in flight by an interruption), in the data's order (by `index`, then
  * `trial`), while the run stays within `maxCases` (10,000 by default). Past that, or when a `casesFile` was asked for,
  * every case is written to the JSONL file named by `casesFile` instead, one {@link CaseResult} per line as each
- * finishes, and `cases` is empty. `passed` is false when a scorer misses its threshold (or, in strict Helicone mode,
- * when a submission failed) or the run was interrupted; `interrupted` marks a run stopped before the end of its data.
+ * finishes, and `cases` is empty. `verdict` says whether the run passed and why not ({@link Verdict}); `passed` is
+ * `verdict.passed`. `interrupted` marks a run stopped before the end of its data.
  * An interrupted `Eval.run` returns no report (its fiber ends interrupted): its partial report, with
  * `interrupted: true`, goes to every reporter instead — the terminal summary, the `json`, `junit` and `html` files,
  * a custom reporter's `onEnd` — before the fiber ends. `warnings` lists what went wrong around the run (a cases file
@@ -227,6 +281,7 @@ export const EvalReport = Schema.Struct({
   name: Schema.String,
   interrupted: Schema.Boolean,
   passed: Schema.Boolean,
+  verdict: Verdict,
   trials: Schema.Number,
   concurrency: Schema.Number,
   totals: Totals,
@@ -244,10 +299,42 @@ export const EvalReport = Schema.Struct({
  */
 export interface EvalReport extends Schema.Schema.Type<typeof EvalReport> {}
 
-const ReportJson = Schema.parseJson(EvalReport)
+/** A report as it may have been written before verdicts existed: the same, without `verdict`. */
+const EarlierReport = Schema.Struct({ ...EvalReport.fields, verdict: Schema.optional(Verdict) })
+
+const ReportJson = Schema.transform(Schema.parseJson(EarlierReport), Schema.typeSchema(EvalReport), {
+  strict: true,
+  decode: ({ verdict, ...report }) => verdict === undefined ? judgeEarlier(report) : { ...report, verdict },
+  encode: (report) => report
+})
+
+/** The verdict of a report written without one, judged by today's rules on what it holds (`maxErrors` 0). */
+const judgeEarlier = (report: Omit<EvalReport, "verdict">): EvalReport => {
+  const unreadable = report.cases.filter((result) => result.errors.some((error) => error.source === "data"))
+  const errored = report.cases.find((result) => result.errors.length > 0 && result.errors[0].source !== "interrupted")
+  const verdict = Verdict_.judge({
+    interrupted: report.interrupted,
+    cases: report.totals.cases,
+    stopped: report.totals.interrupted ?? 0,
+    errored: report.totals.errored,
+    unreadable: unreadable.length,
+    unreadableMessage: unreadable[0]?.errors.find((error) => error.source === "data")?.message,
+    firstError: errored === undefined ?
+      undefined :
+      `${errored.errors[0].scorer ?? errored.errors[0].source}: ${errored.errors[0].message}`,
+    scores: report.totals.scores,
+    scorers: report.scorers,
+    maxErrors: 0,
+    // only a strict run failed on its Helicone delivery
+    helicone: report.helicone === undefined ? undefined : { summary: report.helicone, strict: !report.passed }
+  })
+  return { ...report, passed: verdict.passed, verdict }
+}
 
 /**
- * Reads a report from the text of its JSON file.
+ * Reads a report from the text of its JSON file. A report written before verdicts existed (no `verdict`) gets one,
+ * judged by today's rules on what the report holds, with `maxErrors` 0 (a report does not record what was allowed),
+ * and its `passed` follows that verdict.
  *
  * @since 0.1.0
  * @category decoding
@@ -389,8 +476,32 @@ export const suiteSlug: (name: string) => string = Labels.suiteSlug
 export const heliconeFailed: (summary: HeliconeSummary) => boolean = Submitter.strictFailure
 
 /**
+ * The same report with one more failing reason: `passed` false and `reason` last in `verdict.reasons`. For a verdict
+ * that only the caller can give, as `helicone-eval` adds a `"delivery"` reason once it has waited for the queue.
+ *
+ * @example
+ * ```ts
+ * import { EvalReport } from "@helicone-effect/evaluator"
+ *
+ * declare const report: EvalReport.EvalReport
+ * const failed = EvalReport.failWith(report, { kind: "delivery", message: "12 scores still in the outbox" })
+ * // failed.passed === false, failed.verdict.reasons.at(-1)?.kind === "delivery"
+ * ```
+ *
+ * @since 0.1.0
+ * @category verdicts
+ */
+export const failWith = (report: EvalReport, reason: VerdictReason): EvalReport => ({
+  ...report,
+  passed: false,
+  verdict: { passed: false, reasons: [...report.verdict.reasons, reason] }
+})
+
+/**
  * The report of case results gathered elsewhere (one case at a time, as `describeEval` runs them): scorer means,
- * thresholds and totals are computed as `Eval.run` computes them. It keeps no cases.
+ * thresholds, totals and the verdict are computed as `Eval.run` computes them (`maxErrors` default 0; with
+ * `helicone`, its strict delivery counts too). `duration` is the wall-clock time in milliseconds (default: the sum
+ * of the cases' durations). It keeps no cases. Throws a `RangeError` for a bad `maxErrors`, as `Eval.make` does.
  *
  * @since 0.1.0
  * @category constructors
@@ -401,21 +512,29 @@ export const fromResults = (options: {
   readonly thresholds: Readonly<Record<string, number>>
   readonly trials: number
   readonly results: Iterable<CaseResult>
+  readonly maxErrors?: MaxErrors | undefined
+  readonly concurrency?: number | undefined
+  readonly duration?: number | undefined
+  readonly helicone?: { readonly summary: HeliconeSummary; readonly strict: boolean } | undefined
 }): EvalReport => {
+  const maxErrors = options.maxErrors === undefined ? undefined : Verdict_.checkMaxErrors(options.maxErrors)
   const summary = new Summary(options.scorers, options.thresholds)
-  let duration = 0
+  let total = 0
   for (const result of options.results) {
     summary.add(result)
-    duration += result.duration
+    total += result.duration
   }
+  const duration = options.duration ?? total
   return Report.build({
     name: options.name,
     trials: options.trials,
-    concurrency: 1,
+    concurrency: options.concurrency ?? 1,
     interrupted: false,
     summary,
+    maxErrors,
     startedAt: new Date(Date.now() - duration),
     duration,
-    cases: []
+    cases: [],
+    helicone: options.helicone
   })
 }

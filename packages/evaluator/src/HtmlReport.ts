@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import type { CaseResult, EvalReport, HeliconeSummary } from "./EvalReport.js"
-import { caseLabel } from "./internal/report/labels.js"
+import { caseLabel, plural } from "./internal/report/labels.js"
 import { safeStringify } from "./internal/report/text.js"
 
 /**
@@ -67,6 +67,16 @@ const heliconeText = (h: HeliconeSummary): string => {
   return `${h.submitted} submitted, ${bad(h.failed, "failed")}, ${h.skipped} skipped${failures}`
 }
 
+/** The verdict, its reason first: `<p class="verdict fail">FAILED: 3 of 3 cases errored (max 0)</p>`. */
+const verdictText = (report: EvalReport): string => {
+  const [first, ...more] = report.verdict.reasons
+  if (first === undefined) return `<p class="verdict pass">PASSED</p>`
+  const rest = more.length === 0
+    ? ""
+    : `<ul>${more.map((r) => `<li class="fail">${escapeHtml(r.message)}</li>`).join("")}</ul>`
+  return `<p class="verdict fail">FAILED: ${escapeHtml(first.message)}</p>${rest}`
+}
+
 /**
  * Renders the page. Cases come from the report (the first 10,000); for a run whose cases went to a JSONL file the
  * page shows the summaries, the notable cases and the file's path.
@@ -77,9 +87,9 @@ const heliconeText = (h: HeliconeSummary): string => {
 export const render = (report: EvalReport): string => {
   const status = report.interrupted ? "interrupted" : report.passed ? "passed" : "failed"
   const scorerRows = report.scorers.map((s) =>
-    `<tr><td>${escapeHtml(s.name)}</td><td>${num(s.mean)}</td><td>${num(s.min)}</td><td>${
-      num(s.max)
-    }</td><td>${s.count}</td><td>${s.errors}</td><td>${
+    `<tr><td>${escapeHtml(s.name)}</td><td>${num(s.mean)}</td><td>${
+      s.threshold === undefined ? "" : num(s.thresholdMean)
+    }</td><td>${num(s.min)}</td><td>${num(s.max)}</td><td>${s.count}</td><td>${s.errors}</td><td>${
       s.threshold === undefined ? "" : `&ge; ${s.threshold}`
     }</td><td class="${s.passed === false ? "fail" : "pass"}">${
       s.passed === undefined ? "" : s.passed ? "pass" : "FAIL"
@@ -106,14 +116,15 @@ ${shown.map(caseRow).join("\n")}
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(report.name)} – eval report</title><style>${style}</style></head><body>
 <h1>${escapeHtml(report.name)} <span class="${report.passed ? "pass" : "fail"}">${status}</span></h1>
-<p>${report.totals.cases} cases (${report.trials} trial${
+${verdictText(report)}
+<p>${plural(report.totals.cases, "case")} (${report.trials} trial${
     report.trials === 1 ? "" : "s"
   } each), ${report.totals.errored} with errors, ${(report.timings.duration / 1000).toFixed(2)} s, started ${
     escapeHtml(report.timings.startedAt)
   }</p>
 ${helicone}${warnings === "" ? "" : `<ul>${warnings}</ul>`}
 <h2>Scorers</h2>
-<table><thead><tr><th>scorer</th><th>mean</th><th>min</th><th>max</th><th>scored</th><th>errors</th><th>threshold</th><th></th></tr></thead><tbody>
+<table><thead><tr><th>scorer</th><th>mean</th><th title="what a threshold is judged on: a case the scorer did not score counts as 0">threshold mean</th><th>min</th><th>max</th><th>scored</th><th>errors</th><th>threshold</th><th></th></tr></thead><tbody>
 ${scorerRows}
 </tbody></table>
 <h2>Slowest cases</h2><ul>${slowest}</ul>

@@ -1,7 +1,15 @@
 /**
- * JUnit XML for CI systems: one `<testcase>` per eval case and trial, failing when one of its scores is below that
- * scorer's threshold (`<failure>`) or the case had an error (`<error>`), plus one `<testcase>` per threshold for the
- * run-level gate (mean score against threshold).
+ * JUnit XML for CI systems, judged as the run is (the report's `verdict`), so that a CI test view agrees with the
+ * exit code:
+ * - one `<testcase>` per threshold (`<name>.thresholds`), failing when it is missed, its message giving the threshold
+ *   mean it is judged on, the plain mean and the threshold;
+ * - one `<testcase>` per errored case (`<name>.errors`), failing with its errors; when `maxErrors` allows the run's
+ *   errors, these are `<skipped>` instead (with the errors in the message), since the run passed;
+ * - one `<testcase>` (`<name>.verdict`) for each other reason the run failed: unreadable data, nothing scored,
+ *   errored cases over `maxErrors`, an interruption, Helicone delivery.
+ *
+ * A case that scored below a threshold is not a failing test case of its own: a threshold is judged on the mean.
+ * The suite's `<properties>` carry each scorer's mean and threshold mean. `failures` counts the failing test cases.
  *
  * @since 0.1.0
  */
@@ -31,78 +39,90 @@ export const escapeXml = (text: string): string =>
     .replace(/"/g, "&quot;")
     .replace(/'/g, "&apos;")
 
-interface Verdict {
-  readonly failures: ReadonlyArray<string>
-  readonly errors: ReadonlyArray<string>
-}
+const fixed = (n: number | null | undefined): string => (n === null || n === undefined ? "none" : n.toFixed(3))
 
-const judge = (report: EvalReport, result: CaseResult): Verdict => {
-  const thresholds = new Map(report.scorers.flatMap((s) => (s.threshold === undefined ? [] : [[s.name, s.threshold]])))
-  const failures: Array<string> = []
-  for (const score of result.scores) {
-    const threshold = thresholds.get(score.name)
-    if (threshold !== undefined && score.score < threshold) {
-      failures.push(`${score.name} scored ${score.score} below the threshold ${threshold}`)
-    }
-  }
-  const errors = result.errors.map((e) => `${e.scorer ?? e.source}: ${e.message}`)
-  return { failures, errors }
-}
+const element = (tag: string, type: string, message: string): string =>
+  `      <${tag} type="${escapeXml(type)}" message="${escapeXml(message)}">${escapeXml(message)}</${tag}>`
 
-const testcase = (report: EvalReport, result: CaseResult): { xml: string; failed: boolean; errored: boolean } => {
-  const verdict = judge(report, result)
-  const attrs = `classname="${escapeXml(report.name)}" name="${escapeXml(caseLabel(result))}" time="${
+/** Whether the run failed on its errored cases: then each errored case fails; else they are skipped. */
+const errorsFail = (report: EvalReport): boolean =>
+  report.verdict.reasons.some((reason) => reason.kind === "errors" || reason.kind === "unreadable-data")
+
+/** An errored case (one stopped in flight by an interruption is not: the `interrupted` reason says it). */
+const isErrored = (result: CaseResult): boolean =>
+  result.errors.length > 0 && !result.errors.some((error) => error.source === "interrupted")
+
+const caseTestcase = (report: EvalReport, result: CaseResult, fail: boolean): string => {
+  const attrs = `classname="${escapeXml(`${report.name}.errors`)}" name="${escapeXml(caseLabel(result))}" time="${
     (result.duration / 1000).toFixed(4)
   }"`
-  const body: Array<string> = []
-  if (verdict.failures.length > 0) {
-    const message = verdict.failures.join("; ")
-    body.push(`      <failure type="threshold" message="${escapeXml(message)}">${escapeXml(message)}</failure>`)
-  }
-  if (verdict.errors.length > 0) {
-    const message = verdict.errors.join("; ")
-    body.push(
-      `      <error type="${escapeXml(result.errors[0].source)}" message="${escapeXml(message)}">${
-        escapeXml(message)
-      }</error>`
-    )
-  }
-  body.push(`      <system-out>requestId=${escapeXml(result.requestId)}</system-out>`)
-  return {
-    xml: `    <testcase ${attrs}>\n${body.join("\n")}\n    </testcase>\n`,
-    failed: verdict.failures.length > 0,
-    errored: verdict.errors.length > 0
-  }
+  const message = result.errors.map((e) => `${e.scorer ?? e.source}: ${e.message}`).join("; ")
+  const body = fail
+    ? element("failure", result.errors[0].source, message)
+    : `      <skipped message="${escapeXml(`errored, allowed by maxErrors: ${message}`)}"/>`
+  return `    <testcase ${attrs}>\n${body}\n      <system-out>requestId=${
+    escapeXml(result.requestId)
+  }</system-out>\n    </testcase>\n`
 }
 
-const gate = (report: EvalReport): { xml: string; tests: number; failures: number } => {
+/** The test cases of the run's own verdict: each threshold, and each failing reason that is not a threshold. */
+const verdictTestcases = (report: EvalReport): { xml: string; tests: number; failures: number } => {
   const parts: Array<string> = []
   let failures = 0
   for (const s of report.scorers) {
     if (s.threshold === undefined) continue
-    const name = `${s.name} mean >= ${s.threshold}`
+    const name = `${s.name} threshold mean >= ${s.threshold}`
     const attrs = `classname="${escapeXml(`${report.name}.thresholds`)}" name="${escapeXml(name)}" time="0"`
-    if (s.passed) parts.push(`    <testcase ${attrs}/>\n`)
-    else {
+    const facts = `threshold mean ${fixed(s.thresholdMean)}, mean ${fixed(s.mean)}, threshold ${s.threshold}`
+    if (s.passed) {
+      parts.push(`    <testcase ${attrs}>\n      <system-out>${escapeXml(facts)}</system-out>\n    </testcase>\n`)
+    } else {
       failures++
-      const message = `${s.name} mean ${s.mean ?? "none"} is below the threshold ${s.threshold}`
       parts.push(
-        `    <testcase ${attrs}>\n      <failure type="threshold" message="${escapeXml(message)}">${
-          escapeXml(message)
-        }</failure>\n    </testcase>\n`
+        `    <testcase ${attrs}>\n${element("failure", "threshold", `${s.name}: ${facts}`)}\n    </testcase>\n`
       )
     }
+  }
+  for (const reason of report.verdict.reasons) {
+    if (reason.kind === "threshold") continue
+    failures++
+    const attrs = `classname="${escapeXml(`${report.name}.verdict`)}" name="${escapeXml(reason.kind)}" time="0"`
+    parts.push(`    <testcase ${attrs}>\n${element("failure", reason.kind, reason.message)}\n    </testcase>\n`)
   }
   return { xml: parts.join(""), tests: parts.length, failures }
 }
 
-const open = (report: EvalReport, counts: { tests: number; failures: number; errors: number }) => {
+const properties = (report: EvalReport): string => {
+  const props: Array<[string, string]> = [["passed", String(report.passed)]]
+  for (const s of report.scorers) {
+    props.push([`${s.name}.mean`, fixed(s.mean)])
+    if (s.threshold !== undefined) {
+      props.push([`${s.name}.thresholdMean`, fixed(s.thresholdMean)], [`${s.name}.threshold`, String(s.threshold)])
+    }
+  }
+  return `    <properties>\n${
+    props.map(([name, value]) => `      <property name="${escapeXml(name)}" value="${escapeXml(value)}"/>\n`).join("")
+  }    </properties>\n`
+}
+
+const open = (report: EvalReport, counts: { tests: number; failures: number; skipped: number }) => {
   const time = (report.timings.duration / 1000).toFixed(3)
-  const attrs = `tests="${counts.tests}" failures="${counts.failures}" errors="${counts.errors}" time="${time}"`
+  const attrs =
+    `tests="${counts.tests}" failures="${counts.failures}" errors="0" skipped="${counts.skipped}" time="${time}"`
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${escapeXml(report.name)}" ${attrs}>\n` +
-    `  <testsuite name="${escapeXml(report.name)}" ${attrs} timestamp="${escapeXml(report.timings.startedAt)}">\n`
+    `  <testsuite name="${escapeXml(report.name)}" ${attrs} timestamp="${escapeXml(report.timings.startedAt)}">\n` +
+    properties(report)
 }
 const close = "  </testsuite>\n</testsuites>\n"
+
+const counted = (report: EvalReport, errored: number, verdict: { tests: number; failures: number }) => {
+  const fail = errorsFail(report)
+  return {
+    tests: verdict.tests + errored,
+    failures: verdict.failures + (fail ? errored : 0),
+    skipped: fail ? 0 : errored
+  }
+}
 
 /**
  * Renders the report's in-memory cases (for a run whose cases went to a file, use {@link write}).
@@ -111,22 +131,16 @@ const close = "  </testsuite>\n</testsuites>\n"
  * @category rendering
  */
 export const render = (report: EvalReport, cases: Iterable<CaseResult> = report.cases): string => {
-  const g = gate(report)
-  const counts = { tests: g.tests, failures: g.failures, errors: 0 }
+  const verdict = verdictTestcases(report)
+  const fail = errorsFail(report)
   const body: Array<string> = []
-  for (const result of cases) {
-    const t = testcase(report, result)
-    counts.tests++
-    if (t.failed) counts.failures++
-    if (t.errored) counts.errors++
-    body.push(t.xml)
-  }
-  return open(report, counts) + body.join("") + g.xml + close
+  for (const result of cases) if (isErrored(result)) body.push(caseTestcase(report, result, fail))
+  return open(report, counted(report, body.length, verdict)) + verdict.xml + body.join("") + close
 }
 
 /**
  * Writes the JUnit XML of a report to a file (creating its directory), reading the cases back from
- * `report.casesFile` (in two streaming passes, counts first) when the run spilled them there. Files go through
+ * `report.casesFile` (streamed, for its errored cases) when the run spilled them there. Files go through
  * `@effect/platform`'s `FileSystem` and `Path`: on Node, provide `NodeContext.layer` from `@effect/platform-node`.
  *
  * @since 0.1.0
@@ -141,25 +155,18 @@ export const write = (
     const paths = yield* Path.Path
     yield* fs.makeDirectory(paths.dirname(path), { recursive: true })
     if (report.casesFile === undefined) return yield* fs.writeFileString(path, render(report))
-    const g = gate(report)
-    const counts = { tests: g.tests, failures: g.failures, errors: 0 }
-    yield* Stream.runForEachChunk(readCases(report), (results) =>
-      Effect.sync(() => {
-        for (const result of results) {
-          const verdict = judge(report, result)
-          counts.tests++
-          if (verdict.failures.length > 0) counts.failures++
-          if (verdict.errors.length > 0) counts.errors++
-        }
-      }))
+    const verdict = verdictTestcases(report)
+    const fail = errorsFail(report)
+    // every case is in the file: the errored ones, less those stopped in flight, are the totals'
+    const errored = report.totals.errored - (report.totals.interrupted ?? 0)
     const cases = Stream.mapChunks(readCases(report), (results) => {
       let xml = ""
-      for (const result of results) xml += testcase(report, result).xml
+      for (const result of results) if (isErrored(result)) xml += caseTestcase(report, result, fail)
       return Chunk.of(xml)
     })
-    yield* Stream.make(open(report, counts)).pipe(
+    yield* Stream.make(open(report, counted(report, errored, verdict)) + verdict.xml).pipe(
       Stream.concat(cases),
-      Stream.concat(Stream.make(g.xml + close)),
+      Stream.concat(Stream.make(close)),
       Stream.encodeText,
       Stream.run(fs.sink(path))
     )

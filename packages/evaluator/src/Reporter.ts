@@ -108,8 +108,9 @@ export interface TerminalOptions {
 export const terminal = (options: TerminalOptions = {}): Reporter => TerminalReporter.make(options)
 
 /**
- * The summary the terminal reporter prints at the end of a run, as text: a table per scorer with its mean, threshold
- * and verdict, then the slowest and worst cases. Colours when `color` is true.
+ * The summary the terminal reporter prints at the end of a run, as text: the verdict and its reasons first
+ * (`capitals: FAILED: 3 of 3 cases errored (max 0)`), then a table per scorer with its mean, its threshold mean,
+ * its threshold and whether it passed, then the slowest and worst cases. Colours when `color` is true.
  *
  * @since 0.1.0
  * @category formatting
@@ -128,8 +129,8 @@ export const json = (path: string): Reporter<Files> => ({
 })
 
 /**
- * Writes JUnit XML: one test case per eval case, failing when a scorer is below
- * its threshold on that case or errored, or the case had an error.
+ * Writes JUnit XML that agrees with the run's verdict: one test case per threshold, one per errored case, one per
+ * other failing reason (see `JUnitReport`).
  *
  * @since 0.1.0
  * @category reporters

@@ -9,7 +9,7 @@ import { Eval, EvalReport, HtmlReport, JUnitReport, Reporter, Scorer, Scorers } 
 
 const tmpDir = () => Fs.mkdtempSync(Path.join(Os.tmpdir(), "helicone-eval-report-"))
 
-const mixed = Eval.make({
+const mixedOptions = {
   name: "mixed <&> suite",
   data: [
     { input: { q: "a" }, expected: "A", name: "first", metadata: { tag: "x" } },
@@ -23,7 +23,8 @@ const mixed = Eval.make({
   },
   scorers: [Scorers.exactMatch, Scorer.make("short", ({ output }: { output: string }) => output.length < 5)],
   thresholds: { exactMatch: 0.5 }
-})
+}
+const mixed = Eval.make(mixedOptions)
 
 describe("EvalReport", () => {
   it.effect("round-trips through its JSON file: encode, JSON text, decode", () =>
@@ -180,27 +181,46 @@ describe("Reporter", () => {
       assert.strictEqual(report.totals.cases, 4, "three finished, one in flight")
       assert.deepStrictEqual(report.cases[3].errors.map((e) => e.source), ["interrupted"])
       for (const file of files.slice(1)) assert.isTrue(Fs.existsSync(file), file)
-      assert.include(Fs.readFileSync(files[1], "utf8"), `<error type="interrupted"`)
+      const xml = Fs.readFileSync(files[1], "utf8")
+      assert.include(xml, `name="interrupted" time="0">\n      <failure type="interrupted"`)
+      assert.notInclude(xml, `name="#3"`, "a case stopped in flight is not an errored case")
     }).pipe(Effect.provide(NodeContext.layer)))
 })
 
 describe("JUnitReport", () => {
-  it.effect("has a test case per eval case, failures for scores below threshold, errors for errored cases", () =>
+  const counts = (xml: string) =>
+    /<testsuite name="[^"]*" tests="(\d+)" failures="(\d+)" errors="(\d+)" skipped="(\d+)"/.exec(xml)!.slice(1).map(
+      Number
+    )
+
+  it.effect("a test case per threshold, per errored case and per other failing reason: its failures fail the run", () =>
     Effect.gen(function*() {
       const report = yield* Eval.run(mixed)
       const xml = JUnitReport.render(report)
       assert.match(xml, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites /)
-      const suite = /<testsuite name="([^"]*)" tests="(\d+)" failures="(\d+)" errors="(\d+)"/.exec(xml)!
-      assert.strictEqual(suite[1], "mixed &lt;&amp;&gt; suite")
-      // 4 cases + 1 threshold gate; "b" and the script case score 0 on exactMatch, and so the mean (1/3) misses the
-      // threshold: 3 failures; "boom" errored.
-      assert.deepStrictEqual(suite.slice(2).map(Number), [5, 3, 1])
-      assert.strictEqual(xml.match(/<testcase /g)!.length, 5)
-      assert.strictEqual(xml.match(/<failure /g)!.length, 3)
-      assert.include(xml, `<error type="task" message="task: task &lt;exploded&gt; &amp; died"`)
-      assert.include(xml, `name="#0 first"`)
-      assert.include(xml, `name="exactMatch mean &gt;= 0.5"`)
+      assert.include(xml, `<testsuite name="mixed &lt;&amp;&gt; suite"`)
+      // the exactMatch threshold (threshold mean 1/4 < 0.5), "boom" errored, and errors over the max: 3 failing
+      assert.deepStrictEqual(counts(xml), [3, 3, 0, 0])
+      assert.strictEqual(xml.match(/<testcase /g)!.length, 3)
+      assert.include(
+        xml,
+        `name="exactMatch threshold mean &gt;= 0.5" time="0">\n      <failure type="threshold" ` +
+          `message="exactMatch: threshold mean 0.250, mean 0.333, threshold 0.5"`
+      )
+      assert.include(xml, `<failure type="task" message="task: task &lt;exploded&gt; &amp; died"`)
+      assert.include(xml, `classname="mixed &lt;&amp;&gt; suite.verdict" name="errors"`)
+      assert.include(xml, `<property name="exactMatch.thresholdMean" value="0.250"/>`)
+      assert.notInclude(xml, `name="#0 first"`, "no per-case test case for a case that did not error")
       assert.notInclude(xml, "<script>")
+    }))
+
+  it.effect("agrees with a passing run: errored cases allowed by maxErrors are skipped, not failed", () =>
+    Effect.gen(function*() {
+      const report = yield* Eval.run(Eval.make({ ...mixedOptions, thresholds: { exactMatch: 0.25 }, maxErrors: 1 }))
+      assert.isTrue(report.passed)
+      const xml = JUnitReport.render(report)
+      assert.deepStrictEqual(counts(xml), [2, 0, 0, 1])
+      assert.include(xml, `<skipped message="errored, allowed by maxErrors: task: task &lt;exploded&gt; &amp; died"/>`)
     }))
 
   it.effect("writes the same XML from a report whose cases went to a file", () =>
@@ -210,9 +230,9 @@ describe("JUnitReport", () => {
       const spilled = yield* Eval.run(mixed, { casesFile: Path.join(dir, "cases.jsonl") })
       yield* JUnitReport.write(spilled, Path.join(dir, "junit.xml"))
       const fromFile = Fs.readFileSync(Path.join(dir, "junit.xml"), "utf8")
-      const counts = (xml: string) => /tests="(\d+)" failures="(\d+)" errors="(\d+)"/.exec(xml)!.slice(1)
       assert.deepStrictEqual(counts(fromFile), counts(JUnitReport.render(inMemory)))
-      assert.strictEqual(fromFile.match(/<testcase /g)!.length, 5)
+      assert.strictEqual(fromFile.match(/<testcase /g)!.length, 3)
+      assert.include(fromFile, `<failure type="task"`)
     }).pipe(Effect.provide(NodeContext.layer)))
 })
 
@@ -247,8 +267,17 @@ describe("Reporter", () => {
       expect(decoded).toEqual(report)
       assert.include(Fs.readFileSync(Path.join(dir, "out/junit.xml"), "utf8"), "<testsuites")
       assert.include(Fs.readFileSync(Path.join(dir, "out/report.html"), "utf8"), "<!doctype html>")
-      assert.include(printed, "mixed <&> suite: FAILED  4 cases, 1 errored")
-      assert.match(printed, /exactMatch\s+0\.333\s+0\.000\s+1\.000\s+3\s+0\s+>= 0\.5\s+FAIL/)
+      assert.strictEqual(
+        printed.split("\n")[0],
+        "mixed <&> suite: FAILED: 1 of 4 cases errored (max 0): task: task <exploded> & died"
+      )
+      assert.strictEqual(
+        printed.split("\n")[1],
+        "  and exactMatch: threshold mean 0.250 < 0.5 (mean 0.333 over 3 scored cases)"
+      )
+      assert.match(printed.split("\n")[2], /^ {2}4 cases, 1 errored, /)
+      // mean, then the threshold mean the threshold is judged on
+      assert.match(printed, /exactMatch\s+0\.333\s+0\.250\s+0\.000\s+1\.000\s+3\s+0\s+>= 0\.5\s+FAIL/)
       assert.match(printed, /worst exactMatch: #1 0\.000/)
     }).pipe(Effect.provide(NodeContext.layer)))
 

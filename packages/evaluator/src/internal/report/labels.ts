@@ -18,3 +18,7 @@ export const caseLabel = (ref: {
 /** A suite's name as a file-name part: `Support bot` becomes `support-bot`; `eval` when nothing is left. */
 export const suiteSlug = (name: string): string =>
   name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "eval"
+
+/** A count with its noun: `1 case`, `2 cases`, `1,204 cases`. */
+export const plural = (n: number, noun: string): string =>
+  `${Math.round(n).toLocaleString("en-US")} ${noun}${n === 1 ? "" : "s"}`

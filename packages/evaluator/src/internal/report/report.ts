@@ -4,9 +4,10 @@
  *
  * @internal
  */
+import type { MaxErrors } from "../../Eval.js"
 import type { CaseResult, EvalReport, HeliconeSummary } from "../../EvalReport.js"
-import * as Submitter from "../runner/submitter.js"
 import type { Summary } from "./summary.js"
+import * as Verdict from "./verdict.js"
 
 export interface Parts {
   readonly name: string
@@ -14,6 +15,7 @@ export interface Parts {
   readonly concurrency: number
   readonly interrupted: boolean
   readonly summary: Summary
+  readonly maxErrors?: MaxErrors | undefined
   readonly startedAt: Date
   /** Milliseconds. */
   readonly duration: number
@@ -23,19 +25,31 @@ export interface Parts {
 }
 
 /**
- * The report; `passed` is false when the run was interrupted, a scorer misses its threshold or, with `strict`, a
- * Helicone submission failed (see `Submitter.strictFailure`).
+ * The report, with its verdict: the one place where a run is judged (see `verdict.ts` for the rules), so that
+ * `passed` is `verdict.passed` on every report, whoever built it.
  */
 export const build = (parts: Parts): { -readonly [K in keyof EvalReport]: EvalReport[K] } => {
   const { duration, helicone, startedAt, summary } = parts
   const scorers = summary.scorers()
-  const passed = !parts.interrupted && scorers.every((s) => s.passed !== false) &&
-    !(helicone !== undefined && helicone.strict && Submitter.strictFailure(helicone.summary))
+  const verdict = Verdict.judge({
+    interrupted: parts.interrupted,
+    cases: summary.cases,
+    stopped: summary.interrupted,
+    errored: summary.errored,
+    unreadable: summary.unreadable,
+    unreadableMessage: summary.unreadableMessage,
+    firstError: summary.firstError,
+    scores: summary.scores,
+    scorers,
+    maxErrors: parts.maxErrors,
+    helicone
+  })
   const report: { -readonly [K in keyof EvalReport]: EvalReport[K] } = {
     version: 1,
     name: parts.name,
     interrupted: parts.interrupted,
-    passed,
+    passed: verdict.passed,
+    verdict,
     trials: parts.trials,
     concurrency: parts.concurrency,
     totals: summary.totals(),

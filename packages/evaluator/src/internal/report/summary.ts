@@ -98,6 +98,12 @@ export class Summary {
   errored = 0
   scores = 0
   scorerErrors = 0
+  /** Cases with a `data` error: a row that could not be read, or a source that failed. */
+  unreadable = 0
+  unreadableMessage: string | undefined = undefined
+  /** The first error of the earliest errored case that finished (by index, then trial), for the verdict's message. */
+  firstError: string | undefined = undefined
+  private firstErrorAt: { index: number; trial: number } | undefined = undefined
   private readonly byName = new Map<string, ScorerFold>()
   private readonly folds: Array<ScorerFold> = []
   private readonly slowest = new Top((ref) => ref.duration)
@@ -141,6 +147,16 @@ export class Summary {
       if (error.scorer !== undefined) {
         this.fold(error.scorer, undefined).errors++
         this.scorerErrors++
+      } else if (error.source === "data") {
+        this.unreadableMessage ??= error.message
+        this.unreadable++
+      }
+    }
+    if (errored && (this.firstErrorAt === undefined || earlier(result.index, result.trial, this.firstErrorAt))) {
+      const error = result.errors[0]
+      if (error.source !== "interrupted") {
+        this.firstErrorAt = { index: result.index, trial: result.trial }
+        this.firstError = `${error.scorer ?? error.source}: ${error.message}`
       }
     }
   }

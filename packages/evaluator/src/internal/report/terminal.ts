@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import type { EvalReport } from "../../EvalReport.js"
 import type { Progress, Reporter, RunInfo, TerminalOptions } from "../../Reporter.js"
-import { caseLabel } from "./labels.js"
+import { caseLabel, plural } from "./labels.js"
 
 export const make = (options: TerminalOptions): Reporter => {
   const progressOut = options.write ?? ((text: string) => void process.stderr.write(text))
@@ -107,16 +107,35 @@ export const summary = (report: EvalReport, color: boolean): string => {
   const lines: Array<string> = []
   const status = report.interrupted ? red("INTERRUPTED") : report.passed ? green("PASSED") : red("FAILED")
   const { totals, timings } = report
-  lines.push(
-    `${report.name}: ${status}  ${count(totals.cases)} cases, ${count(totals.errored)} errored${
-      totals.interrupted === undefined ? "" : ` (${count(totals.interrupted)} stopped in flight)`
-    }, ${seconds(timings.duration)} (${count(timings.casesPerSecond)} cases/s)`
-  )
-  const rows: Array<Array<string>> = [["scorer", "mean", "min", "max", "scored", "errors", "threshold", ""]]
+  const counts = `${plural(totals.cases, "case")}, ${count(totals.errored)} errored${
+    totals.interrupted === undefined ? "" : ` (${count(totals.interrupted)} stopped in flight)`
+  }, ${seconds(timings.duration)} (${count(timings.casesPerSecond)} cases/s)`
+  // The reason first: the line a CI log shows is the one that says why. An interrupted run says so in its status.
+  const reasons = report.verdict.reasons.filter((reason) => !(report.interrupted && reason.kind === "interrupted"))
+  if (reasons.length === 0) lines.push(`${report.name}: ${status}  ${counts}`)
+  else {
+    lines.push(`${report.name}: ${status}: ${reasons[0].message}`)
+    for (const reason of reasons.slice(1)) lines.push(`  and ${reason.message}`)
+    lines.push(`  ${counts}`)
+  }
+  // `threshold mean` is what a threshold is judged on: a case the scorer did not score counts as 0.
+  const judged = report.scorers.some((s) => s.threshold !== undefined)
+  const rows: Array<Array<string>> = [[
+    "scorer",
+    "mean",
+    ...(judged ? ["threshold mean"] : []),
+    "min",
+    "max",
+    "scored",
+    "errors",
+    "threshold",
+    ""
+  ]]
   for (const s of report.scorers) {
     rows.push([
       s.name,
       fixed(s.mean),
+      ...(judged ? [s.threshold === undefined ? "" : fixed(s.thresholdMean)] : []),
       fixed(s.min),
       fixed(s.max),
       count(s.count),
@@ -144,7 +163,7 @@ export const summary = (report: EvalReport, color: boolean): string => {
   }
   if (totals.errored > 0) {
     const errored = report.cases.filter((result) => result.errors.length > 0)
-    lines.push(red(`errors: ${count(totals.errored)} case${totals.errored === 1 ? "" : "s"}`))
+    lines.push(red(`errors: ${plural(totals.errored, "case")}`))
     for (const result of errored.slice(0, shownErrors)) {
       const error = result.errors[0]
       lines.push(`  ${caseLabel(result)} ${error.scorer ?? error.source}: ${oneLine(error.message)}`)
