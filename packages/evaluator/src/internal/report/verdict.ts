@@ -96,10 +96,12 @@ export const judge = (facts: Facts): Verdict => {
     reasons.push({
       kind: "nothing-scored",
       message: facts.cases === 0 ?
-        "no case was scored: the data has no cases" :
+        "nothing was scored: the data has no cases" :
         facts.scorers.length === 0 ?
-        "no case was scored: the suite has no scorers" :
-        `no case was scored (${plural(facts.cases, "case")}, none with a score)`
+        "nothing was scored: the suite has no scorers" :
+        errored === finished ?
+        `nothing was scored: ${finished === 1 ? "the only case" : "every case"} errored` :
+        "nothing was scored"
     })
   }
   for (const s of facts.scorers) {
