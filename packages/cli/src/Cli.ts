@@ -6,9 +6,11 @@
  * An eval file exports suites made with `Eval.make`: as its default export, as named exports, or as an array. When
  * its suites need services (a judge model, a database), it also exports `layer`, a `Layer` providing them.
  *
- * Exit codes: 0 every suite met its thresholds, 1 a threshold failed, 2 a usage or configuration error (said in one
- * line on stderr), 130 interrupted (Ctrl-C: the cases in flight are stopped and the partial report is still printed
- * and written).
+ * Exit codes: 0 every suite passed, 1 a suite failed (its data could not be read, nothing was scored, more cases
+ * errored than `--max-errors` allows, or a threshold was missed; the reason is the summary's first line), 2 a usage or
+ * configuration error (said in one line on stderr: also a type error with `--typecheck`, and Helicone refusing the
+ * API key), 3 scores left in the outbox after `--delivery-timeout` with `CI` set or `--strict-delivery`, 130
+ * interrupted (Ctrl-C: the cases in flight are stopped and the partial report is still printed and written).
  *
  * @since 0.1.0
  */
@@ -16,8 +18,10 @@ import type * as CliApp from "@effect/cli/CliApp"
 import * as ValidationError from "@effect/cli/ValidationError"
 import type * as HeliconeScores from "@helicone-effect/core/HeliconeScores"
 import type * as ScoreQueue from "@helicone-effect/core/ScoreQueue"
+import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
 import * as Path from "node:path"
@@ -94,13 +98,17 @@ export const run = (
   Effect.gen(function*() {
     const exitCode = yield* Ref.make<number>(CliRun.ExitCode.passed)
     const err = options.stderr ?? ((text) => void process.stderr.write(text))
+    const userAgent = yield* Config.option(Config.string("npm_config_user_agent")).pipe(
+      Effect.map(Option.getOrUndefined),
+      Effect.orElseSucceed(() => undefined)
+    )
     const environment: CliRun.Environment = {
       cwd: options.cwd ?? process.cwd(),
       importer: options.loader === "native" ? CliLoad.nativeImporter : CliLoad.autoImporter,
       out: options.stdout ?? ((text) => void process.stdout.write(text)),
       err,
       terminal: options.stdout,
-      userAgent: process.env.npm_config_user_agent
+      userAgent
     }
     const command = CliCommand.make(
       (args) => Effect.scoped(CliRun.run(args, environment, CliCommand.valueOptions)),

@@ -193,9 +193,9 @@ export class TypeCheckFailed extends Schema.TaggedError<TypeCheckFailed>("@helic
 ) {
   override get message(): string {
     const more = this.errors > 1
-      ? ` (${this.errors} type errors in ${this.files.length} file${this.files.length === 1 ? "" : "s"})`
+      ? `${this.errors} type errors in ${this.files.length} file${this.files.length === 1 ? "" : "s"}; `
       : ""
-    return `type error in ${this.first}${more}; --no-typecheck runs without checking`
+    return `type error in ${this.first} (${more}--no-typecheck runs without checking)`
   }
 }
 

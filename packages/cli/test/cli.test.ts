@@ -1,57 +1,17 @@
 import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Eval, EvalReport, Scorer, Scorers } from "@helicone-effect/evaluator"
-import { Console, Duration, Effect, Either, Fiber, HashMap, Schema, TestClock } from "effect"
+import { Duration, Effect, Either, Fiber, HashMap, Schema, TestClock } from "effect"
 import * as Fs from "node:fs"
 import { createRequire } from "node:module"
-import * as Os from "node:os"
 import * as Path from "node:path"
-import { fileURLToPath } from "node:url"
-import { stripVTControlCharacters } from "node:util"
 import * as Cli from "../src/Cli.js"
 import * as Files from "../src/internal/files.js"
 import * as Helicone from "../src/internal/helicone.js"
 import * as Load from "../src/internal/load.js"
 import * as CliOptions from "../src/internal/options.js"
 import * as CliRun from "../src/internal/run.js"
-
-const fixtures = fileURLToPath(new URL("./fixtures/cli/", import.meta.url))
-const fixture = (name: string) => Path.join(fixtures, name)
-
-const tempDir = Effect.acquireRelease(
-  Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "helicone-eval-cli-"))),
-  (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
-)
-
-/**
- * `helicone-eval …` in this process, as the bin runs it; answers the exit code and what was printed, with what
- * `@effect/cli` prints itself (help, its usage errors) through the `Console`, colour codes removed.
- */
-const main = (argv: ReadonlyArray<string>, cwd: string = process.cwd()) =>
-  Effect.gen(function*() {
-    let stdout = ""
-    let stderr = ""
-    const plain = (parts: ReadonlyArray<unknown>) => `${stripVTControlCharacters(parts.map(String).join(" "))}\n`
-    const code = yield* Console.consoleWith((console) =>
-      Cli.run(["node", "helicone-eval", ...argv], {
-        cwd,
-        loader: "native",
-        stdout: (text) => void (stdout += text),
-        stderr: (text) => void (stderr += text)
-      }).pipe(
-        Effect.provide(NodeContext.layer),
-        Effect.withConsole({
-          ...console,
-          log: (...parts) => Effect.sync(() => void (stdout += plain(parts))),
-          error: (...parts) => Effect.sync(() => void (stderr += plain(parts)))
-        })
-      )
-    )
-    return { code, stdout, stderr }
-  })
-
-/** `helicone-eval run …` in this process. */
-const cli = (args: ReadonlyArray<string>, cwd: string) => main(["run", ...args], cwd)
+import { cli, fixture, main, tempDir } from "./runInProcess.js"
 
 /** Writes empty `files` under `dir`; gives back a function that lists absolute paths relative to `dir`, with `/`. */
 const writeTree = (dir: string, files: ReadonlyArray<string>) => {
