@@ -11,19 +11,29 @@ interface Outcome {
   readonly state: string | undefined
   readonly message: string | undefined
   readonly diff: string | undefined
+  /** Milliseconds. */
+  readonly duration: number | undefined
 }
 
 const flatten = (tasks: ReadonlyArray<RunnerTask>, prefix: string): Array<Outcome> =>
   tasks.flatMap((task) =>
     task.type === "suite"
-      ? flatten(task.tasks, `${prefix}${task.name} > `)
+      ? [
+        { name: `${prefix}${task.name}`, state: undefined, message: undefined, diff: undefined, duration: total(task) },
+        ...flatten(task.tasks, `${prefix}${task.name} > `)
+      ]
       : [{
         name: `${prefix}${task.name}`,
         state: task.result?.state,
         message: task.result?.errors?.[0]?.message,
-        diff: task.result?.errors?.[0]?.diff
+        diff: task.result?.errors?.[0]?.diff,
+        duration: task.result?.duration
       }]
   )
+
+/** How long a block's tests took, one after the other as Vitest runs them. */
+const total = (task: RunnerTask): number =>
+  task.type === "suite" ? task.tasks.reduce((sum, t) => sum + total(t), 0) : task.result?.duration ?? 0
 
 /** Runs the fixture project through Vitest's node API, with no reporter output, and collects every test's outcome. */
 const runFixtures = Effect.acquireUseRelease(
@@ -65,10 +75,11 @@ describe("describeEval", () => {
       assert.include(atlantis.message, "task: no capital known for Atlantis")
       const summary = get("capitals.evals.ts > capitals > summary")
       assert.strictEqual(summary.state, "fail")
-      assert.include(
+      // the verdict, as helicone-eval gives it: Atlantis errored (none allowed), and counts as 0 in the threshold mean
+      assert.strictEqual(
         summary.message,
-        "capitals: mean below threshold: exactMatch 0.600 < 0.8",
-        "Atlantis (task error) counts as 0"
+        "capitals: FAILED: 1 of 5 cases errored (max 0): task: no capital known for Atlantis; " +
+          "exactMatch: threshold mean 0.600 < 0.8 (mean 0.750 over 4 scored cases)"
       )
 
       assert.strictEqual(get("capitals.evals.ts > echo > #0 {\"question\":\"short\"}").state, "pass")
@@ -91,6 +102,42 @@ describe("describeEval", () => {
       assert.strictEqual(refused.state, "fail")
       assert.include(refused.message, "Helicone did not take the scores (strict)")
       assert.include(refused.message, "InvalidScores")
-      assert.strictEqual(outcomes.size, 23, "6 + 3 + 4 in capitals.evals.ts, 2 × 3 + 2 × 2 in services.evals.ts")
+      const strictSummary = get("services.evals.ts > helicone strict > summary")
+      assert.strictEqual(strictSummary.state, "fail", "the verdict counts strict delivery, as Eval.run's does")
+      assert.include(strictSummary.message, "Helicone did not take every score (strict): 1 failed")
+
+      // every case errors, no thresholds: the summary fails, it does not pass on nothing
+      for (const name of ["#0 a", "#1 b", "#2 c"]) {
+        assert.strictEqual(get(`verdicts.evals.ts > no key > ${name}`).state, "fail")
+      }
+      const noKey = get("verdicts.evals.ts > no key > summary")
+      assert.strictEqual(noKey.state, "fail")
+      assert.strictEqual(
+        noKey.message,
+        "no key: FAILED: 3 of 3 cases errored (max 0): task: OPENAI_API_KEY is not set; nothing was scored: every case errored"
+      )
+      // maxErrors allows the one errored case: its test fails, the verdict passes
+      assert.strictEqual(get("verdicts.evals.ts > allowed > #2 boom").state, "fail")
+      assert.strictEqual(get("verdicts.evals.ts > allowed > summary").state, "pass")
+      const empty = get("verdicts.evals.ts > empty > summary")
+      assert.strictEqual(empty.state, "fail")
+      assert.include(empty.message, "nothing was scored: the data has no cases")
+
+      // 200 cases of 20 ms, 10 at a time: about 0.4 s, not the 4 s they take one after the other
+      const concurrent = [...outcomes.values()].filter((o) =>
+        o.name.startsWith("concurrency.evals.ts > concurrent > #")
+      )
+      assert.strictEqual(concurrent.length, 200)
+      assert.isTrue(concurrent.every((o) => o.state === "pass"))
+      assert.strictEqual(get("concurrency.evals.ts > concurrent > summary").state, "pass")
+      const block = get("concurrency.evals.ts > concurrent").duration!
+      assert.isBelow(block, 2_000, "under half of the serial 4 s")
+
+      const tests = [...outcomes.values()].filter((o) => o.duration !== undefined && o.state !== undefined)
+      assert.strictEqual(
+        tests.length,
+        23 + 4 + 4 + 1 + 201,
+        "6 + 3 + 4 in capitals.evals.ts, 2 × 3 + 2 × 2 in services.evals.ts, 4 + 4 + 1 in verdicts.evals.ts, 201 in concurrency.evals.ts"
+      )
     }), 120_000)
 })
