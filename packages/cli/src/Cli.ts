@@ -20,6 +20,8 @@ import type * as HeliconeScores from "@helicone-effect/core/HeliconeScores"
 import type * as ScoreQueue from "@helicone-effect/core/ScoreQueue"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import * as HashSet from "effect/HashSet"
 import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
@@ -28,6 +30,7 @@ import * as Path from "node:path"
 import type * as CliError from "./CliError.js"
 import * as CliCommand from "./internal/command.js"
 import * as CliLoad from "./internal/load.js"
+import * as CliLogger from "./internal/logger.js"
 import * as CliRun from "./internal/run.js"
 
 /**
@@ -116,6 +119,8 @@ export const run = (
       options.stdout === undefined && process.stdout.isTTY === true
     )
     return yield* CliCommand.run(command, argv).pipe(
+      // every logger, the pretty one NodeRuntime.runMain installs included: the run's log lines go to stderr
+      Effect.locally(FiberRef.currentLoggers, HashSet.make(CliLogger.make(err))),
       Effect.zipRight(Ref.get(exitCode)),
       Effect.catchIf(ValidationError.isValidationError, () => Effect.succeed(CliRun.ExitCode.usage)),
       Effect.catchAll((error: CliError.CliError) =>

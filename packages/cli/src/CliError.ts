@@ -208,10 +208,15 @@ export class TypeCheckFailed extends Schema.TaggedError<TypeCheckFailed>("@helic
  */
 export class HeliconeUnauthorized extends Schema.TaggedError<HeliconeUnauthorized>(
   "@helicone-effect/cli/HeliconeUnauthorized"
-)("HeliconeUnauthorized", { baseUrl: Schema.String, kept: Schema.Number, resend: Schema.String }) {
+)("HeliconeUnauthorized", {
+  baseUrl: Schema.String,
+  status: Schema.Number,
+  kept: Schema.Number,
+  resend: Schema.String
+}) {
   override get message(): string {
-    return `Helicone at ${this.baseUrl} refused HELICONE_API_KEY (401 Unauthorized): ${this.kept} score` +
-      `${this.kept === 1 ? "" : "s"} kept in the outbox; fix the key, then ${this.resend}`
+    return `Helicone at ${this.baseUrl} refused HELICONE_API_KEY (${this.status}): delivery stopped, ${this.kept} ` +
+      `score${this.kept === 1 ? "" : "s"} kept in the outbox; fix the key, then ${this.resend}`
   }
 }
 

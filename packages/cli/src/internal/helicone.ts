@@ -41,6 +41,10 @@ export interface Target {
   readonly baseUrl: string
   /** The embedded server's database file (absent in memory). */
   readonly database: string | undefined
+  /** The queue in `layer`, for the wait after the run. */
+  readonly queue: ScoreQueue.Service
+  /** The directory of the queue's outbox and dead-letter files (a temporary one for an in-memory server). */
+  readonly outbox: string
 }
 
 type LocalModule = typeof LocalHelicone
@@ -69,12 +73,14 @@ export const local = (
       Effect.mapError((error) => setup(`the embedded Helicone server could not start: ${messageOf(error)}`))
     )
     // opened after the server, so closed before it: the queue's shutdown can still deliver to it
-    const layer = yield* withQueue(
+    const { layer, outbox, queue } = yield* withQueue(
       HeliconeScores.layer({ apiKey: Redacted.make("helicone-eval-local"), baseUrl: server.baseUrl }),
       database === ":memory:" ? undefined : Path.dirname(database)
     )
     return {
       layer,
+      outbox,
+      queue,
       description: `sending scores to the embedded Helicone server at ${server.baseUrl} (stored in ${database})`,
       kind: "embedded" as const,
       readBack: server.scores,
@@ -108,10 +114,12 @@ export const fromEnvironment = (outbox: string): Effect.Effect<Target, HeliconeS
       Effect.mapError((error) => setup(`invalid Helicone configuration: ${error}`))
     )
     const resolved = yield* HeliconeConfig.make(options).pipe(Effect.mapError((error) => setup(error.message)))
-    const layer = yield* withQueue(HeliconeScores.layer(options), outbox)
+    const { layer, queue } = yield* withQueue(HeliconeScores.layer(options), outbox)
     return {
       kind: "helicone" as const,
       layer,
+      outbox,
+      queue,
       description: `sending scores to Helicone at ${resolved.baseUrl} (HELICONE_API_KEY is set; undelivered scores ` +
         `wait in ${outbox})`,
       readBack: undefined,
@@ -131,7 +139,11 @@ const withQueue = (
   helicone: Layer.Layer<HeliconeScores.HeliconeScores, unknown, HttpClient.HttpClient>,
   dir: string | undefined
 ): Effect.Effect<
-  Layer.Layer<HeliconeScores.HeliconeScores | ScoreQueue.ScoreQueue>,
+  {
+    readonly layer: Layer.Layer<HeliconeScores.HeliconeScores | ScoreQueue.ScoreQueue>
+    readonly queue: ScoreQueue.Service
+    readonly outbox: string
+  },
   HeliconeSetupError,
   Scope.Scope
 > =>
@@ -148,7 +160,11 @@ const withQueue = (
       Effect.provide(NodeFileSystem.layer),
       Effect.mapError((error) => setup(`the score outbox in ${files} could not be opened: ${messageOf(error)}`))
     )
-    return Layer.succeedContext(Context.merge(scores, queue))
+    return {
+      layer: Layer.succeedContext(Context.merge(scores, queue)),
+      queue: Context.get(queue, ScoreQueue.ScoreQueue),
+      outbox: files
+    }
   })
 
 const tempDir = Effect.acquireRelease(

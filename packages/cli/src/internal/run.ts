@@ -6,6 +6,7 @@
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
+import type * as ScoreQueue from "@helicone-effect/core/ScoreQueue"
 import * as Eval from "@helicone-effect/evaluator/Eval"
 import * as EvalReport from "@helicone-effect/evaluator/EvalReport"
 import * as Reporter from "@helicone-effect/evaluator/Reporter"
@@ -14,6 +15,7 @@ import * as Chunk from "effect/Chunk"
 import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -21,6 +23,7 @@ import * as Fs from "node:fs"
 import * as NodePath from "node:path"
 import * as CliError from "../CliError.js"
 import * as CasesFiles from "./casesFiles.js"
+import * as Delivery from "./delivery.js"
 import * as Files from "./files.js"
 import * as Load from "./load.js"
 import * as CliOptions from "./options.js"
@@ -97,6 +100,31 @@ const startLine = (env: Environment, suite: Eval.Suite<any, any, any, any>, file
       )
     )
 })
+
+/**
+ * The reporter, but when Helicone has refused the API key by the end of the suite (the queue waited for the
+ * deliveries in flight), it is given the report with a `"delivery"` reason: the summary's first line then says why
+ * the run stops, as the exit code (2) does.
+ */
+const haltAware = <R>(
+  reporter: Reporter.Reporter<R>,
+  target: { readonly queue: ScoreQueue.Service; readonly baseUrl: string }
+): Reporter.Reporter<R> => {
+  const onEnd = reporter.onEnd
+  if (onEnd === undefined) return reporter
+  return {
+    ...reporter,
+    onEnd: (report) =>
+      Effect.flatMap(target.queue.stats, (stats) =>
+        onEnd(
+          stats.halted === undefined ? report : EvalReport.failWith(report, {
+            kind: "delivery",
+            message: `Helicone at ${target.baseUrl} refused HELICONE_API_KEY (${stats.halted.status}): delivery ` +
+              "stopped, the scores are kept in the outbox"
+          })
+        ))
+  }
+}
 
 /** The request ids of the report's cases that have scores, read back from its cases file when it has one. */
 export const scoredRequestIds = (
@@ -212,21 +240,29 @@ export const run = (
     const contexts = new Map<string, Context.Context<never>>()
     const outputDir = NodePath.resolve(env.cwd, CasesFiles.outputDir)
 
-    const reports: Array<EvalReport.EvalReport> = []
+    let reports: Array<EvalReport.EvalReport> = []
     const written: Array<string> = []
+    // the file reporters of each report, to write it again when the delivery adds a reason to its verdict
+    const files: Array<ReadonlyArray<Reporter.Reporter<Reporter.Files>>> = []
     for (const found of selected) {
       let suite = CliOptions.applyOverrides(found.suite, overrides)
       if (Pick.picks(pick)) suite = Pick.apply(suite, pick)
-      const reporters: Array<Reporter.Reporter<Reporter.Files>> = [
-        startLine(env, suite, relative(found.file)),
-        Reporter.terminal({ color: args.color, ...(env.terminal === undefined ? {} : { write: env.terminal }) })
-      ]
+      const fileReporters: Array<Reporter.Reporter<Reporter.Files>> = []
       for (const [path, make] of [[args.json, Reporter.json], [args.junit, Reporter.junit]] as const) {
         if (path === undefined) continue
         const file = NodePath.resolve(env.cwd, CliOptions.reportPath(path, suite.name, selected.length))
-        reporters.push(make(file))
+        fileReporters.push(make(file))
         written.push(relative(file))
       }
+      files.push(fileReporters)
+      const terminal = Reporter.terminal({
+        color: args.color,
+        ...(env.terminal === undefined ? {} : { write: env.terminal })
+      })
+      const reporters: Array<Reporter.Reporter<Reporter.Files>> = [
+        startLine(env, suite, relative(found.file)),
+        ...[terminal, ...fileReporters].map((reporter) => target === undefined ? reporter : haltAware(reporter, target))
+      ]
 
       // the suite's requirements are what its file's layer provides: checked when that layer is built
       const options = { reporters, outputDir, maxErrors: args.maxErrors }
@@ -251,6 +287,48 @@ export const run = (
         yield* (program as Effect.Effect<EvalReport.EvalReport, never, FileSystem.FileSystem | Path.Path>)
       )
       yield* CasesFiles.prune(outputDir, suite.name, args.keepRuns)
+      // a refused key has stopped delivery for good: the other suites would only add to the outbox
+      if (target !== undefined && (yield* target.queue.stats).halted !== undefined) break
+    }
+
+    const failedRuns = reports.filter((report) => !report.passed).length
+    /** Adds a failing reason to every report that sent scores, and writes their files again. */
+    const failDelivery = (message: string) =>
+      Effect.gen(function*() {
+        const failing = reports.map((report) =>
+          report.helicone !== undefined && !report.verdict.reasons.some((reason) => reason.kind === "delivery")
+        )
+        reports = reports.map((report, i) =>
+          failing[i] ? EvalReport.failWith(report, { kind: "delivery", message }) : report
+        )
+        for (const [i, report] of reports.entries()) {
+          if (!failing[i]) continue
+          for (const reporter of files[i]) {
+            if (reporter.onEnd !== undefined) yield* Effect.ignore(reporter.onEnd(report))
+          }
+        }
+      })
+    let delivery: Delivery.Delivery | undefined
+    if (target !== undefined) {
+      const resend = PackageManager.commandLine(
+        `helicone-eval outbox send${target.kind === "embedded" ? " --local" : ""}`,
+        env.userAgent
+      )
+      const waited = yield* Effect.either(Delivery.await_({
+        queue: target.queue,
+        timeout: args.deliveryTimeout,
+        strict: args.strictDelivery,
+        where: relative(target.outbox),
+        baseUrl: target.baseUrl,
+        resend,
+        err: env.err
+      }))
+      if (Either.isLeft(waited)) {
+        yield* failDelivery(waited.left.message)
+        return yield* waited.left
+      }
+      delivery = waited.right
+      if (delivery.failure !== undefined) yield* failDelivery(delivery.failure)
     }
 
     if (target?.readBack !== undefined) {
@@ -282,11 +360,14 @@ export const run = (
       )
     }
     if (written.length > 0) env.out(`reports: ${written.join(", ")}\n`)
-    const failed = reports.filter((report) => !report.passed)
-    if (reports.length > 1) {
-      env.out(`${reports.length - failed.length}/${reports.length} suites passed\n`)
-    }
-    return failed.length === 0 ? ExitCode.passed : ExitCode.failed
+    if (reports.length > 1) env.out(`${reports.length - failedRuns}/${reports.length} suites passed\n`)
+    if (delivery !== undefined) env.out(`${delivery.summary}\n`)
+    if (delivery?.failure !== undefined) env.err(`helicone-eval: ${delivery.failure}\n`)
+    return failedRuns > 0
+      ? ExitCode.failed
+      : delivery?.failure !== undefined
+      ? ExitCode.undelivered
+      : ExitCode.passed
   })
 
 /** `1 case`, `2 cases`. */
