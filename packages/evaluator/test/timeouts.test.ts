@@ -169,7 +169,7 @@ describe("progress", () => {
       "support 198/200 99% 3/s ETA 707ms"
     )
     // cases finishing, but the oldest has run more than 10 times the mean
-    assert.include(progressLine(run, progress, false, 500), "ETA 707ms · running longest: #7 refund 1m5s")
+    assert.include(progressLine(run, progress, false, 500), "ETA ? · running longest: #7 refund 1m5s")
     // nothing in flight has run 10 s yet
     assert.notInclude(
       progressLine(run, { ...progress, running: [{ index: 1, trial: 0, elapsed: 9_000 }] }, false, 60_000),

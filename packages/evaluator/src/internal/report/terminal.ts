@@ -75,8 +75,8 @@ export const progressLine = (run: RunInfo, progress: Progress, bar: boolean, idl
     return `${run.name} ${count(progress.done)} cases${errored} ${count(rate)}/s ${seconds(progress.elapsed)}${stuck}`
   }
   const ratio = Math.min(1, progress.done / run.total)
-  // An estimate from the rate so far says nothing while nothing finishes.
-  const eta = rate > 0 && idle < stalledAfter ? seconds(((run.total - progress.done) / rate) * 1000) : "?"
+  // An estimate from the rate so far says nothing while a case looks stuck: the run cannot end before it does.
+  const eta = rate > 0 && stuck === "" ? seconds(((run.total - progress.done) / rate) * 1000) : "?"
   const width = 24
   const filled = Math.round(ratio * width)
   const graphic = bar ? `[${"█".repeat(filled)}${"░".repeat(width - filled)}] ` : ""
