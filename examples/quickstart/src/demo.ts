@@ -92,7 +92,11 @@ export const demo = (options: DemoOptions) =>
     log("Reports:")
     for (const file of [files.json, files.junit, files.html]) log(`  ${Path.relative(process.cwd(), file) || file}`)
     log("")
-    log(`Suite ${report.passed ? "passed" : "FAILED"} its thresholds.`)
+    log(
+      report.passed
+        ? "Suite PASSED: every case was scored and met its thresholds."
+        : `Suite FAILED: ${report.verdict.reasons.map((reason) => reason.message).join("; ")}`
+    )
     log("Next: the same suite from the CLI, then your own *.eval.ts the same way:")
     log("  pnpm --filter @helicone-effect/example-quickstart eval   # helicone-eval run src/triage.eval.ts --local")
     return {
