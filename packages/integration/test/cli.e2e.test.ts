@@ -7,57 +7,14 @@ import { assert, describe, it } from "@effect/vitest"
 import { EvalReport } from "@helicone-effect/evaluator"
 import { LocalHelicone } from "@helicone-effect/local"
 import { Effect } from "effect"
-import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
+import { createRequire } from "node:module"
 import * as Path from "node:path"
-import { fileURLToPath } from "node:url"
 import { stripVTControlCharacters } from "node:util"
+import { fixture, spawnCli, type SpawnOptions, tempDir } from "./spawnCli.js"
 
-const bin = fileURLToPath(new URL("../../cli/bin/helicone-eval.js", import.meta.url))
-const fixture = (name: string) => fileURLToPath(new URL(`../../cli/test/fixtures/cli/${name}`, import.meta.url))
-
-interface Finished {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-/** Runs the bin; `interruptOn` sends SIGINT once stderr matches it. The process is killed if the test ends first. */
-const spawn = (
-  args: ReadonlyArray<string>,
-  options: { readonly cwd: string; readonly env?: Record<string, string | undefined>; readonly interruptOn?: RegExp }
-) =>
-  Effect.acquireRelease(
-    Effect.sync(() =>
-      ChildProcess.spawn(process.execPath, [bin, "run", ...args], {
-        cwd: options.cwd,
-        env: { ...process.env, NO_COLOR: "1", ...options.env },
-        stdio: ["ignore", "pipe", "pipe"]
-      })
-    ),
-    (child) => Effect.sync(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"))
-  ).pipe(Effect.flatMap((child) =>
-    Effect.async<Finished>((resume) => {
-      let stdout = ""
-      let stderr = ""
-      let interrupted = false
-      child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
-      child.stderr!.on("data", (chunk: Buffer) => {
-        stderr += chunk.toString()
-        if (options.interruptOn !== undefined && !interrupted && options.interruptOn.test(stderr)) {
-          interrupted = true
-          child.kill("SIGINT")
-        }
-      })
-      child.once("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
-    })
-  ))
-
-const tempDir = Effect.acquireRelease(
-  Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "helicone-eval-e2e-"))),
-  (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
-)
+/** `helicone-eval run …` in a subprocess. */
+const spawn = (args: ReadonlyArray<string>, options: SpawnOptions) => spawnCli(["run", ...args], options)
 
 const readReport = (path: string) => EvalReport.fromJson(Fs.readFileSync(path, "utf8"))
 
@@ -119,6 +76,82 @@ describe("helicone-eval (subprocess)", { timeout: 90_000 }, () => {
       assert.include(run.stdout, "capitals: FAILED")
     }))
 
+  it.scoped("a missing dataset file, a task throwing on every case, nothing scored: exit 1, the reason first", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const expectations: Array<[string, RegExp, string]> = [
+        ["missingData.eval.ts", /^missing-data: FAILED: the data could not be read: .*ENOENT/, "unreadable-data"],
+        ["failing.eval.ts", /^failing: FAILED: 2 of 2 cases errored .*OPENAI_API_KEY is not set/, "errors"],
+        [
+          "unscored.eval.ts",
+          /^unscored: FAILED: nothing was scored/,
+          "nothing-scored"
+        ]
+      ]
+      for (const [file, firstLine, kind] of expectations) {
+        const run = yield* spawn([fixture(file), "--json", "r.json", "--junit", "junit.xml"], { cwd: dir })
+        assert.strictEqual(run.code, 1, `${file}: ${run.stderr}`)
+        assert.match(run.stdout.split("\n")[0], firstLine, file)
+        const report = yield* readReport(Path.join(dir, "r.json"))
+        assert.isFalse(report.passed, file)
+        assert.strictEqual(report.verdict.reasons[0].kind, kind, file)
+        assert.match(Fs.readFileSync(Path.join(dir, "junit.xml"), "utf8"), /failures="[1-9]/, file)
+      }
+    }))
+
+  it.scoped("a misspelt threshold on the command line or in the suite, a type error with CI set: exit 2", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const cli = yield* spawn([fixture("capitals.eval.ts"), "--threshold", "exactmatch=0.5"], { cwd: dir })
+      assert.strictEqual(cli.code, 2)
+      assert.strictEqual(
+        cli.stderr,
+        "helicone-eval: --threshold exactmatch: no suite has a scorer named \"exactmatch\"; did you mean \"exactMatch\"?\n"
+      )
+      const suite = yield* spawn([fixture("misspelt.eval.ts")], { cwd: dir })
+      assert.strictEqual(suite.code, 2)
+      assert.match(suite.stderr, /^helicone-eval: cannot load .*misspelt\.eval\.ts: .*did you mean "exactMatch"\?.*\n$/)
+
+      // CI turns type checking on: typescript comes from the project, here the workspace's, linked
+      const typescript = Path.dirname(createRequire(import.meta.url).resolve("typescript/package.json"))
+      Fs.mkdirSync(Path.join(dir, "node_modules"))
+      Fs.symlinkSync(typescript, Path.join(dir, "node_modules", "typescript"), "dir")
+      Fs.writeFileSync(Path.join(dir, "package.json"), "{\"type\":\"module\"}")
+      Fs.writeFileSync(Path.join(dir, "typed.eval.ts"), "const answer: number = \"forty-two\"\nexport default answer\n")
+      const typed = yield* spawn(["typed.eval.ts"], { cwd: dir, env: { CI: "true" } })
+      assert.strictEqual(typed.code, 2)
+      assert.strictEqual(
+        typed.stderr.split("\n")[0],
+        "helicone-eval: type error in typed.eval.ts:1:7: TS2322: Type 'string' is not assignable to type 'number'. " +
+          "(--no-typecheck runs without checking)"
+      )
+      assert.strictEqual(typed.stdout, "")
+    }))
+
+  it.scoped("--limit, --sample --seed and --case pick the cases; the seed is printed", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const run = yield* spawn([fixture("named.eval.ts"), "--case", "shipping", "--sample", "2", "--json", "r.json"], {
+        cwd: dir
+      })
+      assert.strictEqual(run.code, 0, run.stderr)
+      const seed = /sampling 2 cases of each suite with --seed (\d+)/.exec(run.stderr)?.[1]
+      assert.isDefined(seed, run.stderr)
+      const first = yield* readReport(Path.join(dir, "r.json"))
+      assert.strictEqual(first.cases.length, 2)
+      for (const c of first.cases) assert.match(c.name ?? "", /^Shipping/)
+      const again = yield* spawn(
+        [fixture("named.eval.ts"), "--case", "shipping", "--sample", "2", "--seed", seed!, "--json", "r.json"],
+        { cwd: dir }
+      )
+      assert.strictEqual(again.code, 0, again.stderr)
+      const second = yield* readReport(Path.join(dir, "r.json"))
+      assert.deepStrictEqual(second.cases.map((c) => c.name), first.cases.map((c) => c.name))
+      const limited = yield* spawn([fixture("named.eval.ts"), "--limit", "1"], { cwd: dir })
+      assert.include(limited.stderr, "▶ named: 1 case,")
+      assert.match(limited.stdout, /^named: PASSED {2}1 case,/)
+    }))
+
   it.scoped("a syntax error in an eval file is exit 2 with the file name and position", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
@@ -169,7 +202,10 @@ describe("helicone-eval (subprocess)", { timeout: 90_000 }, () => {
   it.scoped("--local stores the scores in an embedded server, in a database `helicone-local` can serve after", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
-      const run = yield* spawn([fixture("capitals.eval.ts"), "--local", "--json", "eval.json"], { cwd: dir })
+      const run = yield* spawn([fixture("capitals.eval.ts"), "--local", "--json", "eval.json"], {
+        cwd: dir,
+        env: { npm_config_user_agent: "pnpm/10.4.1 npm/? node/v22.0.0 linux x64" }
+      })
       assert.strictEqual(run.code, 0, run.stderr)
       assert.match(run.stderr, /sending scores to the embedded Helicone server at http:\/\/127\.0\.0\.1:\d+/)
       assert.include(run.stdout, "helicone: 5 queued, 5 delivered, 0 in outbox, 0 dead-lettered")

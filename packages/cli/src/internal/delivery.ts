@@ -32,7 +32,8 @@ export interface Delivery {
   readonly failure: string | undefined
 }
 
-const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`
+const number = (n: number) => n.toLocaleString("en-US")
+const count = (n: number, noun: string) => `${number(n)} ${noun}${n === 1 ? "" : "s"}`
 
 /**
  * Waits for the queue within `timeout`, saying so on `err` once the wait is noticeable. Fails with
@@ -76,13 +77,13 @@ export const await_ = (options: {
     const seconds = ((Date.now() - started) / 1000).toFixed(1)
     if (waited) options.err(`waited ${seconds}s for delivery after the run\n`)
     const left = report.inOutbox + report.inMemory
-    const summary = `helicone: ${report.delivered} delivered, ${report.deadLettered} dead-lettered, ` +
-      `${left} in the outbox (${options.where})` +
+    const summary = `helicone: ${number(report.delivered)} delivered, ${number(report.deadLettered)} dead-lettered, ` +
+      `${number(left)} in the outbox (${options.where})` +
       (left === 0 || options.strict ? "" : `; send them with ${options.resend}, or the next run will`)
     const failure = left > 0 && options.strict
       ? `${count(left, "score")} not delivered within ${Duration.format(options.timeout)} (--delivery-timeout): ` +
-        `${report.inOutbox} in the outbox ${options.where}, ${report.inMemory} in memory, written there at exit; ` +
-        `${report.delivered} delivered, ${report.deadLettered} dead-lettered`
+        `${number(report.inOutbox)} in the outbox ${options.where}, ${number(report.inMemory)} in memory, written ` +
+        `there at exit; ${number(report.delivered)} delivered, ${number(report.deadLettered)} dead-lettered`
       : undefined
     return { report, left, summary, failure }
   })
