@@ -64,7 +64,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import type { InvalidRequestId, InvalidScores } from "./HeliconeError.js"
+import type { InvalidRequestId, InvalidScores, Unauthorized } from "./HeliconeError.js"
 import { InvalidConfig } from "./HeliconeError.js"
 import * as HeliconeScores from "./HeliconeScores.js"
 import { decodeDuration } from "./internal/duration.js"
@@ -145,6 +145,44 @@ export interface Stats {
    * rather than an answer from Helicone, 3 times; each defect is logged at error level.
    */
   readonly defects: number
+  /** Delivery fibers running now: `concurrency`, and more (up to `maxConcurrency`) while the buffer fills. */
+  readonly concurrency: number
+  /**
+   * Set once Helicone refused the API key (401/403): delivery has stopped for good in this queue, and every
+   * undelivered score is kept in the outbox (not dead-lettered). A queue opened later, with a key that works, sends
+   * them.
+   */
+  readonly halted: Unauthorized | undefined
+}
+
+/**
+ * Where the scores offered so far are, as `awaitDelivery` found them. Counts are since the queue started.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeliveryReport {
+  /** Every score offered (and every outbox entry found at start) was accepted by Helicone or dead-lettered. */
+  readonly complete: boolean
+  /** Submissions Helicone accepted. */
+  readonly delivered: number
+  /** Submissions written to the dead-letter file: `rejected + defects + stranded` of {@link Stats}. */
+  readonly deadLettered: number
+  /** Entries in the outbox files (the one being replayed included), durable, sent by a later queue if not by this. */
+  readonly inOutbox: number
+  /** Request ids still only in memory (waiting, in flight, or being written to the outbox) when the wait ended. */
+  readonly inMemory: number
+}
+
+/**
+ * The options of `awaitDelivery`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AwaitOptions {
+  /** How long to wait at most; without it, the wait ends only when delivery is complete or halted. */
+  readonly timeout?: Duration.DurationInput | undefined
 }
 
 /**
@@ -167,6 +205,27 @@ export interface Service {
   readonly flush: Effect.Effect<void>
   /** The current counters. */
   readonly stats: Effect.Effect<Stats>
+  /**
+   * Waits until every score offered so far, and every entry of the outbox, is accepted by Helicone or
+   * dead-lettered, or until `timeout` passes, and says where the scores are. It does not stop delivery: after a
+   * timeout, what is left is delivered in the background and, at shutdown, kept in the outbox.
+   *
+   * Fails with `Unauthorized` once Helicone refused the API key (at once if it already had), after every score in
+   * memory has reached the outbox; `stats` then tells how many are there.
+   *
+   * @example
+   * ```ts
+   * const report = yield* queue.awaitDelivery({ timeout: "60 seconds" })
+   * if (!report.complete) console.log(`${report.inOutbox} scores in the outbox, ${report.inMemory} in memory`)
+   * ```
+   */
+  readonly awaitDelivery: (options?: AwaitOptions) => Effect.Effect<DeliveryReport, Unauthorized>
+  /**
+   * Moves every dead letter back into delivery: appended to the outbox (fsynced), then taken off the dead-letter
+   * file, which keeps only the lines it cannot read. Returns how many were moved; `awaitDelivery` then waits for
+   * them. A score that Helicone rejects again is dead-lettered again.
+   */
+  readonly resendDeadLetters: Effect.Effect<number, PlatformError.PlatformError>
 }
 
 /**
@@ -186,8 +245,14 @@ export class ScoreQueue extends Context.Tag("@helicone-effect/core/ScoreQueue")<
 export interface Options {
   /** Request ids held in memory before scores go straight to the outbox. Default 10,000. */
   readonly capacity?: number | undefined
-  /** Deliveries in progress at a time. Default 8. */
+  /** Delivery fibers that always run. Default 8. */
   readonly concurrency?: number | undefined
+  /**
+   * Deliveries in progress at most: while more request ids wait than fibers run, a fiber is added, up to this; each
+   * added one stops once nothing waits. A replay of the outbox (a backlog) runs at this concurrency. Default 64, or
+   * `concurrency` if larger.
+   */
+  readonly maxConcurrency?: number | undefined
   /** The outbox file. Default `.helicone-outbox/outbox.jsonl` (relative to the working directory). */
   readonly outboxPath?: string | undefined
   /** The dead-letter file. Default `.helicone-outbox/dead-letter.jsonl`. */
@@ -207,6 +272,7 @@ export interface Options {
 export const defaults = {
   capacity: 10_000,
   concurrency: 8,
+  maxConcurrency: 64,
   outboxPath: ".helicone-outbox/outbox.jsonl",
   deadLetterPath: ".helicone-outbox/dead-letter.jsonl",
   shutdownDeadline: Duration.seconds(5),
@@ -231,11 +297,27 @@ const resolve = (options: Options): Either.Either<Engine.Config, InvalidConfig> 
   Either.all({
     capacity: positiveInteger("capacity", options.capacity, defaults.capacity),
     concurrency: positiveInteger("concurrency", options.concurrency, defaults.concurrency),
+    maxConcurrency: positiveInteger("maxConcurrency", options.maxConcurrency, defaults.maxConcurrency),
     outboxPath: path("outboxPath", options.outboxPath, defaults.outboxPath),
     deadLetterPath: path("deadLetterPath", options.deadLetterPath, defaults.deadLetterPath),
     shutdownDeadline: decodeDuration("shutdownDeadline", options.shutdownDeadline, defaults.shutdownDeadline),
     replayInterval: decodeDuration("replayInterval", options.replayInterval, defaults.replayInterval)
-  })
+  }).pipe(
+    Either.map((config) => ({
+      ...config,
+      maxConcurrency: options.maxConcurrency === undefined
+        ? Math.max(config.maxConcurrency, config.concurrency)
+        : config.maxConcurrency
+    })),
+    Either.filterOrLeft(
+      (config) => config.maxConcurrency >= config.concurrency,
+      (config) =>
+        new InvalidConfig({
+          option: "maxConcurrency",
+          reason: `must be at least concurrency (${config.concurrency}), got ${config.maxConcurrency}`
+        })
+    )
+  )
 
 /**
  * Starts a queue in the current scope: opens the outbox (replaying it in the background) and starts the delivery
@@ -331,3 +413,26 @@ export const flush: Effect.Effect<void, never, ScoreQueue> = Effect.flatMap(Scor
  * @category accessors
  */
 export const stats: Effect.Effect<Stats, never, ScoreQueue> = Effect.flatMap(ScoreQueue, (queue) => queue.stats)
+
+/**
+ * Waits until the scores offered to the `ScoreQueue` of the context are accepted or dead-lettered, or the timeout
+ * passes (see `Service.awaitDelivery`).
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const awaitDelivery = (
+  options?: AwaitOptions
+): Effect.Effect<DeliveryReport, Unauthorized, ScoreQueue> =>
+  Effect.flatMap(ScoreQueue, (queue) => queue.awaitDelivery(options))
+
+/**
+ * Moves the dead letters of the `ScoreQueue` of the context back into delivery (see `Service.resendDeadLetters`).
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const resendDeadLetters: Effect.Effect<number, PlatformError.PlatformError, ScoreQueue> = Effect.flatMap(
+  ScoreQueue,
+  (queue) => queue.resendDeadLetters
+)

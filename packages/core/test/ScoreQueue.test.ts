@@ -80,7 +80,7 @@ describe("ScoreQueue", () => {
 
     it.scoped("returns at once while Helicone does not answer", () =>
       Effect.gen(function*() {
-        const { queue, scope, stub } = yield* setup({ concurrency: 2 })
+        const { queue, scope, stub } = yield* setup({ concurrency: 2, maxConcurrency: 2 })
         stub.behave(() => Effect.never)
         for (let n = 0; n < 100; n++) yield* queue.offer(id(n), { n })
         yield* calls(stub, 2)
@@ -93,7 +93,7 @@ describe("ScoreQueue", () => {
 
     it.scoped("merges offers for a request id while it waits: one submission, later keys win", () =>
       Effect.gen(function*() {
-        const { queue, stub } = yield* setup({ concurrency: 1 })
+        const { queue, stub } = yield* setup({ concurrency: 1, maxConcurrency: 1 })
         const held = yield* gate
         stub.behave((call) => call.requestId === id(1) ? held.wait : Effect.void)
         yield* queue.offer(id(1), { first: 1 })
@@ -110,7 +110,7 @@ describe("ScoreQueue", () => {
 
     it.scoped("never delivers one request id twice at a time: a later offer is sent after, so it wins", () =>
       Effect.gen(function*() {
-        const { queue, stub } = yield* setup({ concurrency: 4 })
+        const { queue, stub } = yield* setup({ concurrency: 4, maxConcurrency: 4 })
         const held = yield* gate
         stub.behave((call) => call.scores.v === 1 ? held.wait : Effect.void)
         yield* queue.offer(id(1), { v: 1 })
@@ -131,7 +131,7 @@ describe("ScoreQueue", () => {
 
     it.scoped("treats request ids case-insensitively, as Helicone does", () =>
       Effect.gen(function*() {
-        const { queue, stub } = yield* setup({ concurrency: 1 })
+        const { queue, stub } = yield* setup({ concurrency: 1, maxConcurrency: 1 })
         const held = yield* gate
         stub.behave((call) => call.requestId === id(9) ? held.wait : Effect.void)
         const upper = "ABCDEF00-0000-4000-8000-000000000001"
@@ -179,7 +179,7 @@ describe("ScoreQueue", () => {
       Effect.gen(function*() {
         const { deadLetterPath, outboxPath, queue, stub } = yield* setup()
         const errors: Record<string, HeliconeError.SubmitScoreError> = {
-          [id(1)]: new HeliconeError.Unauthorized({ status: 401, serverMessage: "No API key found" }),
+          [id(1)]: new HeliconeError.RequestRejected({ status: 400, details: "Invalid token." }),
           [id(2)]: new HeliconeError.RequestRejected({ status: 422, details: { "requestBody.scores": {} } }),
           [id(3)]: new HeliconeError.HeliconeServerError({
             status: 500,
@@ -194,7 +194,7 @@ describe("ScoreQueue", () => {
         assert.deepStrictEqual(
           dead.map((line) => [line.requestId, line.scores.n, line.error._tag, line.error.status]),
           [
-            [id(1), 1, "Unauthorized", 401],
+            [id(1), 1, "RequestRejected", 400],
             [id(2), 2, "RequestRejected", 422],
             [id(3), 3, "HeliconeServerError", 500]
           ].sort((a, b) => dead.findIndex((l) => l.requestId === a[0]) - dead.findIndex((l) => l.requestId === b[0]))
@@ -212,7 +212,7 @@ describe("ScoreQueue", () => {
         const logs = yield* captureLogs(LogLevel.Error)
         yield* logs.around(Effect.gen(function*() {
           const { deadLetterPath, outboxPath, queue, stub } = yield* setup({ replayInterval: "10 seconds" })
-          stub.behave(() => Effect.fail(new HeliconeError.Unauthorized({ status: 401, serverMessage: "No API key" })))
+          stub.behave(() => Effect.fail(new HeliconeError.RequestRejected({ status: 422, details: {} })))
           disk.break(deadLetterPath)
           yield* queue.offer(id(1), { n: 1 })
           yield* queue.flush
@@ -233,7 +233,12 @@ describe("ScoreQueue", () => {
     it.scoped("with Helicone down, 20,000 offers keep memory bounded and every score reaches the outbox", () =>
       Effect.gen(function*() {
         const capacity = 100
-        const { outboxPath, queue, stub } = yield* setup({ capacity, concurrency: 4, replayInterval: "1 hour" })
+        const { outboxPath, queue, stub } = yield* setup({
+          capacity,
+          concurrency: 4,
+          maxConcurrency: 4,
+          replayInterval: "1 hour"
+        })
         stub.behave(() => Effect.fail(unavailable))
         let peak = 0
         for (let n = 0; n < 20_000; n++) {
@@ -267,7 +272,7 @@ describe("ScoreQueue", () => {
       Effect.gen(function*() {
         const logs = yield* captureLogs()
         yield* logs.around(Effect.gen(function*() {
-          const { queue, stub } = yield* setup({ capacity: 2, concurrency: 1 })
+          const { queue, stub } = yield* setup({ capacity: 2, concurrency: 1, maxConcurrency: 1 })
           for (let n = 0; n < 20; n++) yield* queue.offer(id(n), { n })
           yield* queue.offer(id(19), { again: true })
           yield* eventually(Effect.map(queue.stats, (stats) => stats.inOutbox === 0 && stats.queued === 0))
@@ -283,7 +288,11 @@ describe("ScoreQueue", () => {
       return Effect.gen(function*() {
         const logs = yield* captureLogs(LogLevel.Error)
         yield* logs.around(Effect.gen(function*() {
-          const { outboxPath, queue, stub } = yield* setup({ concurrency: 1, replayInterval: "10 seconds" })
+          const { outboxPath, queue, stub } = yield* setup({
+            concurrency: 1,
+            maxConcurrency: 1,
+            replayInterval: "10 seconds"
+          })
           stub.behave(() => Effect.fail(unavailable))
           disk.break(outboxPath)
           yield* queue.offer(id(1), { n: 1 })
@@ -356,7 +365,7 @@ describe("ScoreQueue", () => {
   describe("shutdown", () => {
     it.scoped("stops accepting, writes what it could not deliver by the deadline, and a new queue replays it", () =>
       Effect.gen(function*() {
-        const first = yield* setup({ concurrency: 2, shutdownDeadline: "2 seconds" })
+        const first = yield* setup({ concurrency: 2, maxConcurrency: 2, shutdownDeadline: "2 seconds" })
         first.stub.behave(() => Effect.never)
         for (let n = 0; n < 5; n++) yield* first.queue.offer(id(n), { n })
         yield* calls(first.stub, 2)
@@ -384,7 +393,7 @@ describe("ScoreQueue", () => {
       return Effect.gen(function*() {
         const logs = yield* captureLogs(LogLevel.Error)
         const { deadLetterPath, outboxPath, queue } = yield* logs.around(Effect.gen(function*() {
-          const { deadLetterPath, outboxPath, queue, scope, stub } = yield* setup({ concurrency: 1 })
+          const { deadLetterPath, outboxPath, queue, scope, stub } = yield* setup({ concurrency: 1, maxConcurrency: 1 })
           stub.behave(() => Effect.never)
           for (let n = 0; n < 3; n++) yield* queue.offer(id(n), { n })
           yield* calls(stub, 1)
@@ -409,7 +418,7 @@ describe("ScoreQueue", () => {
       return Effect.gen(function*() {
         const logs = yield* captureLogs(LogLevel.Error)
         const { deadLetterPath, queue } = yield* logs.around(Effect.gen(function*() {
-          const { deadLetterPath, outboxPath, queue, scope, stub } = yield* setup({ concurrency: 1 })
+          const { deadLetterPath, outboxPath, queue, scope, stub } = yield* setup({ concurrency: 1, maxConcurrency: 1 })
           stub.behave(() => Effect.never)
           for (let n = 0; n < 3; n++) yield* queue.offer(id(n), { n, ok: true })
           yield* calls(stub, 1)
@@ -431,7 +440,11 @@ describe("ScoreQueue", () => {
     it.scoped("an offer waiting for a full outbox writer is not left hanging by the shutdown, and its scores are kept", () => {
       const [fsLayer, disk] = FaultyFileSystem.make()
       return Effect.gen(function*() {
-        const { deadLetterPath, outboxPath, queue, scope, stub } = yield* setup({ capacity: 1, concurrency: 1 })
+        const { deadLetterPath, outboxPath, queue, scope, stub } = yield* setup({
+          capacity: 1,
+          concurrency: 1,
+          maxConcurrency: 1
+        })
         stub.behave(() => Effect.never)
         disk.break(outboxPath)
         yield* queue.offer(id(0), { n: 0 })

@@ -202,7 +202,11 @@ const countLines = (fs: FileSystem.FileSystem, path: string) =>
 export const make = (
   fs: FileSystem.FileSystem,
   outboxPath: string,
-  options: { readonly chunkSize: number }
+  options: {
+    readonly chunkSize: number
+    /** Runs each time the count of entries drops. */
+    readonly onShrink?: (() => void) | undefined
+  }
 ): Effect.Effect<Outbox, OutboxLocked | PlatformError.PlatformError, Scope.Scope> =>
   Effect.gen(function*() {
     const files = paths(outboxPath)
@@ -311,6 +315,7 @@ export const make = (
             yield* fs.remove(files.replay)
           }
           size -= outcome.gone
+          options.onShrink?.()
           yield* syncDirectory(fs, files.replay)
           return !outcome.rewritten
         }))
@@ -324,6 +329,7 @@ export const make = (
               if ((yield* fileSize(fs, files.outbox)) === 0) {
                 size = 0
                 whenEmpty()
+                options.onShrink?.()
                 return false
               }
               yield* fs.rename(files.outbox, files.replay)

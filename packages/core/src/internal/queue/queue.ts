@@ -19,9 +19,11 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
+import * as FiberSet from "effect/FiberSet"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
+import type { Unauthorized } from "../../HeliconeError.js"
 import { isRetriable } from "../../HeliconeError.js"
 import type * as HeliconeScores from "../../HeliconeScores.js"
 import * as RequestId from "../../RequestId.js"
@@ -38,6 +40,7 @@ import * as Writer from "./writer.js"
 export interface Config {
   readonly capacity: number
   readonly concurrency: number
+  readonly maxConcurrency: number
   readonly outboxPath: string
   readonly deadLetterPath: string
   readonly shutdownDeadline: Duration.Duration
@@ -61,7 +64,8 @@ interface Item {
 
 /** Deliveries of one request id that may die with a defect (a bug) before its entry is dead-lettered. */
 const maxDefects = 3
-const chunkFactor = 128
+/** Entries per replay chunk: replay progress is recorded after each one. */
+const chunkSize = (maxConcurrency: number) => Math.max(1024, maxConcurrency * 16)
 
 const complete = (item: Item): void => {
   const barriers = item.barriers
@@ -79,7 +83,10 @@ export const make = (
   fs: FileSystem.FileSystem
 ): Effect.Effect<ScoreQueue.Service, OutboxLocked | PlatformError.PlatformError, Scope.Scope> =>
   Effect.gen(function*() {
-    const outbox = yield* Outbox.make(fs, config.outboxPath, { chunkSize: config.concurrency * chunkFactor })
+    const outbox = yield* Outbox.make(fs, config.outboxPath, {
+      chunkSize: chunkSize(config.maxConcurrency),
+      onShrink: () => notify()
+    })
     const ready = yield* Queue.unbounded<string>()
     const deadLetters = yield* DeadLetter.make(fs, config.deadLetterPath)
 
@@ -94,6 +101,20 @@ export const make = (
     const counts = { sending: 0, delivered: 0, retried: 0, rejected: 0, invalid: 0, stranded: 0, defects: 0 }
     /** Deliveries that died with a defect, by request id, until it is delivered or dead-lettered. */
     const defects = new Map<string, number>()
+    /** The first 401/403: from then on nothing is sent, and every entry goes to the outbox. */
+    let halted: Unauthorized | undefined
+    /** Delivery fibers running: `concurrency` always, and more, up to `maxConcurrency`, while the buffer fills. */
+    let workerCount = 0
+    /** Completed when every score has landed or delivery halted, for `awaitDelivery`; made by the first waiter. */
+    let landed: Deferred.Deferred<void> | undefined
+    /** Nothing offered is left in memory or in the outbox: each score was accepted or dead-lettered. */
+    const settled = () => pending.size === 0 && inFlight.size === 0 && handedOff.size === 0 && outbox.size() === 0
+    function notify() {
+      if (landed !== undefined && (halted !== undefined || settled())) {
+        Deferred.unsafeDone(landed, Exit.void)
+        landed = undefined
+      }
+    }
 
     /** Switches to delivery through the outbox (at once, when called); the effect logs the switch. */
     const fallBack = (reason: string): Effect.Effect<void> => {
@@ -147,6 +168,7 @@ export const make = (
       if (busy || pending.size < config.capacity) {
         pending.set(requestId, item)
         if (!busy) ready.unsafeOffer(requestId)
+        if (pending.size > workerCount && workerCount < config.maxConcurrency && !viaOutbox) spawnWorker()
         return Effect.void
       }
       const warning = fallBack(`the buffer is full (${config.capacity} request ids)`)
@@ -225,16 +247,39 @@ export const make = (
       )
     }
 
+    /**
+     * The first 401/403 stops delivery for good (for this queue, that is this key): one error line, and every entry,
+     * this one included, stays in (or goes to) the outbox. Nothing is wrong with the scores.
+     */
+    const halt = (error: Unauthorized): Effect.Effect<Replayer.Outcome> => {
+      if (halted !== undefined) return Effect.succeed(Replayer.kept)
+      halted = error
+      viaOutbox = true
+      notify()
+      return Effect.as(
+        Effect.logError(
+          `ScoreQueue: ${error.message} Delivery is stopped and every undelivered score is kept in the outbox ` +
+            `${outbox.paths.outbox}; fix the key, and a queue opened on the outbox sends them.`
+        ),
+        Replayer.kept
+      )
+    }
+
     /** One delivery with `HeliconeScores` and its retry policy; failures past the policy are sorted here. */
     const deliver = (entry: Outbox.Entry, source: "buffer" | "outbox"): Effect.Effect<Replayer.Outcome> =>
-      // only the submission can be interrupted: once Helicone answered, the outcome is always accounted for
+      // nothing more is sent with a key Helicone refused
+      halted !== undefined ? Effect.succeed(Replayer.kept) : attemptDelivery(entry, source)
+
+    /** Only the submission can be interrupted: once Helicone answered, the outcome is always accounted for. */
+    const attemptDelivery = (entry: Outbox.Entry, source: "buffer" | "outbox"): Effect.Effect<Replayer.Outcome> =>
       Effect.uninterruptibleMask((restore) =>
         Effect.suspend(() => {
           counts.sending++
           if (source === "outbox") counts.retried++
-          return restore(scores.submitScore(entry.requestId, entry.scores))
+          return restore(scores.submitScore(entry.requestId, entry.scores)).pipe(
+            Effect.ensuring(Effect.sync(() => counts.sending--))
+          )
         }).pipe(
-          Effect.ensuring(Effect.sync(() => counts.sending--)),
           Effect.matchCauseEffect({
             onSuccess: () =>
               Effect.sync(() => {
@@ -245,6 +290,7 @@ export const make = (
             onFailure: (cause) => {
               if (Cause.isInterruptedOnly(cause)) return Effect.interrupt
               const failure = Option.getOrUndefined(Cause.failureOption(cause))
+              if (failure !== undefined && failure._tag === "Unauthorized") return halt(failure)
               if (failure !== undefined && !isRetriable(failure)) {
                 return deadLetter(
                   entry,
@@ -275,6 +321,7 @@ export const make = (
         )
       ).pipe(
         Effect.withSpan("ScoreQueue.deliver", {
+          captureStackTrace: false,
           attributes: {
             "helicone.request_id": entry.requestId,
             "helicone.score_count": Object.keys(entry.scores).length,
@@ -287,36 +334,40 @@ export const make = (
      * Takes the next request id and delivers (or hands off) its entry. Only waiting can be interrupted: an entry is
      * always in `pending`, `inFlight` or `handedOff` until it is complete, which is what shutdown relies on.
      */
-    const worker = Effect.flatMap(
-      Queue.take(ready),
-      (requestId) =>
-        Effect.uninterruptibleMask((restore) =>
-          Effect.gen(function*() {
-            const item = pending.get(requestId)!
-            pending.delete(requestId)
-            inFlight.set(requestId, item)
-            if (viaOutbox) {
+    const work = (requestId: string): Effect.Effect<void> =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function*() {
+          const item = pending.get(requestId)!
+          pending.delete(requestId)
+          inFlight.set(requestId, item)
+          if (viaOutbox) {
+            yield* restore(handOff(item))
+          } else {
+            const outcome = yield* restore(deliver(item, "buffer"))
+            if (outcome._tag === "Kept") {
               yield* restore(handOff(item))
-            } else {
-              const outcome = yield* restore(deliver(item, "buffer"))
-              if (outcome._tag === "Kept") {
-                yield* restore(handOff(item))
-              } else complete(item)
-            }
-            inFlight.delete(requestId)
-            if (pending.has(requestId)) {
-              ready.unsafeOffer(requestId)
-            }
-          })
-        )
-    ).pipe(Effect.forever)
+            } else complete(item)
+          }
+          inFlight.delete(requestId)
+          if (pending.has(requestId)) {
+            ready.unsafeOffer(requestId)
+          } else if (landed !== undefined) notify()
+        })
+      )
+    const worker = Effect.flatMap(Queue.take(ready), work).pipe(Effect.forever)
+    /** A delivery fiber beyond `concurrency`: it stops as soon as no request id is waiting. */
+    const extraWorker: Effect.Effect<void> = Effect.flatMap(
+      Queue.poll(ready),
+      (next) => Option.isNone(next) ? Effect.void : Effect.zipRight(work(next.value), extraWorker)
+    )
 
     // ---- outbox writer and replayer
 
     const replayer = yield* Replayer.make({
       outbox,
       deliver: (entry) => deliver(entry, "outbox"),
-      concurrency: config.concurrency,
+      // a replay is a backlog: it runs at the largest concurrency
+      concurrency: config.maxConcurrency,
       replayInterval: config.replayInterval,
       whenEmpty: () => {
         if (!viaOutbox || handedOff.size > 0) {
@@ -369,31 +420,87 @@ export const make = (
       invalid: counts.invalid,
       corrupt: outbox.corrupt(),
       stranded: counts.stranded,
-      defects: counts.defects
+      defects: counts.defects,
+      concurrency: workerCount,
+      halted
     }))
 
-    const workers = yield* Effect.forkScoped(
-      Effect.forEach(Array.from({ length: config.concurrency }), () => worker, {
-        concurrency: "unbounded",
-        discard: true
+    const report = (complete: boolean): ScoreQueue.DeliveryReport => ({
+      complete,
+      delivered: counts.delivered,
+      deadLettered: counts.rejected + counts.defects + counts.stranded,
+      inOutbox: outbox.size(),
+      inMemory: pending.size + inFlight.size + handedOff.size
+    })
+
+    const awaitDelivery = (options: ScoreQueue.AwaitOptions = {}) =>
+      Effect.gen(function*() {
+        if (outbox.size() > 0) yield* replayer.wake
+        const wait: Effect.Effect<void, Unauthorized> = Effect.suspend(() => {
+          if (halted !== undefined) return Effect.zipRight(flush, Effect.fail(halted))
+          if (settled()) return Effect.void
+          landed ??= Deferred.unsafeMake<void>(FiberId.none)
+          return Effect.zipRight(Deferred.await(landed), wait)
+        })
+        if (options.timeout === undefined) {
+          yield* wait
+          return report(true)
+        }
+        const done = yield* Effect.timeoutTo(wait, {
+          duration: options.timeout,
+          onSuccess: () => true,
+          onTimeout: () => false
+        })
+        return report(done && settled())
+      })
+
+    const resendDeadLetters = deadLetters.takeAll((entries) =>
+      Effect.suspend(() => {
+        viaOutbox = true
+        return Effect.zipRight(outbox.append(entries), replayer.wake)
       })
     )
+
+    const workers = yield* FiberSet.make<void>()
+    const runWorker = yield* FiberSet.runtime(workers)<never>()
+    const startWorker = (effect: Effect.Effect<void>) => {
+      workerCount++
+      runWorker(Effect.ensuring(effect, Effect.sync(() => workerCount--)))
+    }
+    function spawnWorker() {
+      startWorker(extraWorker)
+    }
+    for (let n = 0; n < config.concurrency; n++) startWorker(worker)
     const writerFiber = yield* Effect.forkScoped(writer.run)
     const replayerFiber = yield* Effect.forkScoped(replayer.run)
     if (viaOutbox) yield* replayer.wake
+
+    /** Says what a shutdown leaves in the outbox files (a replay that did not finish, the entries just written). */
+    const leftInOutbox = Effect.suspend(() => {
+      const left = outbox.size()
+      if (left === 0) return Effect.void
+      const why = halted === undefined ? "" : " (Helicone refused the API key)"
+      return Effect.logWarning(
+        `ScoreQueue: ${left} scores are left in the outbox ${outbox.paths.outbox} and ${outbox.paths.replay}${why}; ` +
+          `a queue opened on it sends them`
+      )
+    })
 
     /** Stops accepting, drains within the deadline, and writes what is left to the outbox. */
     const shutdown = Effect.gen(function*() {
       closed = true
       yield* Fiber.interrupt(replayerFiber)
       const drained = yield* Effect.interruptible(flush).pipe(Effect.timeout(config.shutdownDeadline), Effect.option)
-      yield* Fiber.interrupt(workers)
+      yield* FiberSet.clear(workers)
       yield* Fiber.interrupt(writerFiber)
       // oldest first: entries handed off, then those in flight, then those waiting
       const rest = new Set<Item>(handedOff)
       inFlight.forEach((item) => rest.add(item))
       pending.forEach((item) => rest.add(item))
-      if (rest.size === 0) return
+      if (rest.size === 0) {
+        yield* leftInOutbox
+        return
+      }
       const items = Array.from(rest)
       const after = drained._tag === "None" ? ` after ${Duration.format(config.shutdownDeadline)}` : ""
       yield* outbox.append(items).pipe(
@@ -410,11 +517,12 @@ export const make = (
       handedOff.clear()
       inFlight.clear()
       pending.clear()
+      yield* leftInOutbox
     }).pipe(
       // an offer still waiting for room in the writer's input: its entry was saved above, let it return
       Effect.ensuring(Queue.shutdown(writerInput))
     )
     yield* Effect.addFinalizer(() => shutdown)
 
-    return { offer, flush, stats }
+    return { offer, flush, stats, awaitDelivery, resendDeadLetters }
   })
