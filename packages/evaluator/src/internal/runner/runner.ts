@@ -6,14 +6,15 @@
  * - Bounded concurrency: exactly `concurrency` workers, so at most that many cases are in flight; the data is pulled
  *   one case at a time as a worker frees up, so a file or stream of any length runs in bounded memory.
  * - Trials: each case runs `trials` times in a row, each trial a result of its own with its own request id.
- * - Per-case timeouts: a case that suspends is stopped at `timeout` (its forked scorers too) and recorded with what
- *   had finished; one that ran synchronously past it keeps its output and scores and gets a `timeout` error.
+ * - Per-case timeouts (10 minutes unless the suite says otherwise): a case that suspends is stopped at `timeout` (its
+ *   forked scorers too), its `ctx.signal` aborted, and recorded with what had finished; one that ran synchronously
+ *   past it keeps its output and scores and gets a `timeout` error. One timer serves the whole run (`Cases.expire`).
  * - A failing case never stops the rest: a throw, rejection, failure or defect of the task or a scorer, or an
  *   unreadable row, becomes an error in that case's result. The Effect never fails; only a defect of the runner
  *   itself escapes.
- * - Interruption yields a partial report: workers stop taking cases, the cases in flight are recorded with an
- *   `interrupted` error and whatever scores they had, and every reporter's `onEnd` gets the report before the run
- *   ends as interrupted.
+ * - Interruption yields a partial report: workers stop taking cases, the cases in flight have their `ctx.signal`
+ *   aborted and are recorded with an `interrupted` error and whatever scores they had, and every reporter's `onEnd`
+ *   gets the report before the run ends as interrupted.
  * - Past `maxCases` (or from the start, given `casesFile`) results go to a JSONL cases file (`casesFile.ts`),
  *   written through `FileSystem` and `Path` when the context has them; without them, or when the file cannot be
  *   written, the run keeps the first `maxCases` and says so in `report.warnings`.
@@ -35,6 +36,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Scope from "effect/Scope"
@@ -203,8 +205,16 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       }
 
       // A case in flight when the run is interrupted is recorded, not sent to Helicone: its scores may be partial.
-      const cases = new Cases(config.task, scorers, config.timeout, Runtime.runFork(runtime), record)
+      const cases = new Cases(
+        config.task,
+        scorers,
+        config.timeout,
+        Runtime.runFork(runtime),
+        record,
+        yield* Effect.clock
+      )
       inFlight = cases
+      const expiring = yield* Effect.fork(Effect.interruptible(cases.expire))
 
       // --- the workers ------------------------------------------------------------------------------------------
       const data = yield* config.dataset.open.pipe(Scope.extend(scope))
@@ -291,6 +301,8 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       })
 
       const exit = yield* Effect.exit(restore(workers))
+      // No case is in flight any more: the timer that stops them goes too.
+      yield* Fiber.interrupt(expiring)
       if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) {
         // A defect of the runner itself: the cases written so far stay readable.
         if (file !== undefined) yield* file.close
