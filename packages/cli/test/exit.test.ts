@@ -20,7 +20,7 @@ const tempDir = Effect.acquireRelease(
   (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
 )
 
-/** A server that accepts and never answers; `acceptedAt` is when the last connection came (`performance.now()`). */
+/** A server that accepts and never answers; `acceptedAt` is when the first connection came (`performance.now()`). */
 const stallingServer = Effect.acquireRelease(
   Effect.async<
     { readonly url: string; readonly server: Net.Server; acceptedAt: number; readonly sockets: Set<Net.Socket> }
@@ -29,7 +29,7 @@ const stallingServer = Effect.acquireRelease(
       const sockets = new Set<Net.Socket>()
       const state = { url: "", server: undefined as unknown as Net.Server, acceptedAt: 0, sockets }
       state.server = Net.createServer((socket) => {
-        state.acceptedAt = performance.now()
+        if (state.acceptedAt === 0) state.acceptedAt = performance.now()
         sockets.add(socket)
         socket.on("error", () => {})
       })
