@@ -2,7 +2,7 @@ import { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
 import { SystemError } from "@effect/platform/Error"
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, LogLevel, Ref } from "effect"
+import { Deferred, Effect, Exit, Fiber, LogLevel, Ref, Scope } from "effect"
 import * as Outbox from "../src/internal/queue/outbox.js"
 import { directoryOf } from "../src/internal/queue/outboxFiles.js"
 import { captureLogs, id } from "./fixtures/queue/Support.js"
@@ -87,10 +87,11 @@ describe("ScoreQueue outbox", () => {
       assert.deepStrictEqual((yield* Ref.get(second.seen)).map((e) => e.scores.n), [2, 4, 5, 6, 7, 8])
     }).pipe(Effect.provide(NodeFileSystem.layer)))
 
-  it.scoped("an interrupted pass leaves the file and the count as they were; a later pass delivers it all", () =>
+  it.scoped("an interrupted pass resumes after the last chunk done, also in a new process, and counts what is left", () =>
     Effect.gen(function*() {
       const { fs, path } = yield* tempOutbox
-      const outbox = yield* Outbox.make(fs, path, { chunkSize: 2 })
+      const scope = yield* Scope.make()
+      const outbox = yield* Outbox.make(fs, path, { chunkSize: 2 }).pipe(Scope.extend(scope))
       yield* outbox.append([1, 2, 3, 4, 5].map((n) => entry(n)))
       const secondChunk = yield* Deferred.make<void>()
       const { deliver, seen } = yield* recorder()
@@ -98,16 +99,36 @@ describe("ScoreQueue outbox", () => {
         chunk[0].scores.n === 1 ? deliver(chunk) : Effect.zipRight(Deferred.succeed(secondChunk, void 0), Effect.never)
       const pass = yield* Effect.fork(outbox.replay(stuck, () => {}))
       yield* Deferred.await(secondChunk)
-      // the first chunk was delivered, but the file still holds it until the pass removes or rewrites the file
-      assert.strictEqual(outbox.size(), 5)
+      // the first chunk is done: its progress is recorded, and the count says what is left
+      assert.strictEqual(outbox.size(), 3)
       yield* Fiber.interrupt(pass)
-      assert.strictEqual(outbox.size(), 5, "what the stats say is what the files hold")
+      assert.strictEqual(outbox.size(), 3, "what the stats say is what is left to send")
       assert.strictEqual((yield* fs.readFileString(`${path}.replay`)).trim().split("\n").length, 5)
+      yield* Scope.close(scope, Exit.void)
 
-      assert.strictEqual(yield* outbox.replay(deliver, () => {}), "drained")
-      assert.deepStrictEqual((yield* Ref.get(seen)).map((e) => e.scores.n), [1, 2, 1, 2, 3, 4, 5])
-      assert.strictEqual(outbox.size(), 0)
+      // a new process: the count at open and the replay start where the last one stopped
+      const reopened = yield* Outbox.make(fs, path, { chunkSize: 2 })
+      assert.strictEqual(reopened.size(), 3)
+      assert.strictEqual(yield* reopened.replay(deliver, () => {}), "drained")
+      assert.deepStrictEqual((yield* Ref.get(seen)).map((e) => e.scores.n), [1, 2, 3, 4, 5], "nothing sent twice")
+      assert.strictEqual(reopened.size(), 0)
       assert.isFalse(yield* fs.exists(`${path}.replay`))
+      assert.isFalse(yield* fs.exists(`${path}.replay.offset`))
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.scoped("a progress offset that is not a line boundary of the replay file is ignored: entries are re-sent", () =>
+    Effect.gen(function*() {
+      const { fs, path } = yield* tempOutbox
+      yield* fs.makeDirectory(directoryOf(path), { recursive: true })
+      yield* fs.writeFileString(`${path}.replay`, [1, 2, 3].map((n) => Outbox.encodeEntry(entry(n))).join(""))
+      // a torn write: a prefix of the real offset, inside the second line
+      const lineLength = Outbox.encodeEntry(entry(1)).length
+      yield* fs.writeFileString(`${path}.replay.offset`, String(lineLength + 3))
+      const outbox = yield* Outbox.make(fs, path, { chunkSize: 10 })
+      assert.strictEqual(outbox.size(), 3)
+      const { deliver, seen } = yield* recorder()
+      assert.strictEqual(yield* outbox.replay(deliver, () => {}), "drained")
+      assert.deepStrictEqual((yield* Ref.get(seen)).map((e) => e.scores.n), [1, 2, 3])
     }).pipe(Effect.provide(NodeFileSystem.layer)))
 
   it.scoped("an append whose fsync failed and was written again is counted by the lines on disk", () =>

@@ -8,6 +8,11 @@
  *   chunk by chunk, and removes it when every entry is delivered or dead-lettered. When a chunk fails, `P.replay` is
  *   rewritten (temp file + fsync + rename) to the failed entries followed by the unread rest, so order is kept and
  *   delivered entries leave the file. Everything in `P.replay` is older than everything in `P`.
+ * - `P.replay.offset` records the replay's progress: the byte offset in `P.replay` up to which every entry was
+ *   delivered or dead-lettered, written after each chunk. An interrupted pass (a shutdown, a short CLI run, a crash)
+ *   resumes there instead of at line 1, so what is sent again is at most the chunk that was in flight. It is removed
+ *   before `P.replay` is rewritten or removed and before `P` is renamed to `P.replay`, so it never applies to another
+ *   file; an offset that is not a line boundary of `P.replay` (a torn write) counts as 0, which only re-sends.
  * - `P.tmp` is the rewrite in progress (a leftover one is removed at start).
  * - `P.lock` holds the pid of the process using the outbox (see `outboxLock.ts`): a second process fails to open it.
  * - `P.corrupt` receives the lines that cannot be read (truncated by a crash, edited by hand), verbatim.
@@ -52,6 +57,7 @@ export const mergeScores = (target: ScoreMap, source: Readonly<ScoreMap>): void 
 export interface Paths {
   readonly outbox: string
   readonly replay: string
+  readonly progress: string
   readonly temp: string
   readonly corrupt: string
 }
@@ -60,6 +66,7 @@ export interface Paths {
 export const paths = (outboxPath: string): Paths => ({
   outbox: outboxPath,
   replay: `${outboxPath}.replay`,
+  progress: `${outboxPath}.replay.offset`,
   temp: `${outboxPath}.tmp`,
   corrupt: `${outboxPath}.corrupt`
 })
@@ -180,9 +187,10 @@ const isBlank = (bytes: Uint8Array): boolean => {
   return true
 }
 
-const countLines = (fs: FileSystem.FileSystem, path: string) =>
+const countLines = (fs: FileSystem.FileSystem, path: string, from = 0) =>
   Effect.scoped(Effect.gen(function*() {
     const file = yield* fs.open(path, { flag: "r" })
+    if (from > 0) yield* file.seek(from, "start")
     const reader = makeLineReader(file)
     let count = 0
     while (true) {
@@ -216,7 +224,23 @@ export const make = (
     yield* fs.remove(files.temp, { force: true })
     const lock = yield* Effect.makeSemaphore(1)
 
-    let size = (yield* countLines(fs, files.replay)) + (yield* countLines(fs, files.outbox))
+    /** Where the replay of `P.replay` resumes: the recorded offset when it is a line boundary of the file, else 0. */
+    const resumeOffset = Effect.gen(function*() {
+      const text = yield* fs.readFileString(files.progress).pipe(Effect.orElseSucceed(() => ""))
+      if (!/^\d+$/.test(text.trim())) return 0
+      const offset = Number(text.trim())
+      if (offset <= 0 || offset > (yield* fileSize(fs, files.replay))) return 0
+      const before = yield* Effect.scoped(Effect.gen(function*() {
+        const file = yield* fs.open(files.replay, { flag: "r" })
+        yield* file.seek(offset - 1, "start")
+        return yield* file.readAlloc(1)
+      }))
+      return Option.isSome(before) && before.value[0] === newline ? offset : 0
+    })
+    const dropProgress = fs.remove(files.progress, { force: true })
+
+    if (!(yield* fs.exists(files.replay))) yield* dropProgress
+    let size = (yield* countLines(fs, files.replay, yield* resumeOffset)) + (yield* countLines(fs, files.outbox))
     let corrupt = 0
     let needsNewline = yield* endsMidLine(fs, files.outbox)
     let fresh = !(yield* fs.exists(files.outbox))
@@ -252,24 +276,26 @@ export const make = (
       )
 
     /**
-     * Replays `P.replay`: `true` when it was fully replayed and removed. An interruption leaves the file as it was
-     * (its delivered entries are sent again later, which Helicone's last-write-wins makes harmless). `size` drops only
-     * once the file on disk has lost the entries (removed, or rewritten to the kept ones), together with that change,
-     * so an empty count always means empty files.
+     * Replays `P.replay` from its recorded progress: `true` when it was fully replayed and removed. After each chunk
+     * that is done, the progress and `size` move on together; an interruption leaves the file and the progress as
+     * they were (the chunk in flight is sent again later, which Helicone's last-write-wins makes harmless). When a
+     * chunk is kept only in part, the file is rewritten to the kept entries followed by the unread rest. `size` drops
+     * only once the files on disk have lost the entries, so an empty count always means empty files.
      */
     const replayFile = (deliver: DeliverChunk) =>
       Effect.gen(function*() {
+        const start = yield* resumeOffset
         const outcome = yield* Effect.scoped(Effect.gen(function*() {
           const source = yield* fs.open(files.replay, { flag: "r" })
+          if (start > 0) yield* source.seek(start, "start")
           const reader = makeLineReader(source)
-          let changed = false
           let lineNumber = 0
-          /** Entries read, and delivered, dead-lettered or set aside, that the file on disk still holds. */
-          let gone = 0
           while (true) {
             const lines = yield* reader.take(options.chunkSize)
-            if (lines.length === 0) return { gone, rewritten: false }
+            if (lines.length === 0) return "done" as const
             const entries: Array<Entry> = []
+            /** Lines of this chunk set aside as corrupt. */
+            let setAsideCount = 0
             for (const line of lines) {
               lineNumber++
               const entry = decodeEntry(line)
@@ -278,46 +304,55 @@ export const make = (
               } else {
                 yield* setAside(line, entry.left, lineNumber)
                 corrupt++
-                gone++
-                changed = true
+                setAsideCount++
               }
             }
             const kept = entries.length === 0 ? [] : yield* deliver(entries)
-            if (kept.length > 0) {
-              // nothing got through and nothing was set aside: leave the file alone
-              if (!changed && kept.length === entries.length) return "unchanged" as const
-              // the kept entries, then the unread rest: written aside, renamed over once the source is closed
-              yield* Effect.scoped(Effect.gen(function*() {
-                const out = yield* fs.open(files.temp, { flag: "w" })
-                let head = ""
-                for (const entry of kept) head += encodeEntry(entry)
-                yield* out.writeAll(encoder.encode(head))
-                yield* source.seek(reader.consumed(), "start")
-                while (true) {
-                  const block = yield* source.readAlloc(blockSize)
-                  if (Option.isNone(block)) break
-                  yield* out.writeAll(block.value)
-                }
-                yield* out.sync
-              }))
-              return { gone: gone + entries.length - kept.length, rewritten: true }
+            if (kept.length === 0) {
+              const done = entries.length + setAsideCount
+              const offset = start + reader.consumed()
+              yield* Effect.uninterruptible(Effect.zipRight(
+                fs.writeFileString(files.progress, String(offset)),
+                Effect.sync(() => {
+                  size -= done
+                  options.onShrink?.()
+                })
+              ))
+              continue
             }
-            gone += entries.length
-            changed = true
+            // nothing got through and nothing was set aside: leave the file (and the progress) alone
+            if (setAsideCount === 0 && kept.length === entries.length) return "stalled" as const
+            // the kept entries, then the unread rest: written aside, renamed over once the source is closed
+            yield* Effect.scoped(Effect.gen(function*() {
+              const out = yield* fs.open(files.temp, { flag: "w" })
+              let head = ""
+              for (const entry of kept) head += encodeEntry(entry)
+              yield* out.writeAll(encoder.encode(head))
+              yield* source.seek(start + reader.consumed(), "start")
+              while (true) {
+                const block = yield* source.readAlloc(blockSize)
+                if (Option.isNone(block)) break
+                yield* out.writeAll(block.value)
+              }
+              yield* out.sync
+            }))
+            return { gone: setAsideCount + entries.length - kept.length }
           }
         }))
-        if (outcome === "unchanged") return false
+        if (outcome === "stalled") return false
         // the file change and the count go together: a shutdown cannot leave one without the other
         return yield* Effect.uninterruptible(Effect.gen(function*() {
-          if (outcome.rewritten) {
-            yield* fs.rename(files.temp, files.replay)
-          } else {
+          // the progress goes first: an offset must never apply to the rewritten file, nor to the next one
+          yield* dropProgress
+          if (outcome === "done") {
             yield* fs.remove(files.replay)
+          } else {
+            yield* fs.rename(files.temp, files.replay)
+            size -= outcome.gone
           }
-          size -= outcome.gone
           options.onShrink?.()
           yield* syncDirectory(fs, files.replay)
-          return !outcome.rewritten
+          return outcome === "done"
         }))
       })
 
@@ -332,6 +367,7 @@ export const make = (
                 options.onShrink?.()
                 return false
               }
+              yield* dropProgress
               yield* fs.rename(files.outbox, files.replay)
               needsNewline = false
               fresh = true
