@@ -116,7 +116,16 @@ export const run = (
     const command = CliCommand.make(
       (args) => Effect.scoped(CliRun.run(args, environment, CliCommand.valueOptions)),
       exitCode,
-      options.stdout === undefined && process.stdout.isTTY === true
+      options.stdout === undefined && process.stdout.isTTY === true,
+      (args) =>
+        Effect.promise(() => import("./internal/outbox.js")).pipe(
+          Effect.flatMap((CliOutbox) =>
+            CliOutbox.run(args, {
+              ...environment,
+              interactive: options.stdout === undefined && process.stdin.isTTY === true
+            })
+          )
+        )
     )
     return yield* CliCommand.run(command, argv).pipe(
       // every logger, the pretty one NodeRuntime.runMain installs included: the run's log lines go to stderr

@@ -230,7 +230,7 @@ export class ConfirmationNeeded extends Schema.TaggedError<ConfirmationNeeded>(
   "@helicone-effect/cli/ConfirmationNeeded"
 )("ConfirmationNeeded", { command: Schema.String }) {
   override get message(): string {
-    return `${this.command} needs a confirmation and there is no terminal to ask on: pass --yes`
+    return `${this.command} asks for a confirmation, and there is no terminal to ask on: pass --yes`
   }
 }
 

@@ -312,7 +312,16 @@ describe("help", () => {
     "--threshold",
     "--helicone",
     "--local",
-    "--no-color"
+    "--no-color",
+    "--max-errors",
+    "--limit",
+    "--sample",
+    "--seed",
+    "--case",
+    "--typecheck",
+    "--keep-runs",
+    "--delivery-timeout",
+    "--strict-delivery"
   ]
 
   it.effect("--help, on the program or on run, lists every option of run and the exit codes", () =>

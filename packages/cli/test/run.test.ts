@@ -12,7 +12,7 @@ import * as Path from "node:path"
 import * as Cli from "../src/Cli.js"
 import * as CasesFiles from "../src/internal/casesFiles.js"
 import * as PackageManager from "../src/internal/packageManager.js"
-import { cli, fixture, tempDir } from "./runInProcess.js"
+import { cli, fixture, main, tempDir } from "./runInProcess.js"
 
 const readReport = (path: string) => EvalReport.fromJson(Fs.readFileSync(path, "utf8"))
 
@@ -233,5 +233,64 @@ describe("housekeeping", () => {
         "helicone-local: scores stored for 1/1 request (the cases that have scores) in .helicone-local/helicone.db; " +
           "browse them: npx helicone-local --db .helicone-local/helicone.db\n"
       )
+    }))
+})
+
+describe("helicone-eval outbox", () => {
+  const entry = (i: number) =>
+    JSON.stringify({ requestId: `00000000-0000-4000-8000-00000000000${i}`, scores: { exactMatch: 100, judge: true } })
+
+  it.scopedLive("lists the outbox and the dead letters; drop asks, or takes --yes", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const empty = yield* main(["outbox"], dir)
+      assert.strictEqual(empty.code, 0, empty.stderr)
+      assert.strictEqual(empty.stdout, "nothing in .helicone-outbox: every score was delivered\n")
+
+      const outbox = Path.join(dir, ".helicone-outbox")
+      Fs.mkdirSync(outbox)
+      Fs.writeFileSync(Path.join(outbox, "outbox.jsonl"), [1, 2, 3, 4, 5, 6].map(entry).join("\n") + "\n")
+      Fs.writeFileSync(Path.join(outbox, "outbox.jsonl.replay"), entry(7) + "\n")
+      const dead = JSON.parse(entry(8))
+      Fs.writeFileSync(
+        Path.join(outbox, "dead-letter.jsonl"),
+        JSON.stringify({ ...dead, error: { _tag: "InvalidScores", status: 400, message: "judge is not a number" } }) +
+          "\n"
+      )
+      const listed = yield* main(["outbox"], dir, { npm_config_user_agent: "yarn/4.1.0 node/v20" })
+      assert.strictEqual(listed.code, 0, listed.stderr)
+      assert.strictEqual(
+        listed.stdout,
+        [
+          "outbox .helicone-outbox/outbox.jsonl: 7 scores",
+          ...[1, 2, 3, 4, 5].map((i) => `  00000000-0000-4000-8000-00000000000${i}  exactMatch, judge`),
+          "  … and 2 more",
+          "dead letters .helicone-outbox/dead-letter.jsonl: 1 score",
+          "  00000000-0000-4000-8000-000000000008  exactMatch, judge  — judge is not a number",
+          "send them with yarn helicone-eval outbox send, or clear them with yarn helicone-eval outbox drop",
+          ""
+        ].join("\n")
+      )
+
+      const refused = yield* main(["outbox", "drop"], dir)
+      assert.strictEqual(refused.code, Cli.ExitCode.usage)
+      assert.strictEqual(
+        refused.stderr,
+        "helicone-eval: outbox drop asks for a confirmation, and there is no terminal to ask on: pass --yes\n"
+      )
+      assert.isTrue(Fs.existsSync(Path.join(outbox, "outbox.jsonl")))
+      const dropped = yield* main(["outbox", "drop", "--yes"], dir)
+      assert.strictEqual(dropped.code, 0, dropped.stderr)
+      assert.strictEqual(dropped.stdout, "dropped 7 scores in the outbox and 1 dead letter in .helicone-outbox\n")
+      assert.deepStrictEqual(Fs.readdirSync(outbox), [])
+    }))
+
+  it.effect("--help of run names exit code 3; outbox --help lists send and drop", () =>
+    Effect.gen(function*() {
+      const help = yield* main(["run", "--help"])
+      assert.include(help.stdout, "With CI set or --strict-delivery: scores still in the outbox")
+      const outbox = yield* main(["outbox", "--help"])
+      assert.strictEqual(outbox.code, 0, outbox.stderr)
+      for (const name of ["send", "drop", "--local"]) assert.include(outbox.stdout, name)
     }))
 })

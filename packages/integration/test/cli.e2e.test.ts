@@ -57,7 +57,16 @@ describe("helicone-eval (subprocess)", { timeout: 90_000 }, () => {
           "--threshold",
           "--helicone",
           "--local",
-          "--no-color"
+          "--no-color",
+          "--max-errors",
+          "--limit",
+          "--sample",
+          "--seed",
+          "--case",
+          "--typecheck",
+          "--keep-runs",
+          "--delivery-timeout",
+          "--strict-delivery"
         ]
       ) {
         assert.include(text, option)

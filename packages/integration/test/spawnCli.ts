@@ -1,7 +1,7 @@
 /**
  * `helicone-eval` as a user runs it, for the subprocess tests: `node bin/helicone-eval.js …` (the workspace bin, which
  * registers tsx and runs the CLI from source). `CI` is cleared unless the test gives it, since it turns type checking
- * and strict delivery on.
+ * and strict delivery on, and so is `npm_config_user_agent`, which names the package manager in suggested commands.
  */
 import { Effect } from "effect"
 import * as ChildProcess from "node:child_process"
@@ -38,7 +38,7 @@ export const spawnCli = (args: ReadonlyArray<string>, options: SpawnOptions) =>
       started: Date.now(),
       child: ChildProcess.spawn(process.execPath, [bin, ...args], {
         cwd: options.cwd,
-        env: { ...process.env, NO_COLOR: "1", CI: undefined, ...options.env },
+        env: { ...process.env, NO_COLOR: "1", CI: undefined, npm_config_user_agent: undefined, ...options.env },
         stdio: ["ignore", "pipe", "pipe"]
       })
     })),

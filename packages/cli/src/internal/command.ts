@@ -18,6 +18,7 @@ import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import * as CliError from "../CliError.js"
 import * as CliOptions from "./options.js"
+import type * as CliOutbox from "./outbox.js"
 import type * as CliRun from "./run.js"
 
 /** The program's name and version, as `--help` and `--version` say them. */
@@ -198,11 +199,50 @@ const footer = HelpDoc.blocks([
  * `helicone-eval` and its command `run`, whose exit code goes to `exitCode`. `execute` is the run itself, given the
  * parsed command line.
  */
-export const make = <R>(
+export const make = <R, R2>(
   execute: (args: CliRun.RunArgs) => Effect.Effect<number, CliError.CliError, R>,
   exitCode: Ref.Ref<number>,
-  tty: boolean
+  tty: boolean,
+  outbox: (args: CliOutbox.OutboxArgs) => Effect.Effect<number, CliError.CliError, R2>
 ) => {
+  const setExitCode = Effect.flatMap((code: number) => Ref.set(exitCode, code))
+  const local = Options.boolean("local").pipe(
+    Options.withDescription("The embedded server's outbox (.helicone-local/, what --local left) instead of Helicone's.")
+  )
+  const send = Command.make("send", {
+    local,
+    deliveryTimeout: runOptions.deliveryTimeout
+  }, (options) =>
+    outbox({
+      action: "send",
+      local: options.local,
+      deliveryTimeout: Option.getOrElse(options.deliveryTimeout, () => CliOptions.defaultDeliveryTimeout)
+    }).pipe(setExitCode)).pipe(
+      Command.withDescription(
+        "Send what the outbox holds, and the dead letters again, to Helicone (HELICONE_API_KEY, HELICONE_BASE_URL), " +
+          `waiting until each is accepted or rejected (exit ${CliOptions.deliveryExitCode} if some are left).`
+      )
+    )
+  const drop = Command.make("drop", {
+    local,
+    yes: Options.boolean("yes").pipe(
+      Options.withAlias("y"),
+      Options.withDescription("Drop without asking (needed without a terminal).")
+    )
+  }, (options) => outbox({ action: "drop", local: options.local, yes: options.yes }).pipe(setExitCode)).pipe(
+    Command.withDescription("Delete the outbox and the dead letters, after a confirmation: they will not be sent.")
+  )
+  const outboxCommand = Command.make(
+    "outbox",
+    { local },
+    (options) => outbox({ action: "list", local: options.local }).pipe(setExitCode)
+  ).pipe(
+    Command.withDescription(
+      "List the scores waiting in the outbox (.helicone-outbox/) and the dead letters Helicone rejected: counts, " +
+        "and the first request ids with their score names and reasons."
+    ),
+    Command.withSubcommands([send, drop])
+  )
   const run = Command.make("run", runOptions, (options) =>
     execute({
       files: options.files,
@@ -232,7 +272,7 @@ export const make = <R>(
     )
   return Command.make(program.name, {}, () => Effect.fail(new CliError.MissingCommand())).pipe(
     Command.withDescription("Run eval suites, print and write their reports, and send their scores to Helicone."),
-    Command.withSubcommands([run])
+    Command.withSubcommands([run, outboxCommand])
   )
 }
 

@@ -55,10 +55,8 @@ export const await_ = (options: {
     let waited = false
     if (Option.isNone(yield* Fiber.join(fiber).pipe(Effect.timeoutOption(noticeable)))) {
       waited = true
-      const stats = yield* queue.stats
-      const pending = stats.queued + stats.inFlight + stats.inOutbox
       options.err(
-        `waiting for ${count(pending, "score")} to reach ${options.baseUrl} (at most ${
+        `waiting for the scores to reach ${options.baseUrl} (at most ${
           Duration.format(options.timeout)
         }, --delivery-timeout)\n`
       )
