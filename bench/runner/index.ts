@@ -5,7 +5,9 @@
  *    `Eval.run` against a plain loop doing the same work in the same process (`throughput.ts`), once with every case
  *    kept in memory and once with the defaults (results stream to a JSONL file past 10,000 cases). Each mode runs in
  *    its own child process, so what V8 learnt from one mode does not slow or speed the other.
- * 2. Memory: 1,000,000 cases read from a JSONL file (generated into a temp dir) in a child process that prints its
+ * 2. Promises: 50,000 cases whose task answers with a Promise, with the default case timeout against the timeout off,
+ *    in the same process (`promises.ts`): what the timeout costs a case that suspends.
+ * 3. Memory: 1,000,000 cases read from a JSONL file (generated into a temp dir) in a child process that prints its
  *    own peak RSS (`million.ts`), run twice: through `tsx` (the TypeScript loader, as in development) and bundled to
  *    one JavaScript file by esbuild and run by plain `node` (what an application ships).
  *
@@ -73,6 +75,16 @@ const throughput = () => {
   )
 }
 
+const promises = () => {
+  const n = Math.min(cases, 50_000)
+  const { off, on } = child(["--expose-gc", Path.join(here, "promises.ts"), String(n), String(rounds)])
+  console.log(`${n.toLocaleString("en-US")} cases whose task answers with a Promise, through Eval.run:`)
+  console.log(`  the timeout off                                   ${ms(median(off))}`)
+  console.log(
+    `  the default timeout (10 minutes)                  ${ms(median(on))}  ${ratio(on, off)} to the timeout off`
+  )
+}
+
 const million = async () => {
   const file = Path.join(tmp, "million.jsonl")
   const out = Fs.createWriteStream(file)
@@ -114,6 +126,7 @@ const million = async () => {
 
 const main = async () => {
   throughput()
+  promises()
   await million()
   Fs.rmSync(tmp, { recursive: true, force: true })
 }
