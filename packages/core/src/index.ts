@@ -31,6 +31,11 @@ export * as Scores from "./Scores.js"
 /**
  * @since 0.1.0
  */
+export * as ScoreOutbox from "./ScoreOutbox.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as ScoreQueue from "./ScoreQueue.js"
 
 /**

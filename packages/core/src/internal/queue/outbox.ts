@@ -187,6 +187,21 @@ const isBlank = (bytes: Uint8Array): boolean => {
   return true
 }
 
+/** Where the replay of `P.replay` resumes: the recorded offset when it is a line boundary of the file, else 0. */
+export const replayStart = (fs: FileSystem.FileSystem, files: Paths) =>
+  Effect.gen(function*() {
+    const text = yield* fs.readFileString(files.progress).pipe(Effect.orElseSucceed(() => ""))
+    if (!/^\d+$/.test(text.trim())) return 0
+    const offset = Number(text.trim())
+    if (offset <= 0 || offset > (yield* fileSize(fs, files.replay))) return 0
+    const before = yield* Effect.scoped(Effect.gen(function*() {
+      const file = yield* fs.open(files.replay, { flag: "r" })
+      yield* file.seek(offset - 1, "start")
+      return yield* file.readAlloc(1)
+    }))
+    return Option.isSome(before) && before.value[0] === newline ? offset : 0
+  }).pipe(Effect.orElseSucceed(() => 0))
+
 const countLines = (fs: FileSystem.FileSystem, path: string, from = 0) =>
   Effect.scoped(Effect.gen(function*() {
     const file = yield* fs.open(path, { flag: "r" })
@@ -224,23 +239,11 @@ export const make = (
     yield* fs.remove(files.temp, { force: true })
     const lock = yield* Effect.makeSemaphore(1)
 
-    /** Where the replay of `P.replay` resumes: the recorded offset when it is a line boundary of the file, else 0. */
-    const resumeOffset = Effect.gen(function*() {
-      const text = yield* fs.readFileString(files.progress).pipe(Effect.orElseSucceed(() => ""))
-      if (!/^\d+$/.test(text.trim())) return 0
-      const offset = Number(text.trim())
-      if (offset <= 0 || offset > (yield* fileSize(fs, files.replay))) return 0
-      const before = yield* Effect.scoped(Effect.gen(function*() {
-        const file = yield* fs.open(files.replay, { flag: "r" })
-        yield* file.seek(offset - 1, "start")
-        return yield* file.readAlloc(1)
-      }))
-      return Option.isSome(before) && before.value[0] === newline ? offset : 0
-    })
     const dropProgress = fs.remove(files.progress, { force: true })
 
     if (!(yield* fs.exists(files.replay))) yield* dropProgress
-    let size = (yield* countLines(fs, files.replay, yield* resumeOffset)) + (yield* countLines(fs, files.outbox))
+    let size = (yield* countLines(fs, files.replay, yield* replayStart(fs, files))) +
+      (yield* countLines(fs, files.outbox))
     let corrupt = 0
     let needsNewline = yield* endsMidLine(fs, files.outbox)
     let fresh = !(yield* fs.exists(files.outbox))
@@ -284,7 +287,7 @@ export const make = (
      */
     const replayFile = (deliver: DeliverChunk) =>
       Effect.gen(function*() {
-        const start = yield* resumeOffset
+        const start = yield* replayStart(fs, files)
         const outcome = yield* Effect.scoped(Effect.gen(function*() {
           const source = yield* fs.open(files.replay, { flag: "r" })
           if (start > 0) yield* source.seek(start, "start")
