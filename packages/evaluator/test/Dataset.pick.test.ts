@@ -4,7 +4,7 @@ import { Effect, Stream } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { Dataset, Eval, EvalReport, Scorers } from "../src/index.js"
+import { Dataset, Eval, EvalReport, type Reporter, Scorers } from "../src/index.js"
 
 const cases = (n: number) => Array.from({ length: n }, (_, i) => ({ input: i, expected: i, name: `case ${i}` }))
 
@@ -12,9 +12,10 @@ const cases = (n: number) => Array.from({ length: n }, (_, i) => ({ input: i, ex
 const inputs = <R>(data: Dataset.Dataset<number, number, R>) =>
   Effect.gen(function*() {
     let total: number | undefined = -1
+    const sized: Reporter.Reporter = { onStart: (info) => Effect.sync(() => void (total = info.total)) }
     const report = yield* Eval.run(
       Eval.make({ name: "pick", data, task: (n: number) => n, scorers: [Scorers.exactMatch], concurrency: 4 }),
-      { reporters: [{ onStart: (info) => Effect.sync(() => void (total = info.total)) }] }
+      { reporters: [sized] }
     )
     const results = [...report.cases].sort((a, b) => a.index - b.index)
     return { inputs: results.map((c) => c.input as number), total, report }
@@ -23,11 +24,11 @@ const inputs = <R>(data: Dataset.Dataset<number, number, R>) =>
 describe("Dataset.take", () => {
   it.effect("the first n cases, with the size known for an array", () =>
     Effect.gen(function*() {
-      const run = yield* inputs(Dataset.take(Dataset.from(cases(10)), 3))
+      const run = yield* inputs(Dataset.take(Dataset.fromIterable(cases(10)), 3))
       assert.deepStrictEqual(run.inputs, [0, 1, 2])
       assert.strictEqual(run.total, 3)
-      assert.deepStrictEqual((yield* inputs(Dataset.take(Dataset.from(cases(2)), 5))).inputs, [0, 1])
-      assert.deepStrictEqual((yield* inputs(Dataset.take(Dataset.from(cases(2)), 0))).inputs, [])
+      assert.deepStrictEqual((yield* inputs(Dataset.take(Dataset.fromIterable(cases(2)), 5))).inputs, [0, 1])
+      assert.deepStrictEqual((yield* inputs(Dataset.take(Dataset.fromIterable(cases(2)), 0))).inputs, [])
     }))
 
   it.effect("from a stream, which is not read past them", () =>
@@ -43,8 +44,8 @@ describe("Dataset.take", () => {
     }))
 
   it("refuses a count that is not an integer >= 0", () => {
-    assert.throws(() => Dataset.take(Dataset.from(cases(1)), -1), RangeError)
-    assert.throws(() => Dataset.take(Dataset.from(cases(1)), 1.5), RangeError)
+    assert.throws(() => Dataset.take(Dataset.fromIterable(cases(1)), -1), RangeError)
+    assert.throws(() => Dataset.take(Dataset.fromIterable(cases(1)), 1.5), RangeError)
   })
 })
 
@@ -52,7 +53,7 @@ describe("Dataset.filter", () => {
   it.effect("keeps the cases the predicate keeps, and every row that cannot be read", () =>
     Effect.gen(function*() {
       const even = (c: Dataset.Case<number, number>) => c.input % 2 === 0
-      const run = yield* inputs(Dataset.filter(Dataset.from(cases(7)), even))
+      const run = yield* inputs(Dataset.filter(Dataset.fromIterable(cases(7)), even))
       assert.deepStrictEqual(run.inputs, [0, 2, 4, 6])
       assert.strictEqual(run.total, 4, "an array is filtered at once")
 
@@ -72,7 +73,7 @@ describe("Dataset.filter", () => {
 describe("Dataset.sample", () => {
   it.effect("n cases in the data's order, the same ones for the same seed", () =>
     Effect.gen(function*() {
-      const data = Dataset.from(cases(100))
+      const data = Dataset.fromIterable(cases(100))
       const first = yield* inputs(Dataset.sample(data, 10, { seed: 42 }))
       const again = yield* inputs(Dataset.sample(data, 10, { seed: 42 }))
       const other = yield* inputs(Dataset.sample(data, 10, { seed: 43 }))
@@ -82,7 +83,11 @@ describe("Dataset.sample", () => {
       assert.strictEqual(new Set(first.inputs).size, 10)
       assert.deepStrictEqual(again.inputs, first.inputs)
       assert.notDeepEqual(other.inputs, first.inputs)
-      assert.deepStrictEqual((yield* inputs(Dataset.sample(Dataset.from(cases(3)), 10, { seed: 1 }))).inputs, [0, 1, 2])
+      assert.deepStrictEqual((yield* inputs(Dataset.sample(Dataset.fromIterable(cases(3)), 10, { seed: 1 }))).inputs, [
+        0,
+        1,
+        2
+      ])
     }))
 
   it.effect("from a stream of unknown size", () =>
@@ -100,7 +105,7 @@ describe("Dataset.sample", () => {
       const hits = new Array(20).fill(0)
       for (let seed = 0; seed < 400; seed++) {
         const n = seed % 12
-        const picked = (yield* inputs(Dataset.sample(Dataset.from(cases(20)), n, { seed }))).inputs
+        const picked = (yield* inputs(Dataset.sample(Dataset.fromIterable(cases(20)), n, { seed }))).inputs
         assert.strictEqual(picked.length, n)
         assert.strictEqual(new Set(picked).size, n)
         for (const i of picked) hits[i]++
