@@ -129,10 +129,10 @@ export const runOptions = {
     ),
     Options.optional
   ),
-  strictDelivery: Options.boolean("strict-delivery").pipe(
+  strictDelivery: Options.boolean("strict-delivery", { negationNames: ["no-strict-delivery"] }).pipe(
     Options.withDescription(
       `A score still in the outbox after --delivery-timeout fails the run (exit ${CliOptions.deliveryExitCode}). ` +
-        "Default: on when CI is set."
+        "Default: on when CI is set (a CI machine's outbox goes with it)."
     ),
     Options.withFallbackConfig(CliOptions.ciConfig)
   ),
