@@ -161,6 +161,23 @@ describe("helicone-eval (subprocess)", { timeout: 90_000 }, () => {
       assert.match(limited.stdout, /^named: PASSED {2}1 case,/)
     }))
 
+  it.scoped("the cases files of a suite in .helicone-eval/: the newest --keep-runs are kept", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const out = Path.join(dir, ".helicone-eval")
+      Fs.mkdirSync(out)
+      const old = ["2020-01-01", "2020-01-02", "2020-01-03"].map((day) => `many-${day}T00-00-00-000Z.cases.jsonl`)
+      for (const file of old) Fs.writeFileSync(Path.join(out, file), "")
+      // 20,000 cases: past the report's 10,000, so the run writes its cases file
+      const run = yield* spawn([fixture("many.eval.ts"), "--keep-runs", "2"], { cwd: dir })
+      assert.strictEqual(run.code, 0, run.stderr)
+      const kept = Fs.readdirSync(out).sort()
+      assert.strictEqual(kept.length, 2)
+      assert.strictEqual(kept[0], old[2])
+      assert.match(kept[1], /^many-\d{4}-.*\.cases\.jsonl$/)
+      assert.include(run.stdout, `cases: ${Path.join(out, kept[1])}`)
+    }))
+
   it.scoped("a syntax error in an eval file is exit 2 with the file name and position", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
