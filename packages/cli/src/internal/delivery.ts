@@ -11,12 +11,39 @@
  * @internal
  */
 import type * as ScoreQueue from "@helicone-effect/core/ScoreQueue"
+import * as EvalReport from "@helicone-effect/evaluator/EvalReport"
+import type * as Reporter from "@helicone-effect/evaluator/Reporter"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as CliError from "../CliError.js"
+
+/**
+ * The reporter, but when Helicone has refused the API key by the end of the suite (the queue waited for the
+ * deliveries in flight), it is given the report with a `"delivery"` reason: the summary's first line then says why
+ * the run stops, as the exit code (2) does.
+ */
+export const haltAware = <R>(
+  reporter: Reporter.Reporter<R>,
+  target: { readonly queue: ScoreQueue.Service; readonly baseUrl: string }
+): Reporter.Reporter<R> => {
+  const onEnd = reporter.onEnd
+  if (onEnd === undefined) return reporter
+  return {
+    ...reporter,
+    onEnd: (report) =>
+      Effect.flatMap(target.queue.stats, (stats) =>
+        onEnd(
+          stats.halted === undefined ? report : EvalReport.failWith(report, {
+            kind: "delivery",
+            message: `Helicone at ${target.baseUrl} refused HELICONE_API_KEY (${stats.halted.status}): delivery ` +
+              "stopped, the scores are kept in the outbox"
+          })
+        ))
+  }
+}
 
 /** A wait shorter than this is not worth a line. */
 const noticeable = Duration.seconds(1)

@@ -6,7 +6,6 @@
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
-import type * as ScoreQueue from "@helicone-effect/core/ScoreQueue"
 import * as Eval from "@helicone-effect/evaluator/Eval"
 import * as EvalReport from "@helicone-effect/evaluator/EvalReport"
 import * as Reporter from "@helicone-effect/evaluator/Reporter"
@@ -100,31 +99,6 @@ const startLine = (env: Environment, suite: Eval.Suite<any, any, any, any>, file
       )
     )
 })
-
-/**
- * The reporter, but when Helicone has refused the API key by the end of the suite (the queue waited for the
- * deliveries in flight), it is given the report with a `"delivery"` reason: the summary's first line then says why
- * the run stops, as the exit code (2) does.
- */
-const haltAware = <R>(
-  reporter: Reporter.Reporter<R>,
-  target: { readonly queue: ScoreQueue.Service; readonly baseUrl: string }
-): Reporter.Reporter<R> => {
-  const onEnd = reporter.onEnd
-  if (onEnd === undefined) return reporter
-  return {
-    ...reporter,
-    onEnd: (report) =>
-      Effect.flatMap(target.queue.stats, (stats) =>
-        onEnd(
-          stats.halted === undefined ? report : EvalReport.failWith(report, {
-            kind: "delivery",
-            message: `Helicone at ${target.baseUrl} refused HELICONE_API_KEY (${stats.halted.status}): delivery ` +
-              "stopped, the scores are kept in the outbox"
-          })
-        ))
-  }
-}
 
 /** The request ids of the report's cases that have scores, read back from its cases file when it has one. */
 export const scoredRequestIds = (
@@ -261,7 +235,9 @@ export const run = (
       })
       const reporters: Array<Reporter.Reporter<Reporter.Files>> = [
         startLine(env, suite, relative(found.file)),
-        ...[terminal, ...fileReporters].map((reporter) => target === undefined ? reporter : haltAware(reporter, target))
+        ...[terminal, ...fileReporters].map((reporter) =>
+          target === undefined ? reporter : Delivery.haltAware(reporter, target)
+        )
       ]
 
       // the suite's requirements are what its file's layer provides: checked when that layer is built
