@@ -108,6 +108,26 @@ describe("helicone-eval (subprocess)", { timeout: 90_000 }, () => {
       }
     }))
 
+  it.scoped("--max-errors: one errored case of three fails by default, passes with --max-errors 1 or 34%", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const strict = yield* spawn([fixture("partial.eval.ts"), "--junit", "junit.xml"], { cwd: dir })
+      assert.strictEqual(strict.code, 1, strict.stderr)
+      assert.match(strict.stdout.split("\n")[0], /^partial: FAILED: 1 of 3 cases errored \(max 0\)/)
+      // JUnit agrees: the verdict's reason and the errored case are failing test cases
+      const junit = Fs.readFileSync(Path.join(dir, "junit.xml"), "utf8")
+      assert.match(junit, /<testsuites name="partial" tests="2" failures="2"/)
+      assert.include(junit, "<failure type=\"errors\" message=\"1 of 3 cases errored (max 0)")
+      for (const allowed of ["1", "34%"]) {
+        const run = yield* spawn([fixture("partial.eval.ts"), "--max-errors", allowed, "--json", "r.json"], {
+          cwd: dir
+        })
+        assert.strictEqual(run.code, 0, run.stderr)
+        assert.match(run.stdout.split("\n")[0], /^partial: PASSED/)
+        assert.isTrue((yield* readReport(Path.join(dir, "r.json"))).passed)
+      }
+    }))
+
   it.scoped("a misspelt threshold on the command line or in the suite, a type error with CI set: exit 2", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
