@@ -16,12 +16,15 @@ import { fixture, spawnCli, tempDir } from "./spawnCli.js"
 
 const readReport = (path: string) => EvalReport.fromJson(Fs.readFileSync(path, "utf8"))
 
-/** The lines of the outbox files: the outbox, and the part of it a replay has taken aside. */
-const outboxLines = (dir: string) =>
-  ["outbox.jsonl", "outbox.jsonl.replay"].flatMap((name) => {
-    const file = Path.join(dir, ".helicone-outbox", name)
-    return Fs.existsSync(file) ? Fs.readFileSync(file, "utf8").split("\n").filter((line) => line.trim() !== "") : []
-  })
+/** How many scores `helicone-eval outbox` says wait in the outbox of `dir`. */
+const inOutbox = (dir: string) =>
+  spawnCli(["outbox"], { cwd: dir }).pipe(Effect.map((listed) => {
+    assert.strictEqual(listed.code, 0, listed.stderr)
+    if (listed.stdout.startsWith("nothing in .helicone-outbox")) return 0
+    const count = /^outbox \.helicone-outbox\/outbox\.jsonl: ([\d,]+) scores?$/m.exec(listed.stdout)?.[1]
+    assert.isDefined(count, listed.stdout)
+    return Number(count!.replace(/,/g, ""))
+  }))
 
 /** A loopback port nothing listens on: connections to it are refused, as to a Helicone that is down. */
 const closedPort = Effect.promise(() =>
@@ -50,7 +53,7 @@ describe("helicone-eval run --helicone (subprocess)", { timeout: 120_000 }, () =
         lines.at(-1),
         "helicone: 20,000 delivered, 0 dead-lettered, 0 in the outbox (.helicone-outbox)"
       )
-      assert.deepStrictEqual(outboxLines(dir), [])
+      assert.strictEqual(yield* inOutbox(dir), 0)
       const report = yield* readReport(Path.join(dir, "many.json"))
       assert.strictEqual(report.totals.cases, 20_000)
       const missing = yield* EvalReport.readCases(report).pipe(
@@ -83,7 +86,7 @@ describe("helicone-eval run --helicone (subprocess)", { timeout: 120_000 }, () =
       assert.match(run.stdout.split("\n")[0], /^named: FAILED: Helicone at .* refused HELICONE_API_KEY \(401\)/)
       const report = yield* readReport(Path.join(dir, "r.json"))
       assert.strictEqual(report.verdict.reasons[0].kind, "delivery")
-      assert.strictEqual(outboxLines(dir).length, 10, "kept, not dead-lettered")
+      assert.strictEqual(yield* inOutbox(dir), 10, "kept, not dead-lettered")
       assert.isFalse(Fs.existsSync(Path.join(dir, ".helicone-outbox", "dead-letter.jsonl")))
 
       const send = yield* spawnCli(["outbox", "send"], { cwd: dir, env: { ...env, HELICONE_API_KEY: "sk-right" } })
@@ -110,7 +113,7 @@ describe("helicone-eval run --helicone (subprocess)", { timeout: 120_000 }, () =
         /^helicone: 0 delivered, 0 dead-lettered, 10 in the outbox \(\.helicone-outbox\); send them with npx helicone-eval outbox send, or the next run will$/
       )
       assert.isTrue((yield* readReport(Path.join(dir, "r.json"))).passed)
-      assert.strictEqual(outboxLines(dir).length, 10)
+      assert.strictEqual(yield* inOutbox(dir), 10)
 
       const strict = yield* spawnCli(args, { cwd: dir, env: { ...env, CI: "true" } })
       assert.strictEqual(strict.code, 3, strict.stderr)
@@ -122,7 +125,7 @@ describe("helicone-eval run --helicone (subprocess)", { timeout: 120_000 }, () =
       assert.isFalse(report.passed)
       assert.strictEqual(report.verdict.reasons.at(-1)?.kind, "delivery")
       assert.match(Fs.readFileSync(Path.join(dir, "r.json"), "utf8"), /"kind": "delivery"/)
-      assert.strictEqual(outboxLines(dir).length, 20, "both runs' scores")
+      assert.strictEqual(yield* inOutbox(dir), 20, "both runs' scores")
 
       const listed = yield* spawnCli(["outbox"], { cwd: dir, env })
       assert.strictEqual(listed.code, 0, listed.stderr)
@@ -135,9 +138,10 @@ describe("helicone-eval run --helicone (subprocess)", { timeout: 120_000 }, () =
         refused.stderr,
         "helicone-eval: outbox drop asks for a confirmation, and there is no terminal to ask on: pass --yes\n"
       )
-      assert.strictEqual(outboxLines(dir).length, 20)
+      assert.strictEqual(yield* inOutbox(dir), 20)
       const dropped = yield* spawnCli(["outbox", "drop", "--yes"], { cwd: dir, env })
       assert.strictEqual(dropped.code, 0, dropped.stderr)
-      assert.deepStrictEqual(outboxLines(dir), [])
+      assert.strictEqual(yield* inOutbox(dir), 0)
+      assert.deepStrictEqual(Fs.readdirSync(Path.join(dir, ".helicone-outbox")).filter((f) => !f.endsWith(".lock")), [])
     }))
 })

@@ -1,8 +1,10 @@
 /**
  * `helicone-eval outbox`: what a run left for Helicone. The score queue keeps what Helicone did not take yet in its
- * outbox (`outbox.jsonl`, and `outbox.jsonl.replay` while a replay is under way) and what Helicone rejected for good
- * in its dead letters (`dead-letter.jsonl`), one JSON line per submission, in `.helicone-outbox/` (`--local`:
- * `.helicone-local/`, beside the embedded server's database).
+ * outbox (`outbox.jsonl`, and `outbox.jsonl.replay` while a replay is under way, delivered up to the byte offset in
+ * `outbox.jsonl.replay.offset`) and what Helicone rejected for good in its dead letters (`dead-letter.jsonl`), one
+ * JSON line per submission, in `.helicone-outbox/` (`--local`: `.helicone-local/`, beside the embedded server's
+ * database). Core has no reading API for these files yet, so they are read here, as the queue's documentation
+ * describes them.
  *
  * - `outbox` lists them: counts, and the first few request ids with their score names (and, for a dead letter, why);
  * - `outbox send` opens a queue on them, which replays the outbox, moves the dead letters back into delivery, and
@@ -45,13 +47,21 @@ interface Files {
   readonly dir: string
   readonly outbox: string
   readonly replay: string
+  /** How far the replay got: the byte offset in `replay` up to which every entry was delivered. */
+  readonly progress: string
   readonly deadLetter: string
 }
 
 const filesOf = (cwd: string, local: boolean): Files => {
   const dir = NodePath.resolve(cwd, directory(local))
   const outbox = NodePath.join(dir, "outbox.jsonl")
-  return { dir, outbox, replay: `${outbox}.replay`, deadLetter: NodePath.join(dir, "dead-letter.jsonl") }
+  return {
+    dir,
+    outbox,
+    replay: `${outbox}.replay`,
+    progress: `${outbox}.replay.offset`,
+    deadLetter: NodePath.join(dir, "dead-letter.jsonl")
+  }
 }
 
 /** One line of an outbox or dead-letter file, as far as a listing needs it. */
@@ -73,12 +83,33 @@ const decode = (text: string): Line | undefined => {
   }
 }
 
+const linesOf = (text: string) => text.split("\n").filter((line) => line.trim() !== "")
+
+/** The lines of a file, blank ones skipped; none when it cannot be read. */
 const readLines = (path: string) =>
-  Effect.flatMap(FileSystem.FileSystem, (fs) =>
-    fs.readFileString(path).pipe(
-      Effect.map((text) => text.split("\n").filter((line) => line.trim() !== "")),
-      Effect.orElseSucceed((): Array<string> => [])
-    ))
+  Effect.flatMap(
+    FileSystem.FileSystem,
+    (fs) => fs.readFileString(path).pipe(Effect.map(linesOf), Effect.orElseSucceed((): Array<string> => []))
+  )
+
+/**
+ * What waits in the outbox: its file, and what a replay has not delivered yet of the file it took aside (past the
+ * recorded offset when that is a line boundary, as the queue resumes it).
+ */
+const readOutbox = (files: Files) =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const replay = yield* fs.readFile(files.replay).pipe(Effect.orElseSucceed(() => new Uint8Array(0)))
+    const recorded = yield* fs.readFileString(files.progress).pipe(
+      Effect.map((text) => Number(text.trim())),
+      Effect.orElseSucceed(() => 0)
+    )
+    const from = Number.isSafeInteger(recorded) && recorded > 0 && recorded <= replay.length &&
+        replay[recorded - 1] === 10
+      ? recorded
+      : 0
+    return [...(yield* readLines(files.outbox)), ...linesOf(new TextDecoder().decode(replay.subarray(from)))]
+  })
 
 const shown = 5
 
@@ -100,7 +131,7 @@ const describeFile = (label: string, path: string, lines: ReadonlyArray<string>,
 const list = (env: Environment, local: boolean) =>
   Effect.gen(function*() {
     const files = filesOf(env.cwd, local)
-    const outbox = [...(yield* readLines(files.outbox)), ...(yield* readLines(files.replay))]
+    const outbox = yield* readOutbox(files)
     const dead = yield* readLines(files.deadLetter)
     if (outbox.length === 0 && dead.length === 0) {
       env.out(`nothing in ${NodePath.relative(env.cwd, files.dir) || "."}: every score was delivered\n`)
@@ -118,7 +149,7 @@ const list = (env: Environment, local: boolean) =>
 const send = (env: Environment, local: boolean, timeout: Duration.Duration) =>
   Effect.gen(function*() {
     const files = filesOf(env.cwd, local)
-    const outbox = [...(yield* readLines(files.outbox)), ...(yield* readLines(files.replay))].length
+    const outbox = (yield* readOutbox(files)).length
     const dead = (yield* readLines(files.deadLetter)).length
     const Helicone = yield* Effect.promise(() => import("./helicone.js"))
     const target = local
@@ -148,7 +179,7 @@ const drop = (env: Environment, local: boolean, yes: boolean) =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const files = filesOf(env.cwd, local)
-    const outbox = [...(yield* readLines(files.outbox)), ...(yield* readLines(files.replay))].length
+    const outbox = (yield* readOutbox(files)).length
     const dead = (yield* readLines(files.deadLetter)).length
     if (outbox + dead === 0) {
       env.out(`nothing to drop in ${NodePath.relative(env.cwd, files.dir) || "."}\n`)
@@ -168,7 +199,7 @@ const drop = (env: Environment, local: boolean, yes: boolean) =>
         return 1
       }
     }
-    for (const path of [files.outbox, files.replay, files.deadLetter]) {
+    for (const path of [files.outbox, files.replay, files.progress, files.deadLetter]) {
       yield* fs.remove(path).pipe(
         Effect.catchTag("SystemError", (error) => error.reason === "NotFound" ? Effect.void : Effect.fail(error)),
         Effect.orDie
