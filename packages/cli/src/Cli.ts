@@ -5,6 +5,8 @@
  *
  * An eval file exports suites made with `Eval.make`: as its default export, as named exports, or as an array. When
  * its suites need services (a judge model, a database), it also exports `layer`, a `Layer` providing them.
+ * `helicone-eval outbox` lists the scores a run left for Helicone, `outbox send` resends them and `outbox drop`
+ * clears them.
  *
  * Exit codes: 0 every suite passed, 1 a suite failed (its data could not be read, nothing was scored, more cases
  * errored than `--max-errors` allows, or a threshold was missed; the reason is the summary's first line), 2 a usage or

@@ -168,7 +168,9 @@ const footer = HelpDoc.blocks([
     "helicone-eval run \"evals/**/*.eval.ts\" --concurrency 4 --timeout 30s",
     "helicone-eval run evals --json reports/eval.json --junit reports/junit.xml",
     "helicone-eval run evals --local",
-    "HELICONE_API_KEY=sk-... helicone-eval run evals --helicone"
+    "HELICONE_API_KEY=sk-... helicone-eval run evals --helicone",
+    "helicone-eval run evals --case refund --sample 20 --seed 7 --max-errors 2%",
+    "helicone-eval outbox send"
   ].map((line) => HelpDoc.p(Span.code(line))),
   HelpDoc.h1("EXIT CODES"),
   HelpDoc.descriptionList([
