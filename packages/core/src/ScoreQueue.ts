@@ -7,14 +7,19 @@
  * - `offer` validates with the same rules as `submitScore` (a bad id or score is a typed error at the call site,
  *   never queued) and puts the scores in a bounded in-memory buffer. Offers for a request id that is still waiting
  *   are merged into it (later keys win).
- * - Up to `concurrency` fibers deliver the buffer, at most one delivery per request id at a time.
+ * - `concurrency` fibers deliver the buffer, at most one delivery per request id at a time. While more request ids
+ *   wait than fibers run, a fiber is added, up to `maxConcurrency`; each added one stops once nothing waits.
  * - When the buffer is full, or a delivery still fails after the retry policy (rate limit, outage, timeouts), the
  *   scores are appended to the outbox (`outboxPath`, JSON lines, fsynced per batch) with a warning in the log. While
  *   the outbox holds anything, new scores queue behind it, so the value offered last for a score is the one stored
- *   last. The outbox is replayed when the layer starts, when it receives entries, and every `replayInterval` while
- *   Helicone keeps failing; entries leave it once accepted.
- * - Rejections that no retry can fix (401/403, 400/422, the integer 500) go to a dead-letter file
- *   (`deadLetterPath`, one JSON line per submission with the error) and are counted as `rejected`. A delivery that
+ *   last. The outbox is replayed (at `maxConcurrency`) when the layer starts, when it receives entries, and every
+ *   `replayInterval` while Helicone keeps failing; entries leave it once accepted. The replay records its progress
+ *   after each chunk, so an interrupted pass resumes where it stopped, in this process or the next.
+ * - Rejections that no retry can fix (400/422, the integer 500) go to a dead-letter file (`deadLetterPath`, one JSON
+ *   line per submission with the error) and are counted as `rejected`; `resendDeadLetters` moves them back.
+ * - A refused API key (401/403) stops delivery at once: one error line, nothing more is sent, and every undelivered
+ *   score (the refused one included, and every later offer) is kept in the outbox, not dead-lettered. `stats.halted`
+ *   and `awaitDelivery` (which fails with `Unauthorized`) say so. A delivery that
  *   dies with a defect (a bug) is logged and kept; after 3 such deaths it is dead-lettered too, counted as `defects`.
  * - An outbox line that cannot be read is moved to `<outboxPath>.corrupt` with a warning; start-up goes on.
  * - A write to the outbox that fails is retried a few times (about 1.5 seconds). If it still fails, the entries are
@@ -27,8 +32,8 @@
  *
  * Delivery guarantees: at least once (a score may be sent twice, which Helicone's per-key last-write-wins makes
  * harmless). A score is durable once Helicone accepted it (2xx), or once it is in the outbox and fsynced; `flush`
- * waits for exactly that. Until then it lives in process memory: at most `capacity` waiting request ids, plus
- * `concurrency` in flight, plus the outbox batch being written. A clean shutdown loses nothing; a crash (kill -9, OOM,
+ * waits for exactly that, `awaitDelivery` for acceptance. Until then it lives in process memory: at most `capacity`
+ * waiting request ids, plus `maxConcurrency` in flight, plus the outbox batch being written. A clean shutdown loses nothing; a crash (kill -9, OOM,
  * power loss) loses what was in that window, never what the last fsync covered. Only one queue may use an outbox
  * path at a time: a lock file beside it (`<outboxPath>.lock`, with the pid) makes a second one fail with
  * `OutboxLocked`, and is taken over when the process that left it is gone.
@@ -43,6 +48,7 @@
  *   const queue = yield* ScoreQueue.ScoreQueue
  *   yield* queue.offer(requestId, { thumbs_up: true }) // returns at once
  *   yield* queue.flush // delivered, dead-lettered or durably in the outbox
+ *   const report = yield* queue.awaitDelivery({ timeout: "60 seconds" }) // accepted or dead-lettered
  * })
  *
  * program.pipe(
