@@ -235,7 +235,23 @@ export class ConfirmationNeeded extends Schema.TaggedError<ConfirmationNeeded>(
 }
 
 /**
- * Every failure of `helicone-eval run` that answers exit code 2.
+ * `helicone-eval outbox drop` while another process's score queue holds the outbox (its lock file names a running
+ * process): a run still delivering from it.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class OutboxInUse extends Schema.TaggedError<OutboxInUse>("@helicone-effect/cli/OutboxInUse")(
+  "OutboxInUse",
+  { dir: Schema.String, pid: Schema.Number }
+) {
+  override get message(): string {
+    return `the outbox in ${this.dir} is in use by process ${this.pid} (a run still delivering?): nothing dropped`
+  }
+}
+
+/**
+ * Every failure of `helicone-eval` (`run`, `outbox`) that answers exit code 2.
  *
  * @since 0.1.0
  * @category errors
@@ -255,3 +271,4 @@ export type CliError =
   | TypeCheckFailed
   | HeliconeUnauthorized
   | ConfirmationNeeded
+  | OutboxInUse

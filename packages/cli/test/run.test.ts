@@ -279,6 +279,16 @@ describe("helicone-eval outbox", () => {
         "helicone-eval: outbox drop asks for a confirmation, and there is no terminal to ask on: pass --yes\n"
       )
       assert.isTrue(Fs.existsSync(Path.join(outbox, "outbox.jsonl")))
+      // a queue of a running process (here the test runner's parent) holds it
+      Fs.writeFileSync(Path.join(outbox, "outbox.jsonl.lock"), String(process.ppid))
+      const inUse = yield* main(["outbox", "drop", "--yes"], dir)
+      assert.strictEqual(inUse.code, Cli.ExitCode.usage)
+      assert.strictEqual(
+        inUse.stderr,
+        `helicone-eval: the outbox in .helicone-outbox is in use by process ${process.ppid} (a run still ` +
+          "delivering?): nothing dropped\n"
+      )
+      Fs.rmSync(Path.join(outbox, "outbox.jsonl.lock"))
       const dropped = yield* main(["outbox", "drop", "--yes"], dir)
       assert.strictEqual(dropped.code, 0, dropped.stderr)
       assert.strictEqual(dropped.stdout, "dropped 7 scores in the outbox and 1 dead letter in .helicone-outbox\n")

@@ -174,6 +174,16 @@ const send = (env: Environment, local: boolean, timeout: Duration.Duration) =>
     return delivery.left === 0 ? 0 : CliOptions.deliveryExitCode
   }).pipe(Effect.scoped)
 
+/** Whether a process with this pid runs (EPERM: it runs, as another user). */
+const isRunning = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as { code?: string }).code === "EPERM"
+  }
+}
+
 /** Removes the outbox and the dead letters once confirmed; answers 0, or 1 when the user said no. */
 const drop = (env: Environment, local: boolean, yes: boolean) =>
   Effect.gen(function*() {
@@ -184,6 +194,13 @@ const drop = (env: Environment, local: boolean, yes: boolean) =>
     if (outbox + dead === 0) {
       env.out(`nothing to drop in ${NodePath.relative(env.cwd, files.dir) || "."}\n`)
       return 0
+    }
+    const holder = yield* fs.readFileString(`${files.outbox}.lock`).pipe(
+      Effect.map((text) => Number(text.trim())),
+      Effect.orElseSucceed(() => Number.NaN)
+    )
+    if (Number.isSafeInteger(holder) && holder !== process.pid && isRunning(holder)) {
+      return yield* new CliError.OutboxInUse({ dir: NodePath.relative(env.cwd, files.dir), pid: holder })
     }
     const what = `${number(outbox)} score${outbox === 1 ? "" : "s"} in the outbox and ${number(dead)} dead ` +
       `letter${dead === 1 ? "" : "s"} in ${NodePath.relative(env.cwd, files.dir)}`
@@ -215,7 +232,7 @@ export const run = (
   env: Environment
 ): Effect.Effect<
   number,
-  CliError.HeliconeSetupError | CliError.HeliconeUnauthorized | CliError.ConfirmationNeeded,
+  CliError.HeliconeSetupError | CliError.HeliconeUnauthorized | CliError.ConfirmationNeeded | CliError.OutboxInUse,
   FileSystem.FileSystem | Terminal.Terminal
 > => {
   switch (args.action) {
