@@ -39,7 +39,7 @@ const closedPort = Effect.promise(() =>
 
 describe("helicone-eval run --helicone (subprocess)", { timeout: 120_000 }, () => {
   // SLOW (~40 s on 2 cores): 20,000 cases, each with a score, through the CLI to a local server
-  it.scoped("20,000 cases: every score is stored before the process exits, and the last line says so", () =>
+  it.scoped("(slow, ~40 s) 20,000 cases: every score is stored before the process exits, and the last line says so", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const local = yield* LocalHelicone.make({ apiKeys: ["sk-e2e"] })
