@@ -66,7 +66,7 @@ const count = (n: number, noun: string) => `${number(n)} ${noun}${n === 1 ? "" :
  * Waits for the queue within `timeout`, saying so on `err` once the wait is noticeable. Fails with
  * `HeliconeUnauthorized` when Helicone refused the key.
  */
-export const await_ = (options: {
+export const awaitDelivery = (options: {
   readonly queue: ScoreQueue.Service
   readonly timeout: Duration.Duration
   readonly strict: boolean

@@ -160,7 +160,7 @@ const send = (env: Environment, local: boolean, timeout: Duration.Duration) =>
       `sending ${number(outbox)} score${outbox === 1 ? "" : "s"} from the outbox and ${number(dead)} dead ` +
         `letter${dead === 1 ? "" : "s"} to ${target.baseUrl}\n`
     )
-    const delivery = yield* Delivery.await_({
+    const delivery = yield* Delivery.awaitDelivery({
       queue: target.queue,
       timeout,
       strict: true,

@@ -290,7 +290,7 @@ export const run = (
         `helicone-eval outbox send${target.kind === "embedded" ? " --local" : ""}`,
         env.userAgent
       )
-      const waited = yield* Effect.either(Delivery.await_({
+      const waited = yield* Effect.either(Delivery.awaitDelivery({
         queue: target.queue,
         timeout: args.deliveryTimeout,
         strict: args.strictDelivery,
