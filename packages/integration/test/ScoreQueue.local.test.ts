@@ -106,7 +106,7 @@ describe("ScoreQueue against the local Helicone", () => {
         const first = yield* Local.server({ database, faults: { stall: 0.5 }, seed: 3 })
         const { close, queue } = yield* Local.queue(
           first.local.baseUrl,
-          { ...files(dir), concurrency: 4, shutdownDeadline: "1 second" },
+          { ...files(dir), concurrency: 4, maxConcurrency: 4, shutdownDeadline: "1 second" },
           { timeout: "30 seconds", retry: false }
         )
         const expected = Array.from({ length: 100 }, (_, n) => [RequestId.make(), { n }] as const)

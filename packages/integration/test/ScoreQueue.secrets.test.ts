@@ -70,7 +70,7 @@ describe("ScoreQueue and the API key", () => {
         const paths = files(dir)
 
         yield* Effect.gen(function*() {
-          // this server knows another key: every submission is a 401, dead-lettered
+          // this server knows another key: the first 401 halts delivery, and every score stays in the outbox
           const refusing = yield* Local.server({ apiKeys: ["sk-someone-else"], faults: { 503: 0.3 }, seed: 5 })
           // this one is stopped: every submission fails to connect and goes to the outbox
           const gone = yield* Local.server({})
@@ -82,12 +82,11 @@ describe("ScoreQueue and the API key", () => {
             })
             for (let n = 0; n < 20; n++) yield* queue.offer(RequestId.make(), { n, flag: n % 2 === 0 })
             yield* queue.flush
-            // the refused ones all end as dead letters (a 503 sends one through the outbox first); the unreachable
-            // ones stay in the outbox
+            // the refused ones halt delivery and stay in the outbox; the unreachable ones wait there too
             const refused = baseUrl === refusing.local.baseUrl
             yield* eventually(Effect.map(
               queue.stats,
-              (stats) => stats.queued === 0 && stats.inFlight === 0 && (!refused || stats.inOutbox === 0)
+              (stats) => stats.queued === 0 && stats.inFlight === 0 && (!refused || stats.halted !== undefined)
             ))
             const stats = yield* queue.stats
             errors.push(text(stats))
@@ -102,12 +101,11 @@ describe("ScoreQueue and the API key", () => {
         )
 
         const fs = yield* FileSystem.FileSystem
-        const deadLetters = yield* readLines(paths.deadLetterPath)
+        const deadLetters = yield* Effect.orElseSucceed(readLines(paths.deadLetterPath), () => [])
         // the replayer may have moved entries to `<outbox>.replay`: both files are the outbox
         const outbox = yield* outboxLines(paths.outboxPath)
-        assert.strictEqual(deadLetters.length, 20, "the refused submissions are dead letters")
-        assert.isTrue(deadLetters.every((line) => line.error._tag === "Unauthorized"))
-        assert.isAtLeast(outbox.length, 20, "the unreachable ones wait in the outbox")
+        assert.strictEqual(deadLetters.length, 0, "a refused key dead-letters nothing: the scores are not at fault")
+        assert.isAtLeast(outbox.length, 40, "the refused and the unreachable ones wait in the outbox")
         assert.isTrue(logs.some((line) => line.includes("level=DEBUG")), "debug lines were captured")
         assert.isTrue(spans.some((span) => span.startsWith("ScoreQueue.deliver")), "spans were captured")
 
@@ -116,7 +114,7 @@ describe("ScoreQueue and the API key", () => {
           ...spans,
           ...errors,
           text(deadLetters),
-          yield* fs.readFileString(paths.deadLetterPath),
+          yield* Effect.orElseSucceed(fs.readFileString(paths.deadLetterPath), () => ""),
           ...(yield* Effect.forEach(
             [paths.outboxPath, `${paths.outboxPath}.replay`],
             (path) => Effect.orElseSucceed(fs.readFileString(path), () => "")
