@@ -6,20 +6,24 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { Dataset, Eval, Scorers } from "../src/index.js"
 
-const tmpFile = (name: string, text: string) => {
-  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "helicone-eval-test-"))
-  const path = Path.join(dir, name)
-  Fs.writeFileSync(path, text)
-  return path
-}
+/** A file holding `text` in a temporary directory, removed when the test's scope closes. */
+const tmpFile = (name: string, text: string) =>
+  Effect.acquireRelease(
+    Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "helicone-eval-test-"))),
+    (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+  ).pipe(Effect.map((dir) => {
+    const path = Path.join(dir, name)
+    Fs.writeFileSync(path, text)
+    return path
+  }))
 
 const runDouble = <R = never>(data: Dataset.DataInput<number, number, R>) =>
   Eval.run(Eval.make({ name: "data", data, task: (n: number) => n * 2, scorers: [Scorers.exactMatch] }))
 
 layer(NodeContext.layer)("Dataset.jsonl", (it) => {
-  it.effect("streams the cases and records each bad line as a case error with its line number", () =>
+  it.scoped("streams the cases and records each bad line as a case error with its line number", () =>
     Effect.gen(function*() {
-      const path = tmpFile(
+      const path = yield* tmpFile(
         "cases.jsonl",
         [
           `{"input": 1, "expected": 2, "name": "one", "metadata": {"tag": "a"}}`,
@@ -51,11 +55,11 @@ layer(NodeContext.layer)("Dataset.jsonl", (it) => {
       assert.strictEqual(report.totals.errored, 4)
     }))
 
-  it.effect("reads a file larger than one read block, with multi-byte characters across block edges", () =>
+  it.scoped("reads a file larger than one read block, with multi-byte characters across block edges", () =>
     Effect.gen(function*() {
       const n = 20_000
       const lines = Array.from({ length: n }, (_, i) => JSON.stringify({ input: `é${i}😀`, expected: `é${i}😀` }))
-      const path = tmpFile("big.jsonl", lines.join("\n") + "\n")
+      const path = yield* tmpFile("big.jsonl", lines.join("\n") + "\n")
       assert.isAbove(Fs.statSync(path).size, 256 * 1024)
       const report = yield* Eval.run(
         Eval.make({

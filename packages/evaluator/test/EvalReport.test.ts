@@ -7,7 +7,11 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { Eval, EvalReport, HtmlReport, JUnitReport, Reporter, Scorer, Scorers } from "../src/index.js"
 
-const tmpDir = () => Fs.mkdtempSync(Path.join(Os.tmpdir(), "helicone-eval-report-"))
+/** A temporary directory, removed when the test's scope closes. */
+const tmpDir = Effect.acquireRelease(
+  Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "helicone-eval-report-"))),
+  (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+)
 
 const mixedOptions = {
   name: "mixed <&> suite",
@@ -79,9 +83,9 @@ describe("EvalReport", () => {
       for (const d of deltas) assert.closeTo(d.delta!, -0.25, 1e-12)
     }))
 
-  it.effect("past maxCases every case goes to a JSONL file and the report keeps the summaries", () =>
+  it.scoped("past maxCases every case goes to a JSONL file and the report keeps the summaries", () =>
     Effect.gen(function*() {
-      const dir = tmpDir()
+      const dir = yield* tmpDir
       const suite = Eval.make({
         name: "Spill Me",
         data: Array.from({ length: 25 }, (_, i) => ({ input: i, expected: i % 2 === 0 ? i : -1 })),
@@ -158,9 +162,9 @@ describe("the cases file", () => {
 })
 
 describe("Reporter", () => {
-  it.effect("an interrupted run still writes its partial report, marked interrupted, for every reporter", () =>
+  it.scoped("an interrupted run still writes its partial report, marked interrupted, for every reporter", () =>
     Effect.gen(function*() {
-      const dir = tmpDir()
+      const dir = yield* tmpDir
       const stuck = yield* Deferred.make<void>()
       const suite = Eval.make({
         name: "interrupted",
@@ -223,9 +227,9 @@ describe("JUnitReport", () => {
       assert.include(xml, `<skipped message="errored, allowed by maxErrors: task: task &lt;exploded&gt; &amp; died"/>`)
     }))
 
-  it.effect("writes the same XML from a report whose cases went to a file", () =>
+  it.scoped("writes the same XML from a report whose cases went to a file", () =>
     Effect.gen(function*() {
-      const dir = tmpDir()
+      const dir = yield* tmpDir
       const inMemory = yield* Eval.run(mixed)
       const spilled = yield* Eval.run(mixed, { casesFile: Path.join(dir, "cases.jsonl") })
       yield* JUnitReport.write(spilled, Path.join(dir, "junit.xml"))
@@ -251,9 +255,9 @@ describe("HtmlReport", () => {
 })
 
 describe("Reporter", () => {
-  it.effect("writes the JSON, JUnit and HTML files and prints the summary", () =>
+  it.scoped("writes the JSON, JUnit and HTML files and prints the summary", () =>
     Effect.gen(function*() {
-      const dir = tmpDir()
+      const dir = yield* tmpDir
       let printed = ""
       const report = yield* Eval.run(mixed, {
         reporters: [
