@@ -263,7 +263,8 @@ describe("helicone-eval outbox", () => {
         listed.stdout,
         [
           "outbox .helicone-outbox/outbox.jsonl: 7 scores",
-          ...[1, 2, 3, 4, 5].map((i) => `  00000000-0000-4000-8000-00000000000${i}  exactMatch, judge`),
+          // oldest first: the replay file was taken aside before outbox.jsonl received its entries
+          ...[7, 1, 2, 3, 4].map((i) => `  00000000-0000-4000-8000-00000000000${i}  exactMatch, judge`),
           "  … and 2 more",
           "dead letters .helicone-outbox/dead-letter.jsonl: 1 score",
           "  00000000-0000-4000-8000-000000000008  exactMatch, judge  — judge is not a number",

@@ -3,8 +3,7 @@
  * outbox (`outbox.jsonl`, and `outbox.jsonl.replay` while a replay is under way, delivered up to the byte offset in
  * `outbox.jsonl.replay.offset`) and what Helicone rejected for good in its dead letters (`dead-letter.jsonl`), one
  * JSON line per submission, in `.helicone-outbox/` (`--local`: `.helicone-local/`, beside the embedded server's
- * database). Core has no reading API for these files yet, so they are read here, as the queue's documentation
- * describes them.
+ * database). They are read and cleared through core's `ScoreOutbox`, which knows their format and the lock.
  *
  * - `outbox` lists them: counts, and the first few request ids with their score names (and, for a dead letter, why);
  * - `outbox send` opens a queue on them, which replays the outbox, moves the dead letters back into delivery, and
@@ -14,8 +13,9 @@
  * @internal
  */
 import * as Prompt from "@effect/cli/Prompt"
-import * as FileSystem from "@effect/platform/FileSystem"
+import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Terminal from "@effect/platform/Terminal"
+import * as ScoreOutbox from "@helicone-effect/core/ScoreOutbox"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as NodePath from "node:path"
@@ -46,94 +46,49 @@ const directory = (local: boolean) => local ? ".helicone-local" : ".helicone-out
 interface Files {
   readonly dir: string
   readonly outbox: string
-  readonly replay: string
-  /** How far the replay got: the byte offset in `replay` up to which every entry was delivered. */
-  readonly progress: string
   readonly deadLetter: string
 }
 
 const filesOf = (cwd: string, local: boolean): Files => {
   const dir = NodePath.resolve(cwd, directory(local))
-  const outbox = NodePath.join(dir, "outbox.jsonl")
-  return {
-    dir,
-    outbox,
-    replay: `${outbox}.replay`,
-    progress: `${outbox}.replay.offset`,
-    deadLetter: NodePath.join(dir, "dead-letter.jsonl")
-  }
+  return { dir, outbox: NodePath.join(dir, "outbox.jsonl"), deadLetter: NodePath.join(dir, "dead-letter.jsonl") }
 }
 
-/** One line of an outbox or dead-letter file, as far as a listing needs it. */
-interface Line {
-  readonly requestId: string
-  readonly scores: ReadonlyArray<string>
-  readonly reason: string | undefined
-}
-
-const decode = (text: string): Line | undefined => {
-  try {
-    const json = JSON.parse(text) as { requestId?: unknown; scores?: unknown; error?: { message?: unknown } }
-    if (typeof json.requestId !== "string") return undefined
-    const scores = typeof json.scores === "object" && json.scores !== null ? Object.keys(json.scores) : []
-    const reason = typeof json.error?.message === "string" ? json.error.message : undefined
-    return { requestId: json.requestId, scores, reason }
-  } catch {
-    return undefined
-  }
-}
-
-const linesOf = (text: string) => text.split("\n").filter((line) => line.trim() !== "")
-
-/** The lines of a file, blank ones skipped; none when it cannot be read. */
-const readLines = (path: string) =>
-  Effect.flatMap(
-    FileSystem.FileSystem,
-    (fs) => fs.readFileString(path).pipe(Effect.map(linesOf), Effect.orElseSucceed((): Array<string> => []))
-  )
-
-/**
- * What waits in the outbox: its file, and what a replay has not delivered yet of the file it took aside (past the
- * recorded offset when that is a line boundary, as the queue resumes it).
- */
-const readOutbox = (files: Files) =>
-  Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
-    const replay = yield* fs.readFile(files.replay).pipe(Effect.orElseSucceed(() => new Uint8Array(0)))
-    const recorded = yield* fs.readFileString(files.progress).pipe(
-      Effect.map((text) => Number(text.trim())),
-      Effect.orElseSucceed(() => 0)
-    )
-    const from = Number.isSafeInteger(recorded) && recorded > 0 && recorded <= replay.length &&
-        replay[recorded - 1] === 10
-      ? recorded
-      : 0
-    return [...(yield* readLines(files.outbox)), ...linesOf(new TextDecoder().decode(replay.subarray(from)))]
-  })
+/** What the files hold, the first `shown` entries of each listed. */
+const contentsOf = (files: Files, limit = shown) =>
+  ScoreOutbox.read({ outboxPath: files.outbox, deadLetterPath: files.deadLetter, limit }).pipe(Effect.orDie)
 
 const shown = 5
 
 const number = (n: number) => n.toLocaleString("en-US")
 
-const describeFile = (label: string, path: string, lines: ReadonlyArray<string>, cwd: string): string => {
-  const relative = NodePath.relative(cwd, path)
-  const head = `${label} ${relative}: ${number(lines.length)} score${lines.length === 1 ? "" : "s"}\n`
-  const examples = lines.slice(0, shown).map((text) => {
-    const line = decode(text)
-    if (line === undefined) return "  (a line that cannot be read)\n"
-    return `  ${line.requestId}  ${line.scores.join(", ")}${line.reason === undefined ? "" : `  — ${line.reason}`}\n`
-  })
-  const more = lines.length > shown ? `  … and ${number(lines.length - shown)} more\n` : ""
-  return head + examples.join("") + more
+const describeFile = (
+  label: string,
+  path: string,
+  held: {
+    readonly count: number
+    readonly unreadable: number
+    readonly entries: ReadonlyArray<ScoreOutbox.OutboxEntry | ScoreOutbox.DeadLetterEntry>
+  },
+  cwd: string
+): string => {
+  const head = `${label} ${NodePath.relative(cwd, path)}: ${number(held.count)} score${held.count === 1 ? "" : "s"}\n`
+  const examples = held.entries.map((entry) =>
+    `  ${entry.requestId}  ${entry.scoreNames.join(", ")}${"reason" in entry ? `  — ${entry.reason.message}` : ""}\n`
+  )
+  const more = held.count > held.entries.length ? `  … and ${number(held.count - held.entries.length)} more\n` : ""
+  const unreadable = held.unreadable > 0
+    ? `  ${number(held.unreadable)} line${held.unreadable === 1 ? "" : "s"} that cannot be read\n`
+    : ""
+  return head + examples.join("") + more + unreadable
 }
 
 /** Lists the outbox and the dead letters; answers 0. */
 const list = (env: Environment, local: boolean) =>
   Effect.gen(function*() {
     const files = filesOf(env.cwd, local)
-    const outbox = yield* readOutbox(files)
-    const dead = yield* readLines(files.deadLetter)
-    if (outbox.length === 0 && dead.length === 0) {
+    const { deadLetters: dead, outbox } = yield* contentsOf(files)
+    if (outbox.count + outbox.unreadable + dead.count + dead.unreadable === 0) {
       env.out(`nothing in ${NodePath.relative(env.cwd, files.dir) || "."}: every score was delivered\n`)
       return 0
     }
@@ -149,8 +104,9 @@ const list = (env: Environment, local: boolean) =>
 const send = (env: Environment, local: boolean, timeout: Duration.Duration) =>
   Effect.gen(function*() {
     const files = filesOf(env.cwd, local)
-    const outbox = (yield* readOutbox(files)).length
-    const dead = (yield* readLines(files.deadLetter)).length
+    const contents = yield* contentsOf(files, 0)
+    const outbox = contents.outbox.count
+    const dead = contents.deadLetters.count
     const Helicone = yield* Effect.promise(() => import("./helicone.js"))
     const target = local
       ? yield* Helicone.local(NodePath.resolve(env.cwd, Helicone.localDatabase))
@@ -174,33 +130,16 @@ const send = (env: Environment, local: boolean, timeout: Duration.Duration) =>
     return delivery.left === 0 ? 0 : CliOptions.deliveryExitCode
   }).pipe(Effect.scoped)
 
-/** Whether a process with this pid runs (EPERM: it runs, as another user). */
-const isRunning = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as { code?: string }).code === "EPERM"
-  }
-}
-
 /** Removes the outbox and the dead letters once confirmed; answers 0, or 1 when the user said no. */
 const drop = (env: Environment, local: boolean, yes: boolean) =>
   Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
     const files = filesOf(env.cwd, local)
-    const outbox = (yield* readOutbox(files)).length
-    const dead = (yield* readLines(files.deadLetter)).length
+    const contents = yield* contentsOf(files, 0)
+    const outbox = contents.outbox.count + contents.outbox.unreadable
+    const dead = contents.deadLetters.count + contents.deadLetters.unreadable
     if (outbox + dead === 0) {
       env.out(`nothing to drop in ${NodePath.relative(env.cwd, files.dir) || "."}\n`)
       return 0
-    }
-    const holder = yield* fs.readFileString(`${files.outbox}.lock`).pipe(
-      Effect.map((text) => Number(text.trim())),
-      Effect.orElseSucceed(() => Number.NaN)
-    )
-    if (Number.isSafeInteger(holder) && holder !== process.pid && isRunning(holder)) {
-      return yield* new CliError.OutboxInUse({ dir: NodePath.relative(env.cwd, files.dir), pid: holder })
     }
     const what = `${number(outbox)} score${outbox === 1 ? "" : "s"} in the outbox and ${number(dead)} dead ` +
       `letter${dead === 1 ? "" : "s"} in ${NodePath.relative(env.cwd, files.dir)}`
@@ -216,12 +155,12 @@ const drop = (env: Environment, local: boolean, yes: boolean) =>
         return 1
       }
     }
-    for (const path of [files.outbox, files.replay, files.progress, files.deadLetter]) {
-      yield* fs.remove(path).pipe(
-        Effect.catchTag("SystemError", (error) => error.reason === "NotFound" ? Effect.void : Effect.fail(error)),
-        Effect.orDie
-      )
-    }
+    // The lock tells a queue of a running process (a run still delivering) from one that is gone.
+    yield* ScoreOutbox.drop({ outboxPath: files.outbox, deadLetterPath: files.deadLetter }).pipe(
+      Effect.catchTag("OutboxLocked", (error) =>
+        new CliError.OutboxInUse({ dir: NodePath.relative(env.cwd, files.dir), pid: error.pid ?? Number.NaN })),
+      Effect.catchTag("SystemError", "BadArgument", Effect.die)
+    )
     env.out(`dropped ${what}\n`)
     return 0
   })
