@@ -9,25 +9,11 @@ import * as HeliconeScores from "../src/HeliconeScores.js"
 import * as Outbox from "../src/internal/queue/outbox.js"
 import * as ScoreQueue from "../src/ScoreQueue.js"
 import * as FaultyFileSystem from "./fixtures/queue/FaultyFileSystem.js"
-import * as StubScores from "./fixtures/queue/StubScores.js"
+import { setup } from "./fixtures/queue/StubQueue.js"
+import type * as StubScores from "./fixtures/queue/StubScores.js"
 import { captureLogs, eventually, files, id, outboxLines, readLines, tempDirectory } from "./fixtures/queue/Support.js"
 
 const unavailable = new HeliconeError.HeliconeUnavailable({ reason: "connection refused" })
-
-/** A queue over a stub Helicone in a scope of its own, with its outbox in a temporary directory. */
-const setup = (options: ScoreQueue.Options = {}, directory?: string) =>
-  Effect.gen(function*() {
-    const dir = directory ?? (yield* tempDirectory)
-    const stub = StubScores.make()
-    const scope = yield* Scope.make()
-    const paths = files(dir)
-    const queue = yield* ScoreQueue.make({ ...paths, ...options }).pipe(
-      Effect.provideService(HeliconeScores.HeliconeScores, stub.service),
-      Scope.extend(scope)
-    )
-    yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
-    return { dir, stub, queue, scope, ...paths }
-  })
 
 /** Closes a queue's scope while its deliveries hang: the shutdown deadline runs on the TestClock. */
 const shutdown = (scope: Scope.CloseableScope, deadline: Duration.DurationInput = "5 seconds") =>

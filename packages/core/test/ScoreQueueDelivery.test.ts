@@ -3,27 +3,10 @@ import { NodeFileSystem } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, LogLevel, Scope, TestClock } from "effect"
 import * as HeliconeError from "../src/HeliconeError.js"
-import * as HeliconeScores from "../src/HeliconeScores.js"
-import * as ScoreQueue from "../src/ScoreQueue.js"
-import * as StubScores from "./fixtures/queue/StubScores.js"
-import { captureLogs, eventually, files, id, outboxLines, readLines, tempDirectory } from "./fixtures/queue/Support.js"
+import { setup } from "./fixtures/queue/StubQueue.js"
+import { captureLogs, eventually, id, outboxLines, readLines } from "./fixtures/queue/Support.js"
 
 const unauthorized = new HeliconeError.Unauthorized({ status: 401, serverMessage: "No API key found" })
-
-/** A queue over a stub Helicone in a scope of its own, with its outbox in a temporary directory. */
-const setup = (options: ScoreQueue.Options = {}, directory?: string) =>
-  Effect.gen(function*() {
-    const dir = directory ?? (yield* tempDirectory)
-    const stub = StubScores.make()
-    const scope = yield* Scope.make()
-    const paths = files(dir)
-    const queue = yield* ScoreQueue.make({ ...paths, ...options }).pipe(
-      Effect.provideService(HeliconeScores.HeliconeScores, stub.service),
-      Scope.extend(scope)
-    )
-    yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
-    return { dir, stub, queue, scope, ...paths }
-  })
 
 describe("ScoreQueue delivery", () => {
   describe("concurrency", () => {
