@@ -1,7 +1,7 @@
 import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Eval, EvalReport, Scorer, Scorers } from "@helicone-effect/evaluator"
-import { Duration, Effect, Either, Fiber, HashMap, Schema, TestClock } from "effect"
+import { Chunk, Duration, Effect, Either, Fiber, HashMap, Schema, Stream, TestClock } from "effect"
 import * as Fs from "node:fs"
 import { createRequire } from "node:module"
 import * as Path from "node:path"
@@ -390,7 +390,7 @@ describe("--local read-back", () => {
         { maxCases: 1, outputDir: dir }
       )
       assert.deepStrictEqual(report.cases, [])
-      const ids = yield* CliRun.scoredRequestIds(report)
+      const ids = Chunk.toArray(yield* Stream.runCollect(CliRun.scoredRequestIds(report)))
       const lines = Fs.readFileSync(report.casesFile!, "utf8").trim().split("\n").map((line) => JSON.parse(line))
       assert.deepStrictEqual(
         ids.sort(),

@@ -10,7 +10,6 @@ import * as Eval from "@helicone-effect/evaluator/Eval"
 import * as EvalReport from "@helicone-effect/evaluator/EvalReport"
 import * as Reporter from "@helicone-effect/evaluator/Reporter"
 import * as Cause from "effect/Cause"
-import * as Chunk from "effect/Chunk"
 import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -100,15 +99,16 @@ const startLine = (env: Environment, suite: Eval.Suite<any, any, any, any>, file
     )
 })
 
-/** The request ids of the report's cases that have scores, read back from its cases file when it has one. */
+/**
+ * The request ids of the report's cases that have scores (the ones whose scores were sent: a case whose task failed
+ * has nothing to store), read back from its cases file when it has one.
+ */
 export const scoredRequestIds = (
   report: EvalReport.EvalReport
-): Effect.Effect<Array<string>, EvalReport.UnreadableCasesFile, FileSystem.FileSystem> =>
+): Stream.Stream<string, EvalReport.UnreadableCasesFile, FileSystem.FileSystem> =>
   EvalReport.readCases(report).pipe(
     Stream.filter((result) => result.scores.length > 0),
-    Stream.map((result) => result.requestId),
-    Stream.runCollect,
-    Effect.map(Chunk.toArray)
+    Stream.map((result) => result.requestId)
   )
 
 /** Runs `helicone-eval run`; `valueOptions` are the options that take a value (`--json`). */
@@ -309,13 +309,11 @@ export const run = (
 
     if (target?.readBack !== undefined) {
       const readBack = target.readBack
-      // only the cases that have scores were sent; a case whose task failed has nothing to store
       let sent = 0
       let stored = 0
       for (const report of reports) {
-        yield* EvalReport.readCases(report).pipe(
-          Stream.filter((result) => result.scores.length > 0),
-          Stream.mapEffect((result) => readBack(result.requestId), { concurrency: 16 }),
+        yield* scoredRequestIds(report).pipe(
+          Stream.mapEffect(readBack, { concurrency: 16 }),
           Stream.runForEach((scores) =>
             Effect.sync(() => {
               sent++
