@@ -124,6 +124,12 @@ describe("option parsing", () => {
     assert.deepStrictEqual(millis("10 seconds"), Either.right(10_000))
     assert.isTrue(Either.isLeft(millis("soon")))
     assert.isTrue(Either.isLeft(millis("3 fortnights")))
+    const caseTimeout = (text: string) =>
+      Either.map(Schema.decodeEither(CliOptions.CaseTimeoutFromText)(text), Duration.toMillis)
+    assert.deepStrictEqual(caseTimeout("30s"), Either.right(30_000))
+    for (const off of ["off", "none", "Infinity"]) assert.deepStrictEqual(caseTimeout(off), Either.right(Infinity))
+    assert.isTrue(Either.isLeft(caseTimeout("0")), "0 would time every case out at once")
+    assert.isTrue(Either.isLeft(caseTimeout("soon")))
   })
 
   it("report paths for several suites", () => {
@@ -239,6 +245,21 @@ describe("helicone-eval run (in process)", () => {
       assert.isBelow(yield* TestClock.currentTimeMillis, 5000, "no case waited for its 5 s sleep")
     }))
 
+  it.scoped("--timeout off lets a case run past the default 10 minutes", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const fiber = yield* Effect.fork(cli([fixture("patient.eval.ts"), "--timeout", "off", "--json", "r.json"], dir))
+      while ((yield* Fiber.poll(fiber))._tag === "None") {
+        if ((yield* TestClock.sleeps()).length > 0) yield* TestClock.adjust("1 minute")
+        else yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+      }
+      const run = yield* Fiber.join(fiber)
+      assert.strictEqual(run.code, Cli.ExitCode.passed, run.stderr)
+      const report = yield* EvalReport.fromJson(Fs.readFileSync(Path.join(dir, "r.json"), "utf8"))
+      assert.deepStrictEqual(report.cases.map((c) => c.errors), [[]])
+      assert.isAtLeast(yield* TestClock.currentTimeMillis, 20 * 60_000)
+    }))
+
   it.scopedLive("usage and configuration problems answer 2, and the first line says what is wrong", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
@@ -251,7 +272,10 @@ describe("helicone-eval run (in process)", () => {
         [[capitals, "--timeout"], "helicone-eval: --timeout needs one value"],
         [[capitals, "--json", "--local"], "--json needs a value (--json <file>), got --local"],
         [["--filter", "--json", "r.json"], "--filter needs a value (--filter <text>), got --json"],
-        [[capitals, "--timeout", "soon"], "--timeout expects a duration such as 500ms, 30s or 2m, got \"soon\""],
+        [
+          [capitals, "--timeout", "soon"],
+          "--timeout expects a duration above zero such as 500ms, 30s or 2m, or off for no limit, got \"soon\""
+        ],
         [[capitals, "--filter", "zzz"], "helicone-eval: no suite matches --filter \"zzz\" (found: capitals)"],
         [[fixture("empty.eval.ts")], "helicone-eval: no eval suites exported by"],
         [[fixture("throws.eval.ts")], "throws.eval.ts: the dataset server is down"],

@@ -55,8 +55,10 @@ export const runOptions = {
   trials: atLeastOne("trials", "Times each case runs (overrides the suite's)."),
   timeout: Options.text("timeout").pipe(
     Options.withPseudoName("duration"),
-    Options.withSchema(CliOptions.DurationFromText),
-    Options.withDescription("Time limit per case: 500ms, 30s, 2m (overrides the suite's)."),
+    Options.withSchema(CliOptions.CaseTimeoutFromText),
+    Options.withDescription(
+      "Time limit per case: 500ms, 30s, 2m, or off for none (overrides the suite's; the default is 10 minutes)."
+    ),
     Options.optional
   ),
   filter: valueOption("filter", "text", "Run only the suites whose name contains this text (case-insensitive)."),

@@ -114,6 +114,33 @@ export const DurationFromText: Schema.Schema<Duration.Duration, string> = Schema
   })
 })
 
+/**
+ * `--timeout`: a {@link DurationFromText} above zero, or `off` (also `none`, `infinity`) for no limit, which is
+ * `Duration.infinity` as `Eval.Suite` takes it.
+ */
+export const CaseTimeoutFromText: Schema.Schema<Duration.Duration, string> = Schema.transformOrFail(
+  Schema.String,
+  Schema.DurationFromSelf,
+  {
+    strict: true,
+    decode: (text, _, ast) => {
+      if (/^(off|none|infinity)$/i.test(text.trim())) return ParseResult.succeed(Duration.infinity)
+      const duration = decodeDuration(text)
+      return duration === undefined || Duration.toMillis(duration) <= 0
+        ? ParseResult.fail(new ParseResult.Type(ast, text))
+        : ParseResult.succeed(duration)
+    },
+    encode: (duration) => ParseResult.succeed(Duration.isFinite(duration) ? `${Duration.toMillis(duration)}ms` : "off")
+  }
+).annotations({
+  message: (issue) => ({
+    message: `--timeout expects a duration above zero such as 500ms, 30s or 2m, or off for no limit, got ${
+      JSON.stringify(issue.actual)
+    }`,
+    override: true
+  })
+})
+
 /** {@link DurationFromText} for another option than `--timeout`, which its error message names. */
 export const durationFor = (option: string): Schema.Schema<Duration.Duration, string> =>
   DurationFromText.annotations({
