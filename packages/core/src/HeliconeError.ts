@@ -192,6 +192,32 @@ export class UnexpectedResponse
 }
 
 /**
+ * The server answered with a redirect (3xx), or the `HttpClient` followed one and the answer came from elsewhere
+ * (`followed`). A score submission never follows a redirect: a 301 or 302 turns the POST into a GET, and the target's
+ * 200 would count a score nobody stored. The base URL is wrong or moved; the score was not submitted, and it is not
+ * retried. `location` is where the server pointed (the URL that answered, when `followed`), with the key redacted.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Redirected extends Schema.TaggedError<Redirected>("@helicone-effect/core/Redirected")(
+  "Redirected",
+  { status: Schema.Number, location: Schema.optional(Schema.String), followed: Schema.Boolean }
+) {
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    const where = this.location === undefined ? "without a Location" : `to ${JSON.stringify(this.location)}`
+    const what = this.followed
+      ? `The HTTP client followed a redirect ${where} (answered ${this.status})`
+      : `Helicone's base URL answered with a redirect (${this.status}) ${where}`
+    return `${what}. Score submissions never follow redirects: nothing was accepted. Set the base URL to the server's ` +
+      "current address."
+  }
+}
+
+/**
  * The client was configured wrongly (for example an `http://` base URL to a remote host, where the API key would
  * travel in clear). Raised when the layer is built.
  *
@@ -225,10 +251,11 @@ export type SubmitScoreError =
   | HeliconeServerError
   | HeliconeUnavailable
   | UnexpectedResponse
+  | Redirected
 
 /**
- * Tells whether trying the same submission again later may succeed: rate limits, unavailability, and server errors
- * other than the integer rejection. Invalid input, auth failures and rejections never are.
+ * Tells whether the same submission is worth another attempt within the retry policy: rate limits, unavailability,
+ * 408 and every 5xx other than the integer rejection. Invalid input, auth failures, rejections and redirects are not.
  *
  * @since 0.1.0
  * @category retries
@@ -248,6 +275,18 @@ export const isRetriable = (error: SubmitScoreError): boolean => {
 }
 
 /**
+ * Tells whether Helicone refused the scores themselves, so that sending them again can never succeed: a queue sets
+ * them aside (a dead letter). Failures that are not retriable but say nothing against the scores are not rejections:
+ * a refused key (`Unauthorized`) and a redirect (`Redirected`) are fixed in the configuration, after which the same
+ * scores go through, so a queue keeps them.
+ *
+ * @since 0.1.0
+ * @category retries
+ */
+export const isRejection = (error: SubmitScoreError): boolean =>
+  error._tag !== "Unauthorized" && error._tag !== "Redirected" && !isRetriable(error)
+
+/**
  * Tells whether a value is one of the errors of this module.
  *
  * @since 0.1.0
@@ -257,7 +296,8 @@ export const isSubmitScoreError = (u: unknown): u is SubmitScoreError =>
   Predicate.isTagged(u, "InvalidRequestId") || Predicate.isTagged(u, "InvalidScores") ||
   Predicate.isTagged(u, "Unauthorized") || Predicate.isTagged(u, "RateLimited") ||
   Predicate.isTagged(u, "RequestRejected") || Predicate.isTagged(u, "HeliconeServerError") ||
-  Predicate.isTagged(u, "HeliconeUnavailable") || Predicate.isTagged(u, "UnexpectedResponse")
+  Predicate.isTagged(u, "HeliconeUnavailable") || Predicate.isTagged(u, "UnexpectedResponse") ||
+  Predicate.isTagged(u, "Redirected")
 
 const describeDetails = (details: unknown): string => {
   if (typeof details === "string") return details

@@ -16,6 +16,8 @@
  *
  * @since 0.1.0
  */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as ConfigError from "effect/ConfigError"
@@ -23,12 +25,14 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import * as HeliconeConfig from "./HeliconeConfig.js"
 import type { InvalidConfig, SubmitScoreError } from "./HeliconeError.js"
 import { HeliconeUnavailable, InvalidScores } from "./HeliconeError.js"
-import { classify, drain, fromClientError } from "./internal/http/response.js"
+import { redactor } from "./internal/http/redact.js"
+import { classify, drain, followedRedirect, fromClientError } from "./internal/http/response.js"
 import * as RequestId from "./RequestId.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 import * as Scores from "./Scores.js"
@@ -98,6 +102,8 @@ export const submitFeedback = (
 
 const FeedbackRequest = Schema.Struct({ rating: Schema.Boolean })
 
+const everyHeader: ReadonlyArray<RegExp> = [/^/]
+
 /**
  * Builds the service over an `HttpClient` and a resolved configuration.
  *
@@ -119,25 +125,44 @@ export const make: Effect.Effect<Service, never, HeliconeConfig.HeliconeConfig |
     )
     const retry = RetryPolicy.schedule(config.retry)
     const timeout = Duration.format(config.timeout)
+    const redact = redactor(config.apiKey)
+    const onClientError = fromClientError(redact)
+    // FetchHttpClient follows redirects unless told not to, turning a POST into a GET on a 301 or 302. The options
+    // are read at each request from the context, where ours win over the layer's: keep what the program set.
+    const fetchOptions: globalThis.RequestInit = {
+      ...Option.getOrUndefined(yield* Effect.serviceOption(FetchHttpClient.RequestInit)),
+      redirect: "manual"
+    }
+
+    // The HTTP client's span records every header by value, and a server may echo the key in any response header:
+    // every header of our requests is traced as redacted, whatever its name.
+    const execute = (request: HttpClientRequest.HttpClientRequest) =>
+      client.execute(request).pipe(
+        Effect.provideService(FetchHttpClient.RequestInit, fetchOptions),
+        Effect.locally(Headers.currentRedactedNames, everyHeader)
+      )
 
     // One timeout covers the whole attempt, the body included (a timeout costs two fibers). Every response's body is
     // read to its end, so that its connection goes back to the pool (keep-alive); an attempt that times out is
     // interrupted, which aborts its request. Once the status says accepted, a body cut short or slow to come does not
-    // change that.
+    // change that. An answer to another URL than ours means the client followed a redirect: it is not an answer.
     const attempt = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<void, SubmitScoreError> =>
       Effect.suspend(() => {
         let accepted = false
-        return client.execute(request).pipe(
+        const url = HttpClientRequest.prependUrl(request, config.baseUrl).url
+        return execute(request).pipe(
           Effect.flatMap((response) =>
-            Effect.zipRight(
-              classify(response, config.apiKey),
-              Effect.suspend(() => {
-                accepted = true
-                return drain(response)
-              })
-            )
+            response.request.url !== url
+              ? followedRedirect(response, redact)
+              : Effect.zipRight(
+                classify(response, redact),
+                Effect.suspend(() => {
+                  accepted = true
+                  return drain(response)
+                })
+              )
           ),
-          Effect.catchTags({ RequestError: fromClientError, ResponseError: fromClientError }),
+          Effect.catchTags({ RequestError: onClientError, ResponseError: onClientError }),
           Effect.timeoutTo({
             duration: config.timeout,
             onSuccess: Effect.succeed,

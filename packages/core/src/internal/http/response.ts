@@ -5,20 +5,24 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
-import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import {
   HeliconeServerError,
   HeliconeUnavailable,
   RateLimited,
+  Redirected,
   RequestRejected,
   type SubmitScoreError,
   Unauthorized,
   UnexpectedResponse
 } from "../../HeliconeError.js"
+import { redactJson } from "./redact.js"
 
 /** How many characters of an unexpected body an error keeps. */
 const snippetLength = 200
+
+/** How many characters of a `Location` an error keeps. */
+const locationLength = 500
 
 // The error bodies Helicone's server documents.
 const ErrorBody = Schema.Union(
@@ -40,65 +44,39 @@ const serverMessageOf = (body: ErrorBody): string | undefined => {
   return undefined
 }
 
-/** What an error shows in place of the API key. */
-const redactedMarker = "<redacted>"
-
-/**
- * Replaces every occurrence of the key in a server's text: a proxy or a misbehaving server may echo the request's
- * `Authorization` header in its body, and that text ends up in errors, logs and dead-letter files. Both the key as
- * written and its JSON-escaped form are replaced, before any truncation (which could cut the key in two).
- */
-const redactText = (secret: string) => {
-  const escaped = JSON.stringify(secret).slice(1, -1)
-  return (text: string): string => {
-    const plain = text.split(secret).join(redactedMarker)
-    return escaped === secret ? plain : plain.split(escaped).join(redactedMarker)
-  }
-}
-
-/** The same, through every string (and property name) of a parsed JSON value. */
-const redactJson = (redact: (text: string) => string) => {
-  const go = (value: unknown): unknown => {
-    if (typeof value === "string") return redact(value)
-    if (Array.isArray(value)) return value.map(go)
-    if (Predicate.isRecord(value)) {
-      const out: Record<string, unknown> = {}
-      for (const [key, field] of Object.entries(value)) {
-        Object.defineProperty(out, redact(key), {
-          value: go(field),
-          enumerable: true,
-          writable: true,
-          configurable: true
-        })
-      }
-      return out
-    }
-    return value
-  }
-  return go
-}
-
 /**
  * Turns a response into success or a domain error. Any 2xx is success and its body is not read: Helicone answers
- * 201 where the spec says 200, and the body says nothing more. Every occurrence of the API key in the body is
- * replaced by `<redacted>` before an error is built from it.
+ * 201 where the spec says 200, and the body says nothing more. A 3xx is `Redirected`, never followed. `redact`
+ * (`redactor(apiKey)`) runs over the body and the `Location` before an error is built from them.
  *
  * @internal
  */
 export const classify = (
   response: HttpClientResponse.HttpClientResponse,
-  apiKey: Redacted.Redacted<string>
+  redact: (text: string) => string
 ): Effect.Effect<void, SubmitScoreError> => {
   const status = response.status
   if (status >= 200 && status < 300) return Effect.void
+  if (status >= 300 && status < 400) {
+    const location = response.headers["location"]
+    return Effect.zipRight(
+      drain(response),
+      Effect.fail(
+        new Redirected({
+          status,
+          followed: false,
+          ...(location === undefined ? {} : { location: redact(location).slice(0, locationLength) })
+        })
+      )
+    )
+  }
   if (status === 429) {
     return Effect.flatMap(
       Effect.zipRight(drain(response), retryAfterOf(response)),
       (retryAfter) => Effect.fail(new RateLimited(retryAfter === undefined ? {} : { retryAfter }))
     )
   }
-  return Effect.flatMap(readText(response), (raw): Effect.Effect<never, SubmitScoreError> => {
-    const redact = redactText(Redacted.value(apiKey))
+  return Effect.flatMap(readText(response, redact), (raw): Effect.Effect<never, SubmitScoreError> => {
     const text = redact(raw)
     // parsed from the raw text, then redacted string by string: catches the key behind JSON escapes too
     const body = Option.map(decodeErrorBody(raw), (body) => redactJson(redact)(body) as ErrorBody)
@@ -142,12 +120,15 @@ const withMessage = (
 ): { readonly status: number; readonly serverMessage?: string } =>
   Option.isSome(serverMessage) ? { ...fields, serverMessage: serverMessage.value } : fields
 
-const readText = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<string, HeliconeUnavailable> =>
+const readText = (
+  response: HttpClientResponse.HttpClientResponse,
+  redact: (text: string) => string
+): Effect.Effect<string, HeliconeUnavailable> =>
   Effect.mapError(
     response.text,
     (error) =>
       new HeliconeUnavailable({
-        reason: `the connection failed while reading the ${response.status} response (${describe(error)})`
+        reason: redact(`the connection failed while reading the ${response.status} response (${describe(error)})`)
       })
   )
 
@@ -173,12 +154,34 @@ export const retryAfterOf = (
  *
  * @internal
  */
-export const fromClientError = (
+export const fromClientError = (redact: (text: string) => string) =>
+(
   error: HttpClientError.HttpClientError
 ): Effect.Effect<never, HeliconeUnavailable> =>
   error._tag === "RequestError" && error.reason !== "Transport"
-    ? Effect.dieMessage(`HttpClient ${error.reason} error: ${describe(error)}`)
-    : Effect.fail(new HeliconeUnavailable({ reason: `the request failed in transport (${describe(error)})` }))
+    ? Effect.dieMessage(redact(`HttpClient ${error.reason} error: ${describe(error)}`))
+    : Effect.fail(new HeliconeUnavailable({ reason: redact(`the request failed in transport (${describe(error)})`) }))
+
+/**
+ * The failure for a 2xx that answered another request than the one sent: the `HttpClient` followed a redirect
+ * (`HttpClient.followRedirects`, a custom client), so the answer says nothing about the submission.
+ *
+ * @internal
+ */
+export const followedRedirect = (
+  response: HttpClientResponse.HttpClientResponse,
+  redact: (text: string) => string
+): Effect.Effect<never, Redirected> =>
+  Effect.zipRight(
+    drain(response),
+    Effect.fail(
+      new Redirected({
+        status: response.status,
+        followed: true,
+        location: redact(response.request.url).slice(0, locationLength)
+      })
+    )
+  )
 
 const describe = (error: HttpClientError.HttpClientError): string => {
   const cause = error.cause
