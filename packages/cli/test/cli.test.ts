@@ -333,6 +333,7 @@ describe("help", () => {
     "--filter",
     "--json",
     "--junit",
+    "--markdown",
     "--threshold",
     "--helicone",
     "--local",

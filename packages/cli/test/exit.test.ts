@@ -60,7 +60,7 @@ const spawn = (args: ReadonlyArray<string>, cwd: string, env: Record<string, str
       ChildProcess.spawn(process.execPath, [bin, "run", ...args], {
         cwd,
         // Without CI, which turns type checking and strict delivery on: this test is about the exit, not those.
-        env: { ...process.env, NO_COLOR: "1", CI: undefined, ...env },
+        env: { ...process.env, NO_COLOR: "1", CI: undefined, GITHUB_STEP_SUMMARY: undefined, ...env },
         stdio: ["ignore", "pipe", "pipe"]
       })
     ),

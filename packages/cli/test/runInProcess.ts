@@ -1,7 +1,7 @@
 /**
  * `helicone-eval …` in this process, as the bin runs it, for the tests: the exit code and what was printed, with what
  * `@effect/cli` prints itself (help, its usage errors) through the `Console`, colour codes removed. The environment is
- * the process's, without `CI` (which turns type checking and strict delivery on), with `env` over it.
+ * the process's, without `CI` (which turns type checking and strict delivery on) and `GITHUB_STEP_SUMMARY`, with `env` over it.
  */
 import { NodeContext } from "@effect/platform-node"
 import { ConfigProvider, Console, Effect } from "effect"
@@ -29,7 +29,12 @@ export const main = (
     let stdout = ""
     let stderr = ""
     const plain = (parts: ReadonlyArray<unknown>) => `${stripVTControlCharacters(parts.map(String).join(" "))}\n`
-    const merged: Record<string, string | undefined> = { ...process.env, CI: undefined, ...env }
+    const merged: Record<string, string | undefined> = {
+      ...process.env,
+      CI: undefined,
+      GITHUB_STEP_SUMMARY: undefined,
+      ...env
+    }
     const variables = Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined)
     const code = yield* Console.consoleWith((console) =>
       Cli.run(["node", "helicone-eval", ...argv], {

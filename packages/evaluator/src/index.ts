@@ -26,6 +26,11 @@ export * as JUnitReport from "./JUnitReport.js"
 /**
  * @since 0.1.0
  */
+export * as MarkdownReport from "./MarkdownReport.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Reporter from "./Reporter.js"
 
 /**

@@ -54,6 +54,7 @@ describe("helicone-eval (subprocess)", { timeout: 90_000 }, () => {
           "--filter",
           "--json",
           "--junit",
+          "--markdown",
           "--threshold",
           "--helicone",
           "--local",
@@ -80,9 +81,24 @@ describe("helicone-eval (subprocess)", { timeout: 90_000 }, () => {
   it.scoped("a threshold raised on the command line fails the run: exit 1", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
-      const run = yield* spawn([fixture("capitals.eval.ts"), "--threshold", "exactMatch=0.9"], { cwd: dir })
+      const stepSummary = Path.join(dir, "step-summary.md")
+      Fs.writeFileSync(stepSummary, "## an earlier step\n")
+      const run = yield* spawn(
+        [fixture("capitals.eval.ts"), "--threshold", "exactMatch=0.9", "--markdown", "out/summary.md"],
+        { cwd: dir, env: { GITHUB_STEP_SUMMARY: stepSummary } }
+      )
       assert.strictEqual(run.code, 1, run.stderr)
       assert.include(run.stdout, "capitals: FAILED")
+      assert.include(run.stdout, "reports: out/summary.md")
+      // the markdown summary says what the exit code says, the reason first, and the value the threshold is judged on
+      const markdown = Fs.readFileSync(Path.join(dir, "out/summary.md"), "utf8")
+      const lines = markdown.split("\n")
+      assert.strictEqual(lines[0], "## helicone-eval: failed")
+      assert.strictEqual(lines[2], "### capitals: ❌ failed")
+      assert.match(lines[4], /^- \*\*exactMatch: threshold mean 0\.800 &lt; 0\.9 \(mean 0\.800/)
+      assert.include(markdown, "| exactMatch | 0.800 | 0.800 | ≥ 0.9 | **FAIL** | 5 | 0 |")
+      // $GITHUB_STEP_SUMMARY gets the same text, after what the job's earlier steps wrote
+      assert.strictEqual(Fs.readFileSync(stepSummary, "utf8"), `## an earlier step\n${markdown}`)
     }))
 
   it.scoped("a missing dataset file, a task throwing on every case, nothing scored: exit 1, the reason first", () =>

@@ -38,7 +38,14 @@ export const spawnCli = (args: ReadonlyArray<string>, options: SpawnOptions) =>
       started: Date.now(),
       child: ChildProcess.spawn(process.execPath, [bin, ...args], {
         cwd: options.cwd,
-        env: { ...process.env, NO_COLOR: "1", CI: undefined, npm_config_user_agent: undefined, ...options.env },
+        env: {
+          ...process.env,
+          NO_COLOR: "1",
+          CI: undefined,
+          GITHUB_STEP_SUMMARY: undefined,
+          npm_config_user_agent: undefined,
+          ...options.env
+        },
         stdio: ["ignore", "pipe", "pipe"]
       })
     })),

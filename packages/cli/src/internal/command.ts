@@ -68,6 +68,12 @@ export const runOptions = {
     "Write the report as JSON; with several suites report.json becomes report.<suite>.json."
   ),
   junit: valueOption("junit", "file", "Write the report as JUnit XML, for CI test views."),
+  markdown: valueOption(
+    "markdown",
+    "file",
+    "Write a markdown summary of every suite, for a pull-request comment; it is also appended to " +
+      "$GITHUB_STEP_SUMMARY when that is set."
+  ),
   thresholds: Options.keyValueMap("threshold").pipe(
     Options.withPseudoName("scorer=value"),
     Options.mapEffect(CliOptions.thresholdsOf),
@@ -144,6 +150,11 @@ export const runOptions = {
   )
 }
 
+/** `$GITHUB_STEP_SUMMARY`: the file a GitHub Actions step appends its job summary to. */
+const stepSummaryConfig = Config.option(Config.string("GITHUB_STEP_SUMMARY")).pipe(
+  Effect.orElseSucceed(() => Option.none<string>())
+)
+
 /** The options of `run` that take a value, as typed: what a leftover file argument with that name means. */
 export const valueOptions: ReadonlySet<string> = new Set([
   "--concurrency",
@@ -152,6 +163,7 @@ export const valueOptions: ReadonlySet<string> = new Set([
   "--filter",
   "--json",
   "--junit",
+  "--markdown",
   "--threshold",
   "--max-errors",
   "--limit",
@@ -247,33 +259,40 @@ export const make = <R, R2>(
     ),
     Command.withSubcommands([send, drop])
   )
-  const run = Command.make("run", runOptions, (options) =>
-    execute({
-      files: options.files,
-      concurrency: Option.getOrUndefined(options.concurrency),
-      trials: Option.getOrUndefined(options.trials),
-      timeout: Option.getOrUndefined(options.timeout),
-      filter: Option.getOrUndefined(options.filter),
-      json: Option.getOrUndefined(options.json),
-      junit: Option.getOrUndefined(options.junit),
-      thresholds: Option.getOrUndefined(options.thresholds),
-      maxErrors: Option.getOrUndefined(options.maxErrors),
-      limit: Option.getOrUndefined(options.limit),
-      sample: Option.getOrUndefined(options.sample),
-      seed: Option.getOrUndefined(options.seed),
-      cases: options.cases,
-      typecheck: options.typecheck,
-      keepRuns: Option.getOrElse(options.keepRuns, () => CliOptions.defaultKeepRuns),
-      helicone: options.helicone,
-      local: options.local,
-      deliveryTimeout: Option.getOrElse(options.deliveryTimeout, () => CliOptions.defaultDeliveryTimeout),
-      strictDelivery: options.strictDelivery,
-      color: tty && !options.noColor
-    }).pipe(Effect.flatMap((code) => Ref.set(exitCode, code)))).pipe(
-      Command.withDescription(
-        "Load eval files, run the suites they export and print their reports (exit code 1 if a threshold failed)."
-      )
+  const run = Command.make(
+    "run",
+    runOptions,
+    (options) =>
+      Effect.flatMap(stepSummaryConfig, (stepSummary) =>
+        execute({
+          files: options.files,
+          concurrency: Option.getOrUndefined(options.concurrency),
+          trials: Option.getOrUndefined(options.trials),
+          timeout: Option.getOrUndefined(options.timeout),
+          filter: Option.getOrUndefined(options.filter),
+          json: Option.getOrUndefined(options.json),
+          junit: Option.getOrUndefined(options.junit),
+          markdown: Option.getOrUndefined(options.markdown),
+          stepSummary: Option.getOrUndefined(Option.filter(stepSummary, (path) => path !== "")),
+          thresholds: Option.getOrUndefined(options.thresholds),
+          maxErrors: Option.getOrUndefined(options.maxErrors),
+          limit: Option.getOrUndefined(options.limit),
+          sample: Option.getOrUndefined(options.sample),
+          seed: Option.getOrUndefined(options.seed),
+          cases: options.cases,
+          typecheck: options.typecheck,
+          keepRuns: Option.getOrElse(options.keepRuns, () => CliOptions.defaultKeepRuns),
+          helicone: options.helicone,
+          local: options.local,
+          deliveryTimeout: Option.getOrElse(options.deliveryTimeout, () => CliOptions.defaultDeliveryTimeout),
+          strictDelivery: options.strictDelivery,
+          color: tty && !options.noColor
+        })).pipe(Effect.flatMap((code) => Ref.set(exitCode, code)))
+  ).pipe(
+    Command.withDescription(
+      "Load eval files, run the suites they export and print their reports (exit code 1 if a threshold failed)."
     )
+  )
   return Command.make(program.name, {}, () => Effect.fail(new CliError.MissingCommand())).pipe(
     Command.withDescription("Run eval suites, print and write their reports, and send their scores to Helicone."),
     Command.withSubcommands([run, outboxCommand])

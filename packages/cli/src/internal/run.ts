@@ -4,10 +4,11 @@
  *
  * @internal
  */
-import type * as FileSystem from "@effect/platform/FileSystem"
+import * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import * as Eval from "@helicone-effect/evaluator/Eval"
 import * as EvalReport from "@helicone-effect/evaluator/EvalReport"
+import * as MarkdownReport from "@helicone-effect/evaluator/MarkdownReport"
 import * as Reporter from "@helicone-effect/evaluator/Reporter"
 import * as Cause from "effect/Cause"
 import type * as Context from "effect/Context"
@@ -39,6 +40,10 @@ export interface RunArgs {
   readonly filter: string | undefined
   readonly json: string | undefined
   readonly junit: string | undefined
+  /** `--markdown`: a summary of every suite, written after delivery. */
+  readonly markdown: string | undefined
+  /** `$GITHUB_STEP_SUMMARY`: the same summary, appended. */
+  readonly stepSummary: string | undefined
   readonly thresholds: Readonly<Record<string, number>> | undefined
   readonly maxErrors: Eval.MaxErrors | undefined
   readonly limit: number | undefined
@@ -333,6 +338,21 @@ export const run = (
             }\n`)
       )
     }
+    // written last, after delivery may have added a reason to a verdict, so that it agrees with the exit code
+    if (args.markdown !== undefined || args.stepSummary !== undefined) {
+      const jsonFile = args.json === undefined ? undefined : relative(NodePath.resolve(env.cwd, args.json))
+      const text = MarkdownReport.render(reports, { fullReport: jsonFile })
+      if (args.markdown !== undefined) {
+        const file = NodePath.resolve(env.cwd, args.markdown)
+        const wrote = yield* writeText(file, text, false)
+        if (wrote === undefined) written.push(relative(file))
+        else env.err(`helicone-eval: warning: the markdown summary was not written to ${relative(file)}: ${wrote}\n`)
+      }
+      if (args.stepSummary !== undefined) {
+        const wrote = yield* writeText(args.stepSummary, text, true)
+        if (wrote !== undefined) env.err(`helicone-eval: warning: $GITHUB_STEP_SUMMARY was not written: ${wrote}\n`)
+      }
+    }
     if (written.length > 0) env.out(`reports: ${written.join(", ")}\n`)
     if (reports.length > 1) env.out(`${reports.length - failedRuns}/${reports.length} suites passed\n`)
     if (delivery !== undefined) env.out(`${delivery.summary}\n`)
@@ -343,6 +363,21 @@ export const run = (
       ? ExitCode.undelivered
       : ExitCode.passed
   })
+
+/** Writes (or appends) a text file, creating its directory; the reason when it could not. */
+const writeText = (
+  file: string,
+  text: string,
+  append: boolean
+): Effect.Effect<string | undefined, never, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    yield* fs.makeDirectory(NodePath.dirname(file), { recursive: true })
+    yield* fs.writeFileString(file, text, append ? { flag: "a" } : undefined)
+  }).pipe(
+    Effect.as(undefined),
+    Effect.catchAll((error) => Effect.succeed(error.message))
+  )
 
 /** `1 case`, `2 cases`. */
 export const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? "" : "s"}`
