@@ -75,6 +75,7 @@ import { InvalidConfig } from "./HeliconeError.js"
 import * as HeliconeScores from "./HeliconeScores.js"
 import { decodeDuration } from "./internal/duration.js"
 import * as Engine from "./internal/queue/queue.js"
+import * as RetryPolicy from "./RetryPolicy.js"
 import type { OutboxLocked, OutboxUnwritable, QueueClosed } from "./ScoreQueueError.js"
 
 /**
@@ -267,6 +268,11 @@ export interface Options {
   readonly shutdownDeadline?: Duration.DurationInput | undefined
   /** How often the outbox is tried again while Helicone keeps failing. Default 5 seconds. */
   readonly replayInterval?: Duration.DurationInput | undefined
+  /**
+   * The longest the replay waits when Helicone's `Retry-After` asks for longer (a huge number, a date far ahead).
+   * Default 60 seconds, the retry policy's `maxRetryAfter`.
+   */
+  readonly maxRetryAfter?: Duration.DurationInput | undefined
 }
 
 /**
@@ -282,7 +288,8 @@ export const defaults = {
   outboxPath: ".helicone-outbox/outbox.jsonl",
   deadLetterPath: ".helicone-outbox/dead-letter.jsonl",
   shutdownDeadline: Duration.seconds(5),
-  replayInterval: Duration.seconds(5)
+  replayInterval: Duration.seconds(5),
+  maxRetryAfter: RetryPolicy.defaults.maxRetryAfter
 } as const
 
 const positiveInteger = (option: string, value: number | undefined, fallback: number) =>
@@ -307,7 +314,8 @@ const resolve = (options: Options): Either.Either<Engine.Config, InvalidConfig> 
     outboxPath: path("outboxPath", options.outboxPath, defaults.outboxPath),
     deadLetterPath: path("deadLetterPath", options.deadLetterPath, defaults.deadLetterPath),
     shutdownDeadline: decodeDuration("shutdownDeadline", options.shutdownDeadline, defaults.shutdownDeadline),
-    replayInterval: decodeDuration("replayInterval", options.replayInterval, defaults.replayInterval)
+    replayInterval: decodeDuration("replayInterval", options.replayInterval, defaults.replayInterval),
+    maxRetryAfter: decodeDuration("maxRetryAfter", options.maxRetryAfter, defaults.maxRetryAfter)
   }).pipe(
     Either.map((config) => ({
       ...config,

@@ -30,6 +30,7 @@ import type * as Scope from "effect/Scope"
 import * as RequestId from "../../RequestId.js"
 import type { OutboxLocked } from "../../ScoreQueueError.js"
 import * as Scores from "../../Scores.js"
+import * as LineReader from "./lineReader.js"
 import { appendDurably, directoryOf, fileSize, ifMissing, syncDirectory } from "./outboxFiles.js"
 import * as OutboxLock from "./outboxLock.js"
 
@@ -74,12 +75,23 @@ export const paths = (outboxPath: string): Paths => ({
 /** How a replay pass ended: everything replayed (the outbox was empty), or a chunk failed and was kept. */
 export type ReplayResult = "drained" | "stalled"
 
+/** What a delivery of a chunk tells the outbox as it goes, so that an interrupted chunk resumes where it stopped. */
+export interface ChunkProgress {
+  /** The size of entry `index`'s line, in bytes: a bound on its size as a request body. */
+  readonly bytes: (index: number) => number
+  /** Entry `index` is settled: delivered or dead-lettered, never to be sent again. */
+  readonly settled: (index: number) => void
+}
+
 /**
  * Delivers a chunk of entries (in outbox order) and returns those to keep in the outbox, in order: the ones that
  * failed and are worth another attempt later. Entries neither delivered nor kept are the delivery's to account for
  * (dead letters).
  */
-export type DeliverChunk = (chunk: ReadonlyArray<Entry>) => Effect.Effect<ReadonlyArray<Entry>>
+export type DeliverChunk = (
+  chunk: ReadonlyArray<Entry>,
+  progress: ChunkProgress
+) => Effect.Effect<ReadonlyArray<Entry>>
 
 /** The outbox. */
 export interface Outbox {
@@ -103,6 +115,7 @@ export interface Outbox {
 const blockSize = 64 * 1024
 const newline = 10
 const encoder = new TextEncoder()
+const newlineBytes = new Uint8Array([newline])
 
 /** The line of an entry, newline included. */
 export const encodeEntry = (entry: Entry): string =>
@@ -127,64 +140,22 @@ export const decodeEntry = (line: string): Either.Either<Entry, string> => {
   return Either.right({ requestId: id.right, scores: valid.right })
 }
 
-/**
- * Reads the lines of a file a few at a time, in blocks. Blank lines are skipped; a last line without a newline
- * (cut short by a crash) is still returned, so it can be set aside.
- */
-const makeLineReader = (file: FileSystem.File) => {
-  const decoder = new TextDecoder("utf-8", { fatal: true })
-  let pending: Uint8Array = new Uint8Array(0)
-  let consumed = 0
-  let eof = false
-  const decode = (bytes: Uint8Array): string => {
-    try {
-      return decoder.decode(bytes)
-    } catch {
-      // not UTF-8: keep it unreadable so that it is set aside as corrupt
-      return "\uFFFD"
-    }
-  }
-  const take = (max: number): Effect.Effect<Array<string>, PlatformError.PlatformError> =>
-    Effect.gen(function*() {
-      const lines: Array<string> = []
-      while (lines.length < max) {
-        const end = pending.indexOf(newline)
-        if (end >= 0) {
-          const line = pending.subarray(0, end)
-          pending = pending.subarray(end + 1)
-          consumed += end + 1
-          if (!isBlank(line)) lines.push(decode(line))
-          continue
-        }
-        if (eof) {
-          if (pending.length > 0 && !isBlank(pending)) lines.push(decode(pending))
-          consumed += pending.length
-          pending = new Uint8Array(0)
-          break
-        }
-        const block = yield* file.readAlloc(blockSize)
-        if (Option.isNone(block)) {
-          eof = true
-        } else if (pending.length === 0) {
-          pending = block.value
-        } else {
-          const joined = new Uint8Array(pending.length + block.value.length)
-          joined.set(pending)
-          joined.set(block.value, pending.length)
-          pending = joined
-        }
-      }
-      return lines
-    })
-  return { take, consumed: () => consumed }
-}
+const decoder = new TextDecoder("utf-8", { fatal: true })
 
-const isBlank = (bytes: Uint8Array): boolean => {
-  for (let i = 0; i < bytes.length; i++) {
-    const byte = bytes[i]
-    if (byte !== 32 && byte !== 9 && byte !== 13) return false
+/** Reads an outbox line's bytes back, or says why they cannot be read. */
+const decodeLine = (line: LineReader.Line, maxLineBytes: number): Either.Either<Entry, string> => {
+  if (line._tag === "TooLong") {
+    return Either.left(
+      `${line.length} bytes long, over the limit of ${maxLineBytes}; its first ${line.head.length} are kept`
+    )
   }
-  return true
+  let text: string
+  try {
+    text = decoder.decode(line.bytes)
+  } catch {
+    return Either.left("not valid UTF-8")
+  }
+  return decodeEntry(text)
 }
 
 /** Where the replay of `P.replay` resumes: the recorded offset when it is a line boundary of the file, else 0. */
@@ -206,7 +177,7 @@ const countLines = (fs: FileSystem.FileSystem, path: string, from = 0) =>
   Effect.scoped(Effect.gen(function*() {
     const file = yield* fs.open(path, { flag: "r" })
     if (from > 0) yield* file.seek(from, "start")
-    const reader = makeLineReader(file)
+    const reader = LineReader.make(file, from)
     let count = 0
     while (true) {
       const lines = yield* reader.take(4096)
@@ -227,12 +198,15 @@ export const make = (
   outboxPath: string,
   options: {
     readonly chunkSize: number
+    /** The longest line read; a longer one is set aside as corrupt. Default 16 MB. */
+    readonly maxLineBytes?: number | undefined
     /** Runs each time the count of entries drops. */
     readonly onShrink?: (() => void) | undefined
   }
 ): Effect.Effect<Outbox, OutboxLocked | PlatformError.PlatformError, Scope.Scope> =>
   Effect.gen(function*() {
     const files = paths(outboxPath)
+    const maxLineBytes = options.maxLineBytes ?? LineReader.defaultMaxLineBytes
     yield* fs.makeDirectory(directoryOf(files.outbox), { recursive: true })
     // before anything else: the files may be another process's
     yield* OutboxLock.acquire(fs, files.outbox)
@@ -269,9 +243,9 @@ export const make = (
         })).pipe(Effect.tapErrorCause(() => Effect.sync(() => uncounted = true)))
       )
 
-    const setAside = (line: string, reason: string, lineNumber: number) =>
+    const setAside = (bytes: Uint8Array, reason: string, lineNumber: number) =>
       Effect.zipRight(
-        appendDurably(fs, files.corrupt, line.endsWith("\n") ? line : line + "\n"),
+        appendDurably(fs, files.corrupt, bytes[bytes.length - 1] === newline ? bytes : [bytes, newlineBytes]),
         Effect.logWarning(
           `ScoreQueue: outbox line ${lineNumber} of ${files.replay} cannot be read (${reason}); ` +
             `moved to ${files.corrupt}`
@@ -280,10 +254,11 @@ export const make = (
 
     /**
      * Replays `P.replay` from its recorded progress: `true` when it was fully replayed and removed. After each chunk
-     * that is done, the progress and `size` move on together; an interruption leaves the file and the progress as
-     * they were (the chunk in flight is sent again later, which Helicone's last-write-wins makes harmless). When a
-     * chunk is kept only in part, the file is rewritten to the kept entries followed by the unread rest. `size` drops
-     * only once the files on disk have lost the entries, so an empty count always means empty files.
+     * that is done, the progress and `size` move on together. An interruption records the progress up to the first
+     * line of the chunk in flight that is not settled, so what is sent again later is what was in flight (and what
+     * finished after it), which Helicone's last-write-wins makes harmless. When a chunk is kept only in part, the file
+     * is rewritten to the kept entries followed by the unread rest. `size` drops only once the files on disk (or the
+     * progress) have lost the entries, so an empty count always means empty files.
      */
     const replayFile = (deliver: DeliverChunk) =>
       Effect.gen(function*() {
@@ -291,36 +266,57 @@ export const make = (
         const outcome = yield* Effect.scoped(Effect.gen(function*() {
           const source = yield* fs.open(files.replay, { flag: "r" })
           if (start > 0) yield* source.seek(start, "start")
-          const reader = makeLineReader(source)
+          const reader = LineReader.make(source, start, maxLineBytes)
           let lineNumber = 0
+          const record = (offset: number, lines: number) =>
+            lines === 0 ? Effect.void : Effect.uninterruptible(Effect.zipRight(
+              fs.writeFileString(files.progress, String(offset)),
+              Effect.sync(() => {
+                size -= lines
+                options.onShrink?.()
+              })
+            ))
           while (true) {
+            let lineStart = reader.offset()
             const lines = yield* reader.take(options.chunkSize)
             if (lines.length === 0) return "done" as const
             const entries: Array<Entry> = []
+            const bytes: Array<number> = []
+            /** For each line of the chunk, the index of its entry, or -1 when it was set aside. */
+            const entryOf: Array<number> = []
             /** Lines of this chunk set aside as corrupt. */
             let setAsideCount = 0
             for (const line of lines) {
               lineNumber++
-              const entry = decodeEntry(line)
+              const entry = decodeLine(line, maxLineBytes)
+              const lineBytes = line.end - lineStart
+              lineStart = line.end
               if (Either.isRight(entry)) {
+                entryOf.push(entries.length)
                 entries.push(entry.right)
+                bytes.push(lineBytes)
               } else {
-                yield* setAside(line, entry.left, lineNumber)
+                yield* setAside(line._tag === "TooLong" ? line.head : line.bytes, entry.left, lineNumber)
+                entryOf.push(-1)
                 corrupt++
                 setAsideCount++
               }
             }
-            const kept = entries.length === 0 ? [] : yield* deliver(entries)
+            const settled = entries.map(() => false)
+            /** Records the progress up to the first line that is not settled. */
+            const recordSettled = Effect.suspend(() => {
+              let count = 0
+              while (count < lines.length && (entryOf[count] < 0 || settled[entryOf[count]])) count++
+              return count === 0 ? Effect.void : record(lines[count - 1].end, count)
+            }).pipe(Effect.ignore)
+            const kept = entries.length === 0 ? [] : yield* deliver(entries, {
+              bytes: (index) => bytes[index],
+              settled: (index) => {
+                settled[index] = true
+              }
+            }).pipe(Effect.onInterrupt(() => recordSettled))
             if (kept.length === 0) {
-              const done = entries.length + setAsideCount
-              const offset = start + reader.consumed()
-              yield* Effect.uninterruptible(Effect.zipRight(
-                fs.writeFileString(files.progress, String(offset)),
-                Effect.sync(() => {
-                  size -= done
-                  options.onShrink?.()
-                })
-              ))
+              yield* record(reader.offset(), lines.length)
               continue
             }
             // nothing got through and nothing was set aside: leave the file (and the progress) alone
@@ -331,7 +327,7 @@ export const make = (
               let head = ""
               for (const entry of kept) head += encodeEntry(entry)
               yield* out.writeAll(encoder.encode(head))
-              yield* source.seek(start + reader.consumed(), "start")
+              yield* source.seek(reader.offset(), "start")
               while (true) {
                 const block = yield* source.readAlloc(blockSize)
                 if (Option.isNone(block)) break

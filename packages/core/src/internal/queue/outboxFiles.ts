@@ -28,15 +28,20 @@ export const ifMissing = <A2, E2>(onMissing: () => Effect.Effect<A2, E2>) =>
       error.reason === "NotFound" ? onMissing() : Effect.fail(error)
   )
 
-/** Appends text to a file and fsyncs it, creating the file (and its directory) when missing. */
+/** Appends text (or bytes) to a file and fsyncs it, creating the file (and its directory) when missing. */
 export const appendDurably = (
   fs: FileSystem.FileSystem,
   path: string,
-  text: string
+  content: string | Uint8Array | ReadonlyArray<Uint8Array>
 ): Effect.Effect<void, PlatformError.PlatformError> => {
+  const parts = typeof content === "string"
+    ? [encoder.encode(content)]
+    : content instanceof Uint8Array
+    ? [content]
+    : content
   const write = Effect.scoped(Effect.gen(function*() {
     const file = yield* fs.open(path, { flag: "a" })
-    yield* file.writeAll(encoder.encode(text))
+    for (const part of parts) yield* file.writeAll(part)
     yield* file.sync
   }))
   return write.pipe(ifMissing(() => Effect.zipRight(fs.makeDirectory(directoryOf(path), { recursive: true }), write)))

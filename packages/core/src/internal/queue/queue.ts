@@ -45,6 +45,7 @@ export interface Config {
   readonly deadLetterPath: string
   readonly shutdownDeadline: Duration.Duration
   readonly replayInterval: Duration.Duration
+  readonly maxRetryAfter: Duration.Duration
 }
 
 type ScoreMap = Outbox.ScoreMap
@@ -97,7 +98,33 @@ export const make = (
     /** Entries handed to the outbox writer and not written yet, in hand-off order. */
     const handedOff = new Set<Item>()
     let closed = false
-    let viaOutbox = outbox.size() > 0 || (yield* fs.exists(outbox.paths.replay))
+    /**
+     * Whether new entries go through the outbox, behind what it holds: after a failure past the retry policy, a full
+     * buffer or a refused key, until the outbox is empty. A backlog found at start does not set it: new scores are
+     * delivered directly beside its replay (see `newer`).
+     */
+    let viaOutbox = false
+    const backlogAtStart = outbox.size() > 0 || (yield* fs.exists(outbox.paths.replay))
+    /**
+     * Scores delivered directly while the outbox holds a backlog, by request id, at most `capacity` ids: the replay
+     * sends them on top of the backlog's older entry for the same id, so the value offered last still lands last.
+     * Past `capacity` ids, new entries queue behind the backlog. Emptied once the outbox is.
+     */
+    const newer = new Map<string, { scores: ScoreMap; version: number }>()
+    let newerVersion = 0
+    /** Notes a direct delivery beside a backlog; `false` when `newer` is full and the entry must queue behind it. */
+    const noteNewer = (item: Item): boolean => {
+      if (outbox.size() === 0) return true
+      const known = newer.get(item.requestId)
+      if (known === undefined) {
+        if (newer.size >= config.capacity) return false
+        newer.set(item.requestId, { scores: { ...item.scores }, version: ++newerVersion })
+      } else {
+        Outbox.mergeScores(known.scores, item.scores)
+        known.version = ++newerVersion
+      }
+      return true
+    }
     const counts = { sending: 0, delivered: 0, retried: 0, rejected: 0, invalid: 0, stranded: 0, defects: 0 }
     /** Deliveries that died with a defect, by request id, until it is delivered or dead-lettered. */
     const defects = new Map<string, number>()
@@ -340,6 +367,11 @@ export const make = (
           const item = pending.get(requestId)!
           pending.delete(requestId)
           inFlight.set(requestId, item)
+          if (!viaOutbox && !noteNewer(item)) {
+            yield* fallBack(
+              `${outbox.size()} scores wait in the outbox and ${newer.size} request ids were delivered beside them`
+            )
+          }
           if (viaOutbox) {
             yield* restore(handOff(item))
           } else {
@@ -369,10 +401,12 @@ export const make = (
       // a replay is a backlog: it runs at the largest concurrency
       concurrency: config.maxConcurrency,
       replayInterval: config.replayInterval,
+      maxRetryAfter: config.maxRetryAfter,
+      newer: (requestId) => newer.size === 0 ? undefined : newer.get(requestId),
       whenEmpty: () => {
-        if (!viaOutbox || handedOff.size > 0) {
-          return false
-        }
+        if (handedOff.size > 0) return false
+        newer.clear()
+        if (!viaOutbox) return false
         viaOutbox = false
         return true
       }
@@ -473,7 +507,7 @@ export const make = (
     for (let n = 0; n < config.concurrency; n++) startWorker(worker)
     const writerFiber = yield* Effect.forkScoped(writer.run)
     const replayerFiber = yield* Effect.forkScoped(replayer.run)
-    if (viaOutbox) yield* replayer.wake
+    if (backlogAtStart) yield* replayer.wake
 
     /** Says what a shutdown leaves in the outbox files (a replay that did not finish, the entries just written). */
     const leftInOutbox = Effect.suspend(() => {
