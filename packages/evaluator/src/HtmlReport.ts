@@ -6,7 +6,7 @@
  */
 import type { CaseResult, EvalReport, HeliconeSummary } from "./EvalReport.js"
 import { caseLabel, plural } from "./internal/report/labels.js"
-import { safeStringify } from "./internal/report/text.js"
+import { type OnUnwritable, safeStringify } from "./internal/report/text.js"
 
 /**
  * Escapes text for HTML element content and attribute values.
@@ -23,9 +23,9 @@ export const escapeHtml = (text: string): string =>
 const maxValueLength = 4000
 const maxRows = 10_000
 
-const value = (u: unknown): string => {
+const value = (u: unknown, onUnwritable: OnUnwritable | undefined): string => {
   if (u === undefined) return ""
-  const text = typeof u === "string" ? u : safeStringify(u, 2)
+  const text = typeof u === "string" ? u : safeStringify(u, 2, onUnwritable)
   return escapeHtml(text.length > maxValueLength ? `${text.slice(0, maxValueLength)}…` : text)
 }
 
@@ -39,16 +39,24 @@ th{background:#f5f5f5}.pass{color:#17803d}.fail{color:#c62828;font-weight:600}
 pre{margin:0;white-space:pre-wrap;word-break:break-word;max-width:40rem}.muted{color:#777}
 `
 
-const caseRow = (result: CaseResult): string => {
+const caseRow = (result: CaseResult, onUnwritable: OnUnwritable | undefined): string => {
+  // where a value that could not be written is: `#3 output.items[0]`
+  const at = (field: string): OnUnwritable | undefined =>
+    onUnwritable === undefined ?
+      undefined :
+      (path, why) =>
+        onUnwritable(`${caseLabel(result)} ${field}${path === "" || path.startsWith("[") ? path : `.${path}`}`, why)
   const scores = result.scores.map((s) => `${escapeHtml(s.name)}: ${s.boolean ? String(s.score === 1) : num(s.score)}`)
   const errors = result.errors.map((e) => `${escapeHtml(e.scorer ?? e.source)}: ${escapeHtml(e.message)}`)
   return `<tr><td>${result.index}${result.trial > 0 ? `.${result.trial}` : ""}</td><td>${
     escapeHtml(result.name ?? "")
-  }</td><td><pre>${value(result.input)}</pre></td><td><pre>${value(result.output)}</pre></td><td><pre>${
-    value(result.expected)
-  }</pre></td><td>${scores.join("<br>")}</td><td class="fail">${errors.join("<br>")}</td><td>${
-    Math.round(result.duration)
-  } ms</td><td class="muted">${escapeHtml(result.requestId)}</td></tr>`
+  }</td><td><pre>${value(result.input, at("input"))}</pre></td><td><pre>${
+    value(result.output, at("output"))
+  }</pre></td><td><pre>${value(result.expected, at("expected"))}</pre></td><td>${
+    scores.join("<br>")
+  }</td><td class="fail">${errors.join("<br>")}</td><td>${Math.round(result.duration)} ms</td><td class="muted">${
+    escapeHtml(result.requestId)
+  }</td></tr>`
 }
 
 const heliconeText = (h: HeliconeSummary): string => {
@@ -84,7 +92,14 @@ const verdictText = (report: EvalReport): string => {
  * @since 0.1.0
  * @category rendering
  */
-export const render = (report: EvalReport): string => {
+export const render = (report: EvalReport): string => renderCounting(report, undefined)
+
+/**
+ * {@link render}, telling `onUnwritable` of each value that could not be written as JSON (shown as a note instead).
+ *
+ * @internal
+ */
+export const renderCounting = (report: EvalReport, onUnwritable: OnUnwritable | undefined): string => {
   const status = report.interrupted ? "interrupted" : report.passed ? "passed" : "failed"
   const scorerRows = report.scorers.map((s) =>
     `<tr><td>${escapeHtml(s.name)}</td><td>${num(s.mean)}</td><td>${
@@ -105,7 +120,7 @@ export const render = (report: EvalReport): string => {
   const cases = report.casesFile !== undefined ?
     `<p>Every case is in <code>${escapeHtml(report.casesFile)}</code>.</p>` :
     `<table><thead><tr><th>#</th><th>name</th><th>input</th><th>output</th><th>expected</th><th>scores</th><th>errors</th><th>time</th><th>request id</th></tr></thead><tbody>
-${shown.map(caseRow).join("\n")}
+${shown.map((result) => caseRow(result, onUnwritable)).join("\n")}
 </tbody></table>${
       report.cases.length > shown.length
         ? `<p class="muted">${report.cases.length - shown.length} more not shown</p>`

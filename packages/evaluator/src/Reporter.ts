@@ -8,11 +8,12 @@ import type * as PlatformError from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type { EvalReport } from "./EvalReport.js"
-import * as EvalReportModule from "./EvalReport.js"
 import * as HtmlReport from "./HtmlReport.js"
 import * as TerminalReporter from "./internal/report/terminal.js"
+import { safeStringify, Unwritable } from "./internal/report/text.js"
 import * as JUnitReport from "./JUnitReport.js"
 
 /**
@@ -72,6 +73,38 @@ export interface Reporter<out R = never> {
 }
 
 /**
+ * What a reporter's `onEnd` (or `onStart`) fails with when it did its work but has something to say: the run lists
+ * `warning` in `report.warnings` as it is, where another failure is listed as "a reporter failed: …". The file
+ * reporters use it when a value of the report could not be written as JSON and a note stands in its place.
+ *
+ * @example
+ * ```ts
+ * import { Reporter } from "@helicone-effect/evaluator"
+ * import { Effect } from "effect"
+ *
+ * const upload: Reporter.Reporter = {
+ *   onEnd: (report) =>
+ *     report.cases.length > 1000
+ *       ? Effect.fail(new Reporter.ReporterWarning({ warning: "uploaded the first 1,000 cases only" }))
+ *       : Effect.void
+ * }
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ReporterWarning extends Schema.TaggedError<ReporterWarning>(
+  "@helicone-effect/evaluator/ReporterWarning"
+)("ReporterWarning", { warning: Schema.String }) {
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return this.warning
+  }
+}
+
+/**
  * What the file reporters ({@link json}, {@link junit}, {@link html}) need: `@effect/platform`'s `FileSystem` and
  * `Path`. On Node, provide `NodeContext.layer` from `@effect/platform-node`.
  *
@@ -119,13 +152,21 @@ export const summaryText = (report: EvalReport, options: { readonly color?: bool
   TerminalReporter.summary(report, options.color ?? false)
 
 /**
- * Writes the report as JSON (readable with `EvalReport.fromJson`), creating the file's directory.
+ * Writes the report as JSON (readable with `EvalReport.fromJson`), creating the file's directory. A value that JSON
+ * cannot hold is written all the same: a `bigint` as its digits, a cycle as `"[Circular]"`, and a value whose
+ * `toJSON` or getters throw as a note saying so, with a warning in the run's `report.warnings`.
  *
  * @since 0.1.0
  * @category reporters
  */
 export const json = (path: string): Reporter<Files> => ({
-  onEnd: (report) => writeFile(path, EvalReportModule.toJson(report))
+  onEnd: (report) =>
+    Effect.suspend(() => {
+      const unwritable = new Unwritable()
+      // what `EvalReport.toJson` writes, with the values it could not write counted
+      const text = safeStringify(report, 2, unwritable.add)
+      return writeFile(path, text).pipe(Effect.zipRight(warnIf(unwritable.warning(`the JSON report ${path}`))))
+    })
 })
 
 /**
@@ -140,14 +181,24 @@ export const junit = (path: string): Reporter<Files> => ({
 })
 
 /**
- * Writes a self-contained HTML page of the report (no external assets; every value escaped).
+ * Writes a self-contained HTML page of the report (no external assets; every value escaped). A value that JSON
+ * cannot hold is shown as the JSON reporter writes it, with a warning in `report.warnings` when a note stands in
+ * its place.
  *
  * @since 0.1.0
  * @category reporters
  */
 export const html = (path: string): Reporter<Files> => ({
-  onEnd: (report) => writeFile(path, HtmlReport.render(report))
+  onEnd: (report) =>
+    Effect.suspend(() => {
+      const unwritable = new Unwritable()
+      const text = HtmlReport.renderCounting(report, unwritable.add)
+      return writeFile(path, text).pipe(Effect.zipRight(warnIf(unwritable.warning(`the HTML report ${path}`))))
+    })
 })
+
+const warnIf = (warning: string | undefined): Effect.Effect<void, ReporterWarning> =>
+  warning === undefined ? Effect.void : Effect.fail(new ReporterWarning({ warning }))
 
 const writeFile = (path: string, text: string): Effect.Effect<void, PlatformError.PlatformError, Files> =>
   Effect.gen(function*() {

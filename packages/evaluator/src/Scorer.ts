@@ -15,6 +15,7 @@ import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import { describe, describeFailure } from "./internal/report/text.js"
 import { suspends } from "./internal/runner/hot.js"
+import { fromPromiseLike } from "./internal/runner/promise.js"
 
 /**
  * What a scorer is given for one case.
@@ -148,7 +149,7 @@ export const make = <
     Effect.suspend(() => {
       const result = fn(args)
       if (Effect.isEffect(result)) return result as Effect.Effect<A, E, R>
-      if (Predicate.isPromiseLike(result)) return Effect.promise(() => result as PromiseLike<A>)
+      if (Predicate.isPromiseLike(result)) return fromPromiseLike(result as PromiseLike<A>)
       return Effect.succeed(result as A)
     })
 })
@@ -199,7 +200,7 @@ export const fromAutoevals = <Output = any, Expected = any>(
     })
     // A synchronous answer stays synchronous, so the runner scores it inline.
     return Predicate.isPromiseLike(result)
-      ? Effect.map(Effect.promise(() => result), fromAutoevalsScore)
+      ? Effect.map(fromPromiseLike(result), fromAutoevalsScore)
       : fromAutoevalsScore(result)
   })
 
@@ -312,20 +313,21 @@ export const runEager = <Input, Output, Expected, E, R>(
   const fn = scorer.function
   if (fn === undefined) return run(scorer, args)
   let result: unknown
+  let effect: Effect.Effect<ScoreResult, E, R> | undefined
   try {
     result = fn(args)
+    // `await` reads a Promise-like's `then` too, and takes a `then` getter (or a revoked Proxy) that throws as a
+    // rejection: so does the scorer.
+    if (suspends(result)) effect = score(result as Effect.Effect<ScoreResult, E, R> | PromiseLike<ScoreResult>)
   } catch (error) {
     return new ScorerError({ scorer: scorer.name, reason: "Defect", detail: describe(error) })
   }
-  if (suspends(result)) {
-    const effect = score(result as Effect.Effect<ScoreResult, E, R> | PromiseLike<ScoreResult>)
-    return run<Input, Output, Expected, E, R>({ name: scorer.name, score: () => effect }, args)
-  }
+  if (effect !== undefined) return run<Input, Output, Expected, E, R>({ name: scorer.name, score: () => effect }, args)
   return normalizeEager(scorer.name, result as ScoreResult, shared)
 }
 
 const score = <A, E, R>(result: Effect.Effect<A, E, R> | PromiseLike<A>): Effect.Effect<A, E, R> =>
-  Effect.isEffect(result) ? result : Effect.promise(() => result)
+  Effect.isEffect(result) ? result : fromPromiseLike(result)
 
 const normalize = (name: string, result: ScoreResult): Effect.Effect<Score, ScorerError> => {
   const normalized = normalizeEager(name, result)
@@ -342,8 +344,19 @@ const normalizeEager = (name: string, result: ScoreResult, shared?: SharedScores
     if (shared !== undefined) return result ? shared.yes : shared.no
     return { name, score: result ? 1 : 0, boolean: true }
   }
-  const value = Predicate.isRecord(result) ? result.score : result
-  const metadata = Predicate.isRecord(result) && Predicate.isRecord(result.metadata) ? result.metadata : undefined
+  let value: unknown
+  let metadata: Readonly<Record<string, unknown>> | undefined
+  try {
+    value = Predicate.isRecord(result) ? result.score : result
+    metadata = Predicate.isRecord(result) && Predicate.isRecord(result.metadata) ? result.metadata : undefined
+  } catch (error) {
+    // a getter that throws, a revoked Proxy
+    return new ScorerError({
+      scorer: name,
+      reason: "InvalidScore",
+      detail: `its result cannot be read: ${describe(error)}`
+    })
+  }
   if (typeof value === "boolean") return scoreOf(name, value ? 1 : 0, true, metadata)
   if (typeof value !== "number" || Number.isNaN(value) || value < 0 || value > 1) {
     return new ScorerError({

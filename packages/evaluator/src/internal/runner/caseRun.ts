@@ -289,13 +289,17 @@ export class Cases {
     const metadata = item.metadata ?? noMetadata
     const ctx = new TaskContext(index, trial, requestId, item.name, metadata)
     let output: unknown
+    let later: boolean
     try {
       output = this.task(item.input, ctx)
+      // `await` reads a Promise-like's `then` too, and takes a `then` getter (or a revoked Proxy) that throws as a
+      // rejection: so does the case.
+      later = suspends(output)
     } catch (error) {
       const failed: CaseError = { source: "task", message: describe(error) }
       return this.late(resultOf(index, trial, item, undefined, [], [failed], start, requestId))
     }
-    if (suspends(output)) {
+    if (later) {
       return this.suspended(new CaseRun(index, trial, item, requestId, start, this.scorers.length, ctx), output)
     }
     // The fast path: score at once into an array of the exact size.
@@ -356,7 +360,15 @@ export class Cases {
   // --- the general path ---------------------------------------------------------------------------------------
 
   private suspended(run: CaseRun, out: unknown): CaseResult | Effect.Effect<CaseResult> {
-    const body = isEffect(out) ?
+    let effect: boolean
+    try {
+      effect = isEffect(out)
+    } catch (error) {
+      // a Proxy whose traps answered `suspends` and throw now
+      run.fail({ source: "task", message: describe(error) })
+      return this.late(run.result())
+    }
+    const body = effect ?
       Effect.matchCauseEffect(out as Effect.Effect<unknown, unknown>, {
         onFailure: (cause) => this.taskFailed(run, cause),
         onSuccess: (output) => lift(this.score(run, output))

@@ -5,8 +5,9 @@
  * values are concatenated rather than passed to the JSON serializer: a call to `JSON.stringify` costs about a
  * microsecond here even for three short strings, more than a concatenated line's parts together, and a string that
  * JSON does not escape (one regular expression test) is its own JSON between quotes. Strings that need escaping,
- * objects, arrays and errors still go through `JSON.stringify`; a result it cannot encode (a `bigint`, a cycle) is
- * written by `safeStringify` instead.
+ * objects, arrays and errors still go through `JSON.stringify`; a result it cannot encode (a `bigint`, a cycle, a
+ * `toJSON` or a getter that throws) is written by `safeStringify` instead, and the values it wrote notes for are
+ * counted for a warning (`unwritable`).
  *
  * Every 64 K characters of text (plus the line that passes the mark) are encoded at once (`encodeInto`) into a 4 MB
  * slab of bytes, off the V8 heap, so the text does not outlive young-generation collections. One writer fiber writes
@@ -28,7 +29,8 @@ import * as Runtime from "effect/Runtime"
 import * as Scope from "effect/Scope"
 import type { CaseResult } from "../../EvalReport.js"
 import type { Score } from "../../Scorer.js"
-import { describe, safeStringify } from "../report/text.js"
+import { caseLabel } from "../report/labels.js"
+import { describe, safeStringify, Unwritable } from "../report/text.js"
 
 const flushAt = 64 * 1024
 
@@ -46,6 +48,8 @@ export interface CasesFile {
    * file then ends with the last line before the failure).
    */
   readonly close: Effect.Effect<string | undefined>
+  /** A warning when values of the results written so far could not be written as JSON (notes stand in their place). */
+  readonly unwritable: () => string | undefined
 }
 
 /** The bytes of a slab: text is encoded into one while the writer writes others. */
@@ -173,7 +177,8 @@ export const open = (
           Effect.zipRight(Scope.close(scope, Exit.void)),
           Effect.map(() => failure)
         )
-      }))
+      })),
+      unwritable: () => encoder.unwritable.warning(`the cases file ${path}`)
     } satisfies CasesFile
   }))
 
@@ -198,6 +203,8 @@ export class Encoder {
   /** The scorer names of the cached binary sections, and the sections by pattern. */
   private layout: ReadonlyArray<string> = []
   private sections: Array<string | undefined> = []
+  /** The values `safeStringify` wrote notes for. */
+  readonly unwritable = new Unwritable()
 
   /** The length, in UTF-16 units, of the text not yet taken. */
   get length(): number {
@@ -217,8 +224,8 @@ export class Encoder {
     try {
       line = this.result(result)
     } catch {
-      // a bigint, a cycle, or a value whose `toJSON` takes its key: the whole result, exactly as JSON writes it
-      line = safeStringify(result)
+      // a bigint, a cycle, or a value whose `toJSON` takes its key (or throws): the whole result, as JSON writes it
+      line = safeStringify(result, undefined, (path, why) => this.unwritable.add(`${caseLabel(result)} ${path}`, why))
     }
     this.text += line + "\n"
   }

@@ -43,11 +43,12 @@ import * as Scope from "effect/Scope"
 import type * as Dataset from "../../Dataset.js"
 import type { MaxErrors } from "../../Eval.js"
 import type { CaseResult, EvalReport } from "../../EvalReport.js"
-import type { Progress, Reporter, RunInfo } from "../../Reporter.js"
+import { type Progress, type Reporter, ReporterWarning, type RunInfo } from "../../Reporter.js"
 import type * as Scorer from "../../Scorer.js"
 import { suiteSlug } from "../report/labels.js"
 import * as Report from "../report/report.js"
 import { earlier, Summary } from "../report/summary.js"
+import { prettyCause } from "../report/text.js"
 import { Cases, type Running } from "./caseRun.js"
 import * as CasesFile from "./casesFile.js"
 import { clock, isEffect } from "./hot.js"
@@ -142,10 +143,11 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       const reporterScope = yield* Scope.fork(scope, ExecutionStrategy.sequential)
       for (const reporter of config.reporters) {
         if (reporter.onStart === undefined) continue
-        yield* restore(reporter.onStart(info)).pipe(
+        // Suspended: a reporter that throws, rather than failing its Effect, gets a warning too.
+        yield* restore(Effect.suspend(() => reporter.onStart!(info))).pipe(
           Scope.extend(reporterScope),
           Effect.catchAllCause((cause) =>
-            Effect.sync(() => warnings.push(`a reporter failed to start: ${Cause.pretty(cause)}`))
+            Effect.sync(() => warnings.push(reporterWarning("a reporter failed to start", cause)))
           )
         )
       }
@@ -314,6 +316,8 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       if (file !== undefined) {
         const failure = yield* file.close
         if (failure !== undefined) warnings.push(failure)
+        const unwritable = file.unwritable()
+        if (unwritable !== undefined) warnings.push(unwritable)
       }
       let heliconeSummary: EvalReport["helicone"]
       if (submitter !== undefined) {
@@ -340,14 +344,21 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       if (warnings.length > 0) report.warnings = warnings
       for (const reporter of config.reporters) {
         if (reporter.onEnd === undefined) continue
-        yield* reporter.onEnd(report).pipe(
-          Effect.catchAllCause((cause) => Effect.sync(() => warnings.push(`a reporter failed: ${Cause.pretty(cause)}`)))
+        yield* Effect.suspend(() => reporter.onEnd!(report)).pipe(
+          Effect.catchAllCause((cause) => Effect.sync(() => warnings.push(reporterWarning("a reporter failed", cause))))
         )
       }
       if (warnings.length > 0) report.warnings = warnings
       return report
     })
   )
+
+/** A reporter's failure as a warning: a `ReporterWarning`'s own words, else `what` and the cause. */
+const reporterWarning = (what: string, cause: Cause.Cause<unknown>): string => {
+  const failure = Cause.failureOption(cause)
+  if (failure._tag === "Some" && failure.value instanceof ReporterWarning) return failure.value.warning
+  return `${what}: ${prettyCause(cause)}`
+}
 
 /** How many of the cases in flight the longest progress lists. */
 const shownRunning = 3

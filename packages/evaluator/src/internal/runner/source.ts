@@ -17,6 +17,7 @@ import * as Predicate from "effect/Predicate"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { describe } from "../report/text.js"
+import { fromPromiseLike } from "./promise.js"
 
 /** A dataset row that could not be read; becomes a case with a `data` error. */
 export class Invalid {
@@ -105,7 +106,11 @@ export const fromAsyncIterator = <A>(
     let done = false
     const iterator = yield* Effect.acquireRelease(
       Effect.sync(iterate),
-      (it) => done || it.return === undefined ? Effect.void : Effect.promise(async () => void (await it.return!()))
+      // What closing the iterator rejects with (or throws) is not the run's to report: its cases are recorded.
+      (it) =>
+        done || it.return === undefined ?
+          Effect.void :
+          Effect.catchAllCause(fromPromiseLike(Promise.resolve().then(() => it.return!())), () => Effect.void)
     )
     return buffered<A>(Effect.suspend((): Effect.Effect<ReadonlyArray<A | Invalid> | typeof Done> => {
       if (done) return Effect.succeed(Done)
