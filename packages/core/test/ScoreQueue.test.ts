@@ -515,7 +515,7 @@ describe("ScoreQueue", () => {
         yield* fs.writeFileString(lockPath, `${gone}\n`)
         yield* fs.writeFileString(`${dir}/outbox.jsonl`, `{"requestId":"${id(1)}","scores":{"n":1}}\n`)
         const { queue, scope, stub } = yield* setup({}, dir)
-        assert.strictEqual((yield* fs.readFileString(lockPath)).trim(), String(process.pid))
+        assert.strictEqual(JSON.parse(yield* fs.readFileString(lockPath)).pid, process.pid)
         yield* eventually(Effect.map(queue.stats, (stats) => stats.inOutbox === 0))
         assert.deepStrictEqual(stub.stored.get(id(1)), { n: 1 })
         yield* Scope.close(scope, Exit.void)

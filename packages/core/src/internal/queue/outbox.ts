@@ -22,6 +22,7 @@
  * @internal
  */
 import type * as PlatformError from "@effect/platform/Error"
+import { SystemError } from "@effect/platform/Error"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -209,7 +210,7 @@ export const make = (
     const maxLineBytes = options.maxLineBytes ?? LineReader.defaultMaxLineBytes
     yield* fs.makeDirectory(directoryOf(files.outbox), { recursive: true })
     // before anything else: the files may be another process's
-    yield* OutboxLock.acquire(fs, files.outbox)
+    const outboxLock = yield* OutboxLock.acquire(fs, files.outbox)
     yield* fs.remove(files.temp, { force: true })
     const lock = yield* Effect.makeSemaphore(1)
 
@@ -224,12 +225,40 @@ export const make = (
     /** An append failed: some of its lines may be on disk, uncounted, and its retry writes them again. */
     let uncounted = false
 
+    /**
+     * Opens the active file for appending. When its directory is gone (deleted under a running queue), the directory
+     * and the lock are made again; if another process took the lock meanwhile, the append fails (as `Busy`) until it
+     * lets go.
+     */
+    const openForAppend = Effect.suspend(() => fs.open(files.outbox, { flag: "a" })).pipe(
+      ifMissing(() =>
+        Effect.gen(function*() {
+          yield* fs.makeDirectory(directoryOf(files.outbox), { recursive: true })
+          yield* outboxLock.ensure.pipe(
+            Effect.catchTag("OutboxLocked", (locked) =>
+              Effect.fail(
+                new SystemError({
+                  module: "FileSystem",
+                  method: "open",
+                  reason: "Busy",
+                  pathOrDescriptor: files.outbox,
+                  description: locked.message
+                })
+              ))
+          )
+          fresh = true
+          needsNewline = false
+          return yield* fs.open(files.outbox, { flag: "a" })
+        })
+      )
+    )
+
     const append = (entries: ReadonlyArray<Entry>) =>
       entries.length === 0 ? Effect.void : lock.withPermits(1)(
         Effect.scoped(Effect.gen(function*() {
+          const file = yield* openForAppend
           let text = needsNewline ? "\n" : ""
           for (const entry of entries) text += encodeEntry(entry)
-          const file = yield* fs.open(files.outbox, { flag: "a" })
           // until the fsync succeeds, assume a partial line may be on disk
           needsNewline = true
           yield* file.writeAll(encoder.encode(text))

@@ -17,14 +17,14 @@ export const directoryOf = (path: string): string => {
 }
 
 /** Recovers from a missing file with `onMissing`; every other error goes on. */
-export const ifMissing = <A2, E2>(onMissing: () => Effect.Effect<A2, E2>) =>
+export const ifMissing = <A2, E2, R2 = never>(onMissing: () => Effect.Effect<A2, E2, R2>) =>
 <A, R>(
   effect: Effect.Effect<A, PlatformError.PlatformError, R>
-): Effect.Effect<A | A2, PlatformError.PlatformError | E2, R> =>
+): Effect.Effect<A | A2, PlatformError.PlatformError | E2, R | R2> =>
   Effect.catchTag(
     effect,
     "SystemError",
-    (error): Effect.Effect<A2, PlatformError.PlatformError | E2> =>
+    (error): Effect.Effect<A2, PlatformError.PlatformError | E2, R2> =>
       error.reason === "NotFound" ? onMissing() : Effect.fail(error)
   )
 
