@@ -1,6 +1,7 @@
 /**
  * Reporters show a run as it goes and write its report when it ends: a live terminal view, the report as JSON,
- * JUnit XML for CI, a self-contained HTML page. Give them to `Eval.run(suite, { reporters: [...] })`.
+ * JUnit XML for CI, a self-contained HTML page, a markdown summary. Give them to
+ * `Eval.run(suite, { reporters: [...] })`.
  *
  * @since 0.1.0
  */
@@ -15,6 +16,7 @@ import * as HtmlReport from "./HtmlReport.js"
 import * as TerminalReporter from "./internal/report/terminal.js"
 import { safeStringify, Unwritable } from "./internal/report/text.js"
 import * as JUnitReport from "./JUnitReport.js"
+import * as MarkdownReport from "./MarkdownReport.js"
 
 /**
  * How far a run has got.
@@ -200,10 +202,28 @@ export const html = (path: string): Reporter<Files> => ({
 const warnIf = (warning: string | undefined): Effect.Effect<void, ReporterWarning> =>
   warning === undefined ? Effect.void : Effect.fail(new ReporterWarning({ warning }))
 
-const writeFile = (path: string, text: string): Effect.Effect<void, PlatformError.PlatformError, Files> =>
+/**
+ * Writes a markdown summary of the run (see `MarkdownReport`), for a pull-request comment or a GitHub job summary.
+ * With `append`, it is added to the end of the file, as `$GITHUB_STEP_SUMMARY` expects.
+ *
+ * @since 0.1.0
+ * @category reporters
+ */
+export const markdown = (
+  path: string,
+  options: MarkdownReport.RenderOptions & { readonly append?: boolean | undefined } = {}
+): Reporter<Files> => ({
+  onEnd: (report) => writeFile(path, MarkdownReport.render([report], options), options.append === true)
+})
+
+const writeFile = (
+  path: string,
+  text: string,
+  append = false
+): Effect.Effect<void, PlatformError.PlatformError, Files> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const paths = yield* Path.Path
     yield* fs.makeDirectory(paths.dirname(path), { recursive: true })
-    yield* fs.writeFileString(path, text)
+    yield* fs.writeFileString(path, text, append ? { flag: "a" } : undefined)
   })
