@@ -105,17 +105,18 @@ export const clusteredBetaSuite =
 
 /**
  * `n` matched 0/1 cases: the baseline passes with `p`, the current run with `q`, and within a case the two outcomes
- * have correlation `rho` (when p = q; with p ≠ q, 0 keeps them independent).
+ * have correlation `rho` (P(both pass) = pq + ρ·√(p(1 − p)q(1 − q))).
  */
-export const bernoulliPairs =
-  (n: number, p: number, q: number, rho: number) => (random: Random): Array<Statistics.Pair> =>
+export const bernoulliPairs = (n: number, p: number, q: number, rho: number) => {
+  const both = p * q + rho * Math.sqrt(p * (1 - p) * q * (1 - q))
+  const afterPass = both / p
+  const afterFail = (q - both) / (1 - p)
+  return (random: Random): Array<Statistics.Pair> =>
     Array.from({ length: n }, () => {
       const baseline = random.bernoulli(p)
-      const current = rho === 0
-        ? random.bernoulli(q)
-        : random.bernoulli(baseline === 1 ? q + rho * (1 - q) : q * (1 - rho))
-      return { baseline, current }
+      return { baseline, current: random.bernoulli(baseline === 1 ? afterPass : afterFail) }
     })
+}
 
 /**
  * `n` matched graded cases, `scale · logistic(z)` on each side plus `shift` on the current one, where the two sides'
