@@ -225,27 +225,30 @@ export const make = (
     /** An append failed: some of its lines may be on disk, uncounted, and its retry writes them again. */
     let uncounted = false
 
+    /** The lock is still ours (made again if it is gone); if another process took the path, fails as `Busy`. */
+    const ensureLock = outboxLock.ensure.pipe(
+      Effect.catchTag("OutboxLocked", (locked) =>
+        Effect.fail(
+          new SystemError({
+            module: "FileSystem",
+            method: "open",
+            reason: "Busy",
+            pathOrDescriptor: files.outbox,
+            description: locked.message
+          })
+        ))
+    )
+
     /**
-     * Opens the active file for appending. When its directory is gone (deleted under a running queue), the directory
-     * and the lock are made again; if another process took the lock meanwhile, the append fails (as `Busy`) until it
-     * lets go.
+     * Opens the active file for appending, once the lock is checked (a read of a small file per batch). When its directory is gone (deleted under a running
+     * queue), the directory and the lock are made again; if another process took the lock meanwhile, the append
+     * fails (as `Busy`) until it lets go, and nothing is written under another process's lock.
      */
-    const openForAppend = Effect.suspend(() => fs.open(files.outbox, { flag: "a" })).pipe(
+    const openForAppend = Effect.zipRight(ensureLock, Effect.suspend(() => fs.open(files.outbox, { flag: "a" }))).pipe(
       ifMissing(() =>
         Effect.gen(function*() {
           yield* fs.makeDirectory(directoryOf(files.outbox), { recursive: true })
-          yield* outboxLock.ensure.pipe(
-            Effect.catchTag("OutboxLocked", (locked) =>
-              Effect.fail(
-                new SystemError({
-                  module: "FileSystem",
-                  method: "open",
-                  reason: "Busy",
-                  pathOrDescriptor: files.outbox,
-                  description: locked.message
-                })
-              ))
-          )
+          yield* ensureLock
           fresh = true
           needsNewline = false
           return yield* fs.open(files.outbox, { flag: "a" })
