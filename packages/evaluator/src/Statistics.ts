@@ -184,8 +184,10 @@ export interface CompareOptions {
  *   with `seed` (both then recorded);
  * - `"none"` with no common cases, where every figure is `null`.
  *
- * `minimumDetectableEffect` is the difference this many cases would find with 80% power at α = 0.05 (before any
- * correction for several scorers), from the spread of the differences observed; `null` when they do not vary.
+ * A verdict ({@link judge}) follows the p-value; the interval says how large the difference may be, and near the
+ * edge of significance the two can disagree. `minimumDetectableEffect` is the difference this many cases would find
+ * with 80% power at α = 0.05 (before any correction for several scorers), from the spread of the differences
+ * observed; `null` when they do not vary or there is one case.
  *
  * @since 0.1.0
  * @category models
@@ -311,7 +313,7 @@ export interface PowerOptions {
 
 /**
  * The smallest true difference a paired comparison over `cases` cases finds with the given power (0.8) at `alpha`
- * (0.05, two-sided): (t₁₋α/₂ + t_power) · sd / √cases.
+ * (0.05, two-sided): (t₁₋α/₂ + t_power) · sd / √cases; `Infinity` under 2 cases.
  *
  * @since 0.1.0
  * @category power
