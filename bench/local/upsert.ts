@@ -1,6 +1,6 @@
 /**
  * The local server's score upserts: N distinct POST /v1/request/:id/score at concurrency 32 on loopback, against the
- * same POSTs without a key in the same run (401: the body is read and the request authenticated, nothing is stored).
+ * same POSTs without a key in the same run (401: answered before the body is read, nothing is stored).
  *
  *   node --import tsx bench/local/upsert.ts [posts=5000] [database=:memory:|file]
  *

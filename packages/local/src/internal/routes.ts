@@ -153,8 +153,9 @@ const scoreValueRejected = (name: string, value: number, headers: Record<string,
 const submitScore = (ctx: RouteContext) =>
   handle(Effect.gen(function*() {
     const rawId = yield* requestIdParam
-    const body = yield* readJsonBody
+    // Before the body: a client without a valid key is answered at once, and Node discards its body unbuffered.
     const headers = yield* admit(ctx)
+    const body = yield* readJsonBody
     const scores = yield* validated(Validation.scoreRequest(body))
     const rows: Array<readonly [string, number]> = []
     for (const [name, value] of Object.entries(scores)) {
@@ -180,8 +181,8 @@ const submitScore = (ctx: RouteContext) =>
 const submitFeedback = (ctx: RouteContext) =>
   handle(Effect.gen(function*() {
     const rawId = yield* requestIdParam
-    const body = yield* readJsonBody
     const headers = yield* admit(ctx)
+    const body = yield* readJsonBody
     const rating = yield* validated(Validation.feedbackRequest(body))
     if (!requestIdPattern.test(rawId)) {
       return yield* Effect.fail(json({ data: null, error: "Invalid requestId: must be a valid UUID" }, 500, headers))
