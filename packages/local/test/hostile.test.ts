@@ -2,9 +2,11 @@ import { assert, describe, layer } from "@effect/vitest"
 import { LocalHelicone } from "@helicone-effect/local"
 import { Effect } from "effect"
 import { randomUUID } from "node:crypto"
-import { partialUpload, postScore } from "./fixtures/Http.js"
+import { auth, call, partialUpload, postScore } from "./fixtures/Http.js"
 
 const server = LocalHelicone.LocalHelicone
+
+const truncated = (text: string) => `${text.slice(0, 200)}… (truncated, ${text.length} characters)`
 
 describe("a client without a valid key", () => {
   layer(LocalHelicone.layer({ apiKeys: ["sk-test"] }))((it) => {
@@ -57,6 +59,103 @@ describe("a client without a valid key", () => {
         const id = randomUUID()
         assert.strictEqual((yield* postScore(local.baseUrl, id, { scores: { a: 1 } })).status, 201)
         assert.deepStrictEqual(yield* local.scores(id), { a: 1 })
+      }))
+  })
+})
+
+describe("a 422 quotes large inputs truncated", () => {
+  layer(LocalHelicone.layer({ apiKeys: ["sk-test"] }))((it) => {
+    it.effect("a 5 MB value is quoted as its first 200 characters and its length", () =>
+      Effect.gen(function*() {
+        const local = yield* server
+        const big = "y".repeat(5 * 1024 * 1024)
+        const reply = yield* postScore(local.baseUrl, randomUUID(), { scores: { bad: big } })
+        assert.strictEqual(reply.status, 422)
+        assert.isBelow(reply.body.length, 2048)
+        const entry = JSON.parse(reply.body).details["requestBody.scores.bad"]
+        assert.strictEqual(entry.value, truncated(big))
+        assert.strictEqual(
+          entry.message,
+          "Could not match the union against any of the items. Issues: " +
+            `[{"requestBody.scores.bad":{"message":"invalid float number","value":"${truncated(big)}"}},` +
+            `{"requestBody.scores.bad":{"message":"invalid boolean value","value":"${truncated(big)}"}}]`
+        )
+      }))
+
+    it.effect("an object value, a body that is not an object, and a long key are truncated too", () =>
+      Effect.gen(function*() {
+        const local = yield* server
+        const list = Array.from({ length: 100_000 }, (_, i) => i)
+        const value = yield* postScore(local.baseUrl, randomUUID(), { scores: { list } })
+        assert.strictEqual(value.status, 422)
+        assert.strictEqual(
+          JSON.parse(value.body).details["requestBody.scores.list"].value,
+          truncated(JSON.stringify(list))
+        )
+
+        const notObject = yield* postScore(local.baseUrl, randomUUID(), list)
+        assert.strictEqual(notObject.status, 422)
+        assert.deepStrictEqual(JSON.parse(notObject.body).details, {
+          requestBody: { message: "invalid object", value: truncated(JSON.stringify(list)) }
+        })
+
+        const key = "k".repeat(1024 * 1024)
+        const excess = yield* postScore(local.baseUrl, randomUUID(), { scores: { a: 1 }, [key]: 1 })
+        assert.strictEqual(excess.status, 422)
+        assert.deepStrictEqual(JSON.parse(excess.body).details, {
+          [`requestBody.${truncated(key)}`]: {
+            message: `"${truncated(key)}" is an excess property and therefore is not allowed`,
+            value: truncated(key)
+          }
+        })
+      }))
+
+    it.effect("100,000 bad fields: the first 20 are listed, the rest counted; the answer stays small", () =>
+      Effect.gen(function*() {
+        const local = yield* server
+        const scores = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, "bad"]))
+        const reply = yield* postScore(local.baseUrl, randomUUID(), { scores })
+        assert.strictEqual(reply.status, 422)
+        assert.isBelow(reply.body.length, 16 * 1024)
+        const details = JSON.parse(reply.body).details
+        assert.deepStrictEqual(Object.keys(details), [
+          ...Array.from({ length: 20 }, (_, i) => `requestBody.scores.k${i}`),
+          "…"
+        ])
+        assert.deepStrictEqual(details["…"], { message: "99980 more invalid fields, not listed" })
+      }))
+
+    it.effect("feedback with 100,000 excess properties lists 20 and counts them all", () =>
+      Effect.gen(function*() {
+        const local = yield* server
+        const body = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`x${i}`, i]))
+        const reply = yield* call(local.baseUrl, `/v1/request/${randomUUID()}/feedback`, {
+          body: JSON.stringify({ rating: true, ...body }),
+          headers: auth()
+        })
+        assert.strictEqual(reply.status, 422)
+        assert.isBelow(reply.body.length, 4096)
+        const names = Array.from({ length: 20 }, (_, i) => `x${i}`)
+        assert.deepStrictEqual(JSON.parse(reply.body).details, {
+          requestBody: {
+            message: `"${names.join(",")},…" is an excess property and therefore is not allowed ` +
+              "(100000 excess properties)",
+            value: Object.fromEntries(names.map((name, i) => [name, i]).reverse())
+          }
+        })
+      }))
+
+    it.effect("the integer 500 names a long key truncated", () =>
+      Effect.gen(function*() {
+        const local = yield* server
+        const key = "n".repeat(1024 * 1024)
+        const reply = yield* postScore(local.baseUrl, randomUUID(), { scores: { [key]: 0.5 } })
+        assert.strictEqual(reply.status, 500)
+        assert.isBelow(reply.body.length, 2048)
+        assert.strictEqual(
+          JSON.parse(reply.body).details,
+          `Score value for key '${truncated(key)}' must be an integer. Received: 0.5`
+        )
       }))
   })
 })

@@ -133,7 +133,8 @@ const storeFailed = (error: string) => (cause: unknown) =>
  * different score: it is refused like a fraction, and the message keeps the "must be an integer" words that clients
  * read as "do not retry".
  */
-const scoreValueRejected = (name: string, value: number, headers: Record<string, string>): Response => {
+const scoreValueRejected = (key: string, value: number, headers: Record<string, string>): Response => {
+  const name = Validation.truncate(key)
   const message = Number.isInteger(value)
     ? `Score value for key '${name}' must be an integer between ${Number.MIN_SAFE_INTEGER} and ` +
       `${Number.MAX_SAFE_INTEGER} (Helicone stores Int64, and JSON carries integers exactly only in this range). ` +
