@@ -13,6 +13,7 @@
  */
 import * as caseKey_ from "./internal/stats/caseKey.js"
 import * as interval from "./internal/stats/interval.js"
+import * as matching from "./internal/stats/matching.js"
 import * as paired from "./internal/stats/paired.js"
 import * as passAtK_ from "./internal/stats/passAtK.js"
 
@@ -299,6 +300,65 @@ export const holm: (pValues: ReadonlyArray<number | null>) => Array<number | nul
  * @category comparison
  */
 export const mcnemarExact: (passToFail: number, failToPass: number) => number = paired.mcnemarExact
+
+/**
+ * Which cases of two runs are the same case, by their keys ({@link caseKeys}): pairs of positions (baseline,
+ * current) in the current run's order, and the positions found on one side only.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CaseMatch {
+  readonly matched: ReadonlyArray<readonly [baseline: number, current: number]>
+  readonly onlyBaseline: ReadonlyArray<number>
+  readonly onlyCurrent: ReadonlyArray<number>
+}
+
+/**
+ * Matches two runs' cases by their keys, as {@link caseKeys} gives them (a repeated key has its order in it).
+ *
+ * @since 0.1.0
+ * @category comparison
+ */
+export const matchCases: (baseline: ReadonlyArray<string>, current: ReadonlyArray<string>) => CaseMatch =
+  matching.matchCases
+
+/**
+ * One matched case's mean score in each run; `index` is its position in the pairs given.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CaseChange {
+  readonly index: number
+  readonly baseline: number
+  readonly current: number
+  readonly difference: number
+}
+
+/**
+ * The cases whose mean crossed the pass mark either way, and the `limit` largest drops, largest first.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CaseChanges {
+  readonly passToFail: ReadonlyArray<CaseChange>
+  readonly failToPass: ReadonlyArray<CaseChange>
+  readonly largestDrops: ReadonlyArray<CaseChange>
+}
+
+/**
+ * The cases that went from pass to fail and from fail to pass (a case passes when its mean over trials is at least
+ * `passMark`, 0.5 by default), and the largest drops (10 by default).
+ *
+ * @since 0.1.0
+ * @category comparison
+ */
+export const caseChanges: (
+  pairs: ReadonlyArray<Pair>,
+  options?: { readonly passMark?: number | undefined; readonly limit?: number | undefined }
+) => CaseChanges = matching.caseChanges
 
 /**
  * @since 0.1.0

@@ -204,6 +204,33 @@ describe("Statistics.judge", () => {
   })
 })
 
+describe("Statistics.matchCases and caseChanges", () => {
+  it("matches cases by key, a repeated key by its order, and lists the cases found on one side only", () => {
+    const baseline = Statistics.caseKeys([{ name: "a" }, { name: "b" }, { name: "a" }, { name: "gone" }])
+    const current = Statistics.caseKeys([{ name: "a" }, { name: "new" }, { name: "a" }, { name: "b" }, { name: "a" }])
+    assert.deepStrictEqual(Statistics.matchCases(baseline, current), {
+      matched: [[0, 0], [2, 2], [1, 3]],
+      onlyBaseline: [3],
+      onlyCurrent: [1, 4]
+    })
+  })
+
+  it("lists the cases that crossed the pass mark and the largest drops", () => {
+    const pairs = [
+      { baseline: 1, current: 0 },
+      { baseline: 0, current: 1 },
+      { baseline: [1, 1], current: [1, 0] },
+      { baseline: 0.9, current: 0.6 },
+      { baseline: [], current: 0 }
+    ]
+    const changes = Statistics.caseChanges(pairs, { limit: 2 })
+    assert.deepStrictEqual(changes.passToFail.map((c) => c.index), [0])
+    assert.deepStrictEqual(changes.failToPass.map((c) => c.index), [1])
+    assert.deepStrictEqual(changes.largestDrops.map((c) => [c.index, c.difference]), [[0, -1], [2, -0.5]])
+    assert.deepStrictEqual(Statistics.caseChanges(pairs, { passMark: 0.7 }).passToFail.map((c) => c.index), [0, 2, 3])
+  })
+})
+
 describe("Statistics.caseKey", () => {
   it("keys a case by its name, else its id, else a hash of its input that does not change between versions", () => {
     assert.strictEqual(Statistics.caseKey({ name: "refund", id: 3, input: "x" }), "name:refund")
