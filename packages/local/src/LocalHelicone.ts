@@ -7,6 +7,7 @@
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import type * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type * as Migrator from "@effect/sql/Migrator"
 import type * as SqlError from "@effect/sql/SqlError"
 import * as Context from "effect/Context"
@@ -174,7 +175,15 @@ export const make = (options: Options = {}): Effect.Effect<Service, StartError, 
       const request = yield* HttpServerRequest.HttpServerRequest
       yield* Effect.logDebug(`helicone-local: injecting ${fault} into request #${n} (${request.method} ${request.url})`)
       return yield* InternalFaults.respond(fault, request, stalled, options.rateLimit ?? 1000)
-    })
+    }).pipe(
+      // A bug must still answer as Helicone's other failures do, with a JSON body.
+      Effect.catchAllDefect((defect) =>
+        Effect.as(
+          Effect.logError("helicone-local: a request failed unexpectedly", defect),
+          HttpServerResponse.unsafeJson({ data: null, error: "Internal Server Error" }, { status: 500 })
+        )
+      )
+    )
     yield* server.serve(app)
 
     const port = server.address._tag === "TcpAddress" ? server.address.port : 0

@@ -6,6 +6,9 @@ import { auth, call, partialUpload, postScore } from "./fixtures/Http.js"
 
 const server = LocalHelicone.LocalHelicone
 
+/** `depth` arrays inside one another. */
+const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth)
+
 const truncated = (text: string) => `${text.slice(0, 200)}… (truncated, ${text.length} characters)`
 
 describe("a client without a valid key", () => {
@@ -156,6 +159,53 @@ describe("a 422 quotes large inputs truncated", () => {
           JSON.parse(reply.body).details,
           `Score value for key '${truncated(key)}' must be an integer. Received: 0.5`
         )
+      }))
+  })
+})
+
+describe("deeply nested JSON", () => {
+  layer(LocalHelicone.layer({ apiKeys: ["sk-test"] }))((it) => {
+    it.effect("100,000 nested arrays get a 400 with a JSON body, on both POST routes, and nothing is stored", () =>
+      Effect.gen(function*() {
+        const local = yield* server
+        const expected = `{"data":null,"error":"Invalid JSON body: arrays and objects nested deeper than 256 levels"}`
+        const id = randomUUID()
+        for (
+          const [route, body] of [
+            ["score", nested(100_000)],
+            ["score", `{"scores":{"a":1,"b":${nested(100_000)}}}`],
+            ["feedback", `{"rating":true,"x":${nested(100_000)}}`]
+          ]
+        ) {
+          const reply = yield* call(local.baseUrl, `/v1/request/${id}/${route}`, { body, headers: auth() })
+          assert.strictEqual(reply.status, 400, route)
+          assert.strictEqual(reply.headers.get("content-type"), "application/json")
+          assert.strictEqual(reply.body, expected)
+        }
+        assert.isNull(yield* local.scores(id))
+      }))
+
+    it.effect("256 levels are still validated (422); brackets inside strings do not count", () =>
+      Effect.gen(function*() {
+        const local = yield* server
+        // the body object and `scores` are two levels
+        const deepest = yield* call(local.baseUrl, `/v1/request/${randomUUID()}/score`, {
+          body: `{"scores":{"a":${nested(254)}}}`,
+          headers: auth()
+        })
+        assert.strictEqual(deepest.status, 422)
+        const tooDeep = yield* call(local.baseUrl, `/v1/request/${randomUUID()}/score`, {
+          body: `{"scores":{"a":${nested(255)}}}`,
+          headers: auth()
+        })
+        assert.strictEqual(tooDeep.status, 400)
+        const id = randomUUID()
+        const inStrings = yield* postScore(local.baseUrl, id, {
+          scores: { a: 1 },
+          note: `\\"${"[{".repeat(1000)}`
+        })
+        assert.strictEqual(inStrings.status, 422)
+        assert.deepStrictEqual(Object.keys(JSON.parse(inStrings.body).details), ["requestBody.note"])
       }))
   })
 })

@@ -11,6 +11,12 @@ import * as Validation from "./validation.js"
 const maxBodyBytes = 10 * 1024 * 1024
 
 /**
+ * How deep a JSON body may nest arrays and objects. `JSON.parse` has no limit: 5 million levels (a 10 MB body) take
+ * seconds and hundreds of MB to parse, and `JSON.stringify` overflows the stack on such a value when it is quoted back.
+ */
+const maxJsonDepth = 256
+
+/**
  * The request ids Helicone keeps scores for: UUID versions 1 to 5. A copy of core's `RequestId.pattern` (the server
  * does not depend on the client at run time); test/core.test.ts checks that the two stay equal.
  *
@@ -96,6 +102,28 @@ const readBody: Step<string> = Effect.flatMap(HttpServerRequest.HttpServerReques
 
 const payloadTooLarge = json({ data: null, error: "request entity too large" }, 413)
 
+/** Whether JSON text opens more than `limit` arrays or objects inside one another (brackets in strings do not count). */
+const nestsDeeperThan = (text: string, limit: number): boolean => {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++ // a backslash: skip the escaped character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true
+    } else if (c === 0x5d || c === 0x7d) depth--
+  }
+  return false
+}
+
+const nestedTooDeeply = json(
+  { data: null, error: `Invalid JSON body: arrays and objects nested deeper than ${maxJsonDepth} levels` },
+  400
+)
+
 /** Like express.json: only an `application/json` body is parsed; anything else leaves the body `{}`. */
 const readJsonBody: Step<unknown> = Effect.flatMap(
   HttpServerRequest.HttpServerRequest,
@@ -103,6 +131,7 @@ const readJsonBody: Step<unknown> = Effect.flatMap(
     Effect.flatMap(readBody, (text) => {
       const mime = (request.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase()
       if (mime !== "application/json" || text.trim() === "") return Effect.succeed({})
+      if (text.length > maxJsonDepth && nestsDeeperThan(text, maxJsonDepth)) return Effect.fail(nestedTooDeeply)
       return Effect.try({
         try: () => JSON.parse(text) as unknown,
         catch: () => json({ data: null, error: "Invalid JSON body" }, 400)
