@@ -114,13 +114,29 @@ export const fromStream = <Input, Expected = unknown, E = unknown, R = never>(
 ): Dataset<Input, Expected, R> => make(undefined, source.fromStream(stream))
 
 /**
+ * The options of {@link jsonl}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface JsonlOptions {
+  /**
+   * The longest line read, in bytes (its newline not counted). A longer line becomes a case with a `data` error and
+   * is skipped as it is read, so a file with a runaway line is still read in bounded memory. Default 16 MiB.
+   */
+  readonly maxLineBytes?: number | undefined
+}
+
+/**
  * A dataset read from a JSONL file, one case per line (`{"input": …, "expected": …, "metadata": …, "name": …}`),
- * streamed in blocks so the file is never held in memory. Blank lines are skipped; a line that is not JSON, or not
- * an object with an `input` key, becomes a case with a `data` error carrying its 1-based line number, and the run
- * goes on. A file that cannot be opened or read ends the data with a `data` error.
+ * streamed in blocks so the file is never held in memory. Blank lines are skipped, and so is a UTF-8 byte order mark
+ * at the start. A line that is not valid UTF-8, not JSON, not an object with an `input` key, or longer than
+ * `maxLineBytes` (16 MiB by default) becomes a case with a `data` error carrying its 1-based line number, and the
+ * run goes on with the next line. A file that cannot be opened or read ends the data with a `data` error.
  *
  * The file is read through `@effect/platform`'s `FileSystem`, which the run then needs: on Node, provide
- * `NodeContext.layer` (or `NodeFileSystem.layer`) from `@effect/platform-node`.
+ * `NodeContext.layer` (or `NodeFileSystem.layer`) from `@effect/platform-node`. Throws a `RangeError` at once for a
+ * `maxLineBytes` that is not an integer >= 1.
  *
  * @example
  * ```ts
@@ -142,16 +158,22 @@ export const fromStream = <Input, Expected = unknown, E = unknown, R = never>(
  * @category constructors
  */
 export const jsonl = <Input = unknown, Expected = unknown>(
-  path: string
-): Dataset<Input, Expected, FileSystem.FileSystem> =>
-  make(
+  path: string,
+  options: JsonlOptions = {}
+): Dataset<Input, Expected, FileSystem.FileSystem> => {
+  const maxLineBytes = options.maxLineBytes ?? source.defaultMaxLineBytes
+  if (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 1) {
+    throw new RangeError(`maxLineBytes must be an integer >= 1, got ${maxLineBytes}`)
+  }
+  return make(
     undefined,
-    source.fromJsonlFile(path) as Effect.Effect<
+    source.fromJsonlFile(path, maxLineBytes) as Effect.Effect<
       source.Source<Case<Input, Expected>>,
       never,
       Scope.Scope | FileSystem.FileSystem
     >
   )
+}
 
 /**
  * Turns anything `Eval.make` accepts as `data` into a {@link Dataset}.

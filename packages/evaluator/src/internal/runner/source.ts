@@ -158,18 +158,27 @@ export const fromStream = <A, E, R>(
     }))
   })
 
+/** What `Dataset.jsonl` reads at a time, and the longest line it reads by default. */
 const blockSize = 64 * 1024
+export const defaultMaxLineBytes = 16 * 1024 * 1024
 
 /**
- * The cases of a JSONL file, read through `FileSystem` 64 KiB at a time into one reused block, decoded with a
- * streaming `TextDecoder` and split on `\n` here. Measured on a million lines (bench/README.md): this reads and
- * parses them in about 0.75 s; `FileSystem.stream` with `Stream.decodeText` and `Stream.splitLines` took 1.5-1.9 s
- * and 30-60 MB more RSS, mostly for a fresh buffer per block. `Ndjson.unpack` does not fit either: it fails the whole
- * stream on one bad line, where a run records the line as a `data` error and goes on, and it decodes each block on
- * its own, which breaks a character split across two blocks.
+ * The cases of a JSONL file, read through `FileSystem` 64 KiB at a time into one reused block and split on `\n`
+ * bytes here: a line never holds a `\n` byte inside a character, so every complete line of a block is decoded at
+ * once (`TextDecoder` with `fatal`), and only a block with invalid UTF-8 is decoded again line by line, to find the
+ * lines at fault. A line that continues past its block is kept as copies of its parts until its end, or until it
+ * passes `maxLineBytes`: then its parts are dropped and the rest of it is skipped as it is read, so memory stays
+ * bounded by the limit and time is linear in the file. A UTF-8 byte order mark at the start is skipped.
+ *
+ * Measured on a million lines (bench/README.md): this reads and parses them in about 0.75 s; `FileSystem.stream`
+ * with `Stream.decodeText` and `Stream.splitLines` took 1.5-1.9 s and 30-60 MB more RSS, mostly for a fresh buffer
+ * per block. `Ndjson.unpack` does not fit either: it fails the whole stream on one bad line, where a run records
+ * the line as a `data` error and goes on, and it decodes each block on its own, which breaks a character split
+ * across two blocks.
  */
 export const fromJsonlFile = (
-  path: string
+  path: string,
+  maxLineBytes: number = defaultMaxLineBytes
 ): Effect.Effect<Source<unknown>, never, Scope.Scope | FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
@@ -178,25 +187,11 @@ export const fromJsonlFile = (
       return fromArray([new Invalid(`cannot open ${path}: ${describe(opened.left)}`, undefined)])
     }
     const file = opened.right
-    const decoder = new TextDecoder("utf-8")
-    const block = new Uint8Array(blockSize)
-    let rest = ""
-    let line = 0
+    const lines = new Lines(maxLineBytes)
+    // A block no longer than the limit: a line that fits in one block is then within the limit too, and only a line
+    // carried across blocks needs counting.
+    const block = new Uint8Array(Math.min(blockSize, maxLineBytes))
     let done = false
-    const parseLines = (text: string, final: boolean): Array<unknown> => {
-      const items: Array<unknown> = []
-      let start = 0
-      for (let end = text.indexOf("\n"); end !== -1; end = text.indexOf("\n", start)) {
-        parseLine(text.slice(start, end), ++line, items)
-        start = end + 1
-      }
-      rest = text.slice(start)
-      if (final && rest.length > 0) {
-        parseLine(rest, ++line, items)
-        rest = ""
-      }
-      return items
-    }
     return buffered<unknown>(Effect.suspend((): Effect.Effect<ReadonlyArray<unknown> | typeof Done> => {
       if (done) return Effect.succeed(Done)
       return file.read(block).pipe(
@@ -204,9 +199,9 @@ export const fromJsonlFile = (
           const bytesRead = Number(size)
           if (bytesRead === 0) {
             done = true
-            return parseLines(rest + decoder.decode(), true)
+            return lines.end()
           }
-          return parseLines(rest + decoder.decode(block.subarray(0, bytesRead), { stream: true }), false)
+          return lines.push(block.subarray(0, bytesRead))
         }),
         Effect.catchAllCause((cause) => {
           done = true
@@ -216,8 +211,130 @@ export const fromJsonlFile = (
     }))
   })
 
+const newline = 0x0a
+
+/** A JSONL file's bytes in, its parsed lines (or `Invalid` rows) out. */
+class Lines {
+  private readonly decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
+  /** The lines parsed so far, counted from 1. */
+  private line = 0
+  /** The parts of the line that continues past the last block (copies: the block is reused), and their length. */
+  private parts: Array<Uint8Array> = []
+  private carried = 0
+  /** Whether the line carried is past the limit: its bytes are skipped until its end. */
+  private skipping = false
+  constructor(private readonly maxLineBytes: number) {}
+
+  push(bytes: Uint8Array): Array<unknown> {
+    const items: Array<unknown> = []
+    let start = 0
+    if (this.carried > 0 || this.skipping) {
+      const end = bytes.indexOf(newline)
+      if (end === -1) {
+        this.carry(bytes)
+        return items
+      }
+      this.finishCarried(bytes.subarray(0, end), items)
+      start = end + 1
+    }
+    const last = bytes.lastIndexOf(newline)
+    if (last >= start) {
+      this.complete(bytes.subarray(start, last), items)
+      start = last + 1
+    }
+    if (start < bytes.length) this.carry(bytes.subarray(start))
+    return items
+  }
+
+  /** The last line, when the file does not end with a newline. */
+  end(): Array<unknown> {
+    const items: Array<unknown> = []
+    if (this.carried > 0 || this.skipping) this.finishCarried(new Uint8Array(0), items)
+    return items
+  }
+
+  private carry(bytes: Uint8Array): void {
+    if (this.skipping) return
+    this.carried += bytes.length
+    if (this.carried > this.maxLineBytes) {
+      this.skipping = true
+      this.parts = []
+      return
+    }
+    this.parts.push(bytes.slice())
+  }
+
+  /** Ends the line carried from earlier blocks with `tail`, the bytes before its newline. */
+  private finishCarried(tail: Uint8Array, items: Array<unknown>): void {
+    const length = this.carried + tail.length
+    const parts = this.parts
+    const skipped = this.skipping
+    this.parts = []
+    this.carried = 0
+    this.skipping = false
+    if (skipped || length > this.maxLineBytes) {
+      const line = ++this.line
+      items.push(
+        new Invalid(
+          `line ${line} is longer than the limit of ${this.maxLineBytes.toLocaleString("en-US")} bytes ` +
+            "(maxLineBytes): it is not read",
+          line
+        )
+      )
+      return
+    }
+    let bytes = tail
+    if (parts.length > 0) {
+      bytes = new Uint8Array(length)
+      let at = 0
+      for (const part of parts) {
+        bytes.set(part, at)
+        at += part.length
+      }
+      bytes.set(tail, at)
+    }
+    this.one(bytes, items)
+  }
+
+  /** Whole lines, without the newline after the last: decoded at once, or line by line if that fails. */
+  private complete(bytes: Uint8Array, items: Array<unknown>): void {
+    let text: string
+    try {
+      text = this.decoder.decode(bytes)
+    } catch {
+      for (let start = 0;;) {
+        const end = bytes.indexOf(newline, start)
+        this.one(bytes.subarray(start, end === -1 ? bytes.length : end), items)
+        if (end === -1) return
+        start = end + 1
+      }
+    }
+    let start = 0
+    for (let end = text.indexOf("\n"); end !== -1; end = text.indexOf("\n", start)) {
+      parseLine(text.slice(start, end), ++this.line, items)
+      start = end + 1
+    }
+    parseLine(start === 0 ? text : text.slice(start), ++this.line, items)
+  }
+
+  /** One line's bytes. */
+  private one(bytes: Uint8Array, items: Array<unknown>): void {
+    const line = ++this.line
+    let text: string
+    try {
+      text = this.decoder.decode(bytes)
+    } catch {
+      items.push(new Invalid(`line ${line} is not valid UTF-8`, line))
+      return
+    }
+    parseLine(text, line, items)
+  }
+}
+
 const parseLine = (raw: string, line: number, into: Array<unknown>): void => {
-  const text = raw.endsWith("\r") ? raw.slice(0, -1) : raw
+  let text = raw.endsWith("\r") ? raw.slice(0, -1) : raw
+  // a byte order mark, which some editors put at the start of a UTF-8 file
+  if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1)
   if (text.trim().length === 0) return
   let value: unknown
   try {
