@@ -35,10 +35,6 @@ export const clusters = (
   return { clusters: out, binary, total, sum }
 }
 
-/** The mean of each case's scores (a case with several trials counts once). */
-export const caseMeans = (cases: ReadonlyArray<number | ReadonlyArray<number>>): Array<number> =>
-  clusters(cases).clusters.map((c) => c.sum / c.count)
-
 /**
  * The Jeffreys interval for `x` successes in `n` (both may be fractional: an effective count): the equal-tailed
  * interval of Beta(x + 1/2, n − x + 1/2), with the usual ends at 0 and 1 when x is 0 or n.
