@@ -153,6 +153,27 @@ describe("helicone-local", () => {
     60_000
   )
 
+  it.live(
+    "a request id with %0A cannot add a line to its output",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* TempDir.make("helicone-local-bin-")
+        const running = yield* start(["--port", "0", "--db", ":memory:"], dir)
+        const forged = "timestamp=2026-01-01T00:00:00.000Z level=ERROR message=forged"
+        const reply = yield* call(running.url, `/v1/request/x%0A${encodeURIComponent(forged)}%0A/score`, {
+          body: `{"scores":{"a":1}}`,
+          headers: auth("t")
+        })
+        assert.strictEqual(reply.status, 201)
+        yield* running.waitFor(/UUID versions 1 to 5.*\n/)
+        const lines = running.output().split("\n").filter((line) => line.includes("forged"))
+        assert.strictEqual(lines.length, 1, running.output())
+        assert.match(lines[0], /^\[[\d:.]+\] WARN \(#\d+\): helicone-local: accepted scores for request id "x\\n/)
+        assert.include(lines[0], `"x\\n${forged}\\n" but did not store them`)
+      }).pipe(Effect.scoped),
+    60_000
+  )
+
   it.live("SIGINT still exits cleanly while a request is stalled by fault injection", () =>
     Effect.gen(function*() {
       const dir = yield* TempDir.make("helicone-local-bin-")

@@ -1,6 +1,6 @@
-import { assert, describe, layer } from "@effect/vitest"
+import { assert, describe, it, layer } from "@effect/vitest"
 import { LocalHelicone } from "@helicone-effect/local"
-import { Effect } from "effect"
+import { Effect, Logger } from "effect"
 import { randomUUID } from "node:crypto"
 import { auth, call, partialUpload, postScore } from "./fixtures/Http.js"
 
@@ -208,4 +208,24 @@ describe("deeply nested JSON", () => {
         assert.deepStrictEqual(Object.keys(JSON.parse(inStrings.body).details), ["requestBody.note"])
       }))
   })
+})
+
+describe("the log", () => {
+  it.effect("a request id with %0A, U+2028 or an escape sequence stays on its line, quoted as a JSON string", () =>
+    Effect.gen(function*() {
+      const messages: Array<string> = []
+      const capture = Logger.make(({ message }) => {
+        messages.push(Array.isArray(message) ? message.join(" ") : String(message))
+      })
+      const local = yield* LocalHelicone.make().pipe(Effect.provide(Logger.replace(Logger.defaultLogger, capture)))
+      const reply = yield* call(local.baseUrl, "/v1/request/abc%0Dlevel=ERROR%0Aforged%E2%80%A8%C2%85%1B[2J/score", {
+        body: `{"scores":{"a":1}}`,
+        headers: auth()
+      })
+      assert.strictEqual(reply.status, 201)
+      assert.deepStrictEqual(messages, [
+        `helicone-local: accepted scores for request id "abc\\rlevel=ERROR\\nforged\\u2028\\u0085\\u001b[2J" ` +
+        "but did not store them: Helicone only keeps scores for request ids that are UUID versions 1 to 5"
+      ])
+    }).pipe(Effect.scoped))
 })

@@ -146,6 +146,16 @@ const validated = <A>(result: Validation.Validated<A>): Step<A> =>
 
 const requestIdParam = Effect.map(HttpRouter.RouteContext, (route) => route.params["requestId"] ?? "")
 
+/**
+ * Text as a JSON string literal, also escaping DEL, the C1 controls and U+2028/U+2029: a request id arrives
+ * URL-decoded, so a `%0A` in it must not start a new line in the log.
+ */
+const quotedForLog = (text: string): string =>
+  JSON.stringify(text).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  )
+
 /** Runs a handler whose failures are responses, turning them into the response. */
 const handle = <R>(handler: Effect.Effect<Response, Response, R>): Effect.Effect<Response, never, R> =>
   Effect.merge(handler)
@@ -197,7 +207,7 @@ const submitScore = (ctx: RouteContext) =>
     }
     if (!requestIdPattern.test(rawId)) {
       yield* Effect.logWarning(
-        `helicone-local: accepted scores for request id "${rawId}" but did not store them: ` +
+        `helicone-local: accepted scores for request id ${quotedForLog(rawId)} but did not store them: ` +
           "Helicone only keeps scores for request ids that are UUID versions 1 to 5"
       )
     } else {
