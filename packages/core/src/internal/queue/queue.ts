@@ -143,10 +143,27 @@ export const make = (
       }
     }
 
+    /**
+     * Sends every new entry through the outbox from now on. Scores delivered beside a backlog go first, into the
+     * outbox right behind the backlog: a later process replaying the rest of that backlog then sends them again after
+     * it, so the backlog's older values for those ids never land last. (Up to `capacity` ids are sent twice.)
+     */
+    function switchToOutbox() {
+      if (viaOutbox) return
+      viaOutbox = true
+      if (newer.size === 0 || outbox.size() === 0) return
+      for (const [requestId, { scores }] of newer) {
+        const item: Item = { requestId, scores: { ...scores }, barriers: undefined }
+        handedOff.add(item)
+        // the writer's input holds `capacity` entries and nothing went there before: it has room
+        writerInput.unsafeOffer(item)
+      }
+    }
+
     /** Switches to delivery through the outbox (at once, when called); the effect logs the switch. */
     const fallBack = (reason: string): Effect.Effect<void> => {
       if (viaOutbox) return Effect.void
-      viaOutbox = true
+      switchToOutbox()
       return Effect.logWarning(
         `ScoreQueue: ${reason}; scores go to the outbox ${outbox.paths.outbox} until it is replayed`
       )
@@ -154,8 +171,8 @@ export const make = (
 
     /** Gives an entry to the outbox writer; it is complete once written and fsynced. */
     const handOff = (item: Item): Effect.Effect<void> => {
+      switchToOutbox()
       handedOff.add(item)
-      viaOutbox = true
       return writerInput.unsafeOffer(item) ? Effect.void : Queue.offer(writerInput, item)
     }
 
@@ -165,8 +182,8 @@ export const make = (
      * otherwise takes its entry back.
      */
     const handOffOffered = (item: Item): Effect.Effect<void> => {
+      switchToOutbox()
       handedOff.add(item)
-      viaOutbox = true
       if (writerInput.unsafeOffer(item)) return Effect.void
       return Queue.offer(writerInput, item).pipe(
         Effect.catchAllCause((cause) =>
@@ -281,7 +298,7 @@ export const make = (
     const halt = (error: Unauthorized): Effect.Effect<Replayer.Outcome> => {
       if (halted !== undefined) return Effect.succeed(Replayer.kept)
       halted = error
-      viaOutbox = true
+      switchToOutbox()
       notify()
       return Effect.as(
         Effect.logError(
@@ -490,7 +507,7 @@ export const make = (
 
     const resendDeadLetters = deadLetters.takeAll((entries) =>
       Effect.suspend(() => {
-        viaOutbox = true
+        switchToOutbox()
         return Effect.zipRight(outbox.append(entries), replayer.wake)
       })
     )
@@ -526,6 +543,8 @@ export const make = (
       yield* Fiber.interrupt(replayerFiber)
       const drained = yield* Effect.interruptible(flush).pipe(Effect.timeout(config.shutdownDeadline), Effect.option)
       yield* FiberSet.clear(workers)
+      // a backlog left unfinished: what was delivered beside it is kept behind it (see `switchToOutbox`)
+      switchToOutbox()
       yield* Fiber.interrupt(writerFiber)
       // oldest first: entries handed off, then those in flight, then those waiting
       const rest = new Set<Item>(handedOff)
