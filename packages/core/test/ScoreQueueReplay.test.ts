@@ -2,7 +2,8 @@
  * The replay against a real Helicone-like server on loopback, with the real client over undici: a backlog drained by
  * short processes (layer lifetimes), merges under the body limit, and `Retry-After`s no queue should obey.
  */
-import { FileSystem } from "@effect/platform"
+import type { HttpClient } from "@effect/platform"
+import { FetchHttpClient, FileSystem } from "@effect/platform"
 import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
@@ -11,10 +12,15 @@ import * as Outbox from "../src/internal/queue/outbox.js"
 import * as ScoreOutbox from "../src/ScoreOutbox.js"
 import * as ScoreQueue from "../src/ScoreQueue.js"
 import * as LoopbackHelicone from "./fixtures/queue/LoopbackHelicone.js"
-import { eventually, files, id, readLines, tempDirectory } from "./fixtures/queue/Support.js"
+import { captureLogs, eventually, files, id, readLines, tempDirectory } from "./fixtures/queue/Support.js"
 
 /** A queue over the real client pointed at `baseUrl`, in a scope of its own: one "process". */
-const open = (baseUrl: string, dir: string, options: ScoreQueue.Options = {}) =>
+const open = (
+  baseUrl: string,
+  dir: string,
+  options: ScoreQueue.Options = {},
+  client: Layer.Layer<HttpClient.HttpClient> = NodeHttpClient.layerUndici
+) =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
     const context = yield* Layer.buildWithScope(
@@ -24,7 +30,7 @@ const open = (baseUrl: string, dir: string, options: ScoreQueue.Options = {}) =>
           baseUrl,
           retry: { maxAttempts: 2, baseDelay: "10 millis", maxRetryAfter: "200 millis" }
         })),
-        Layer.provide(NodeHttpClient.layerUndici)
+        Layer.provide(client)
       ),
       scope
     )
@@ -136,6 +142,37 @@ describe("ScoreQueue replay against a loopback Helicone", () => {
           assert.isTrue(report.complete, JSON.stringify(report))
           for (let n = 0; n < 20; n++) assert.deepStrictEqual(server.stored.get(id(n)), { n })
           assert.isAtLeast(limited, 6)
+        }).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)),
+      60_000
+    )
+  }
+
+  for (const [name, client] of [["undici", NodeHttpClient.layerUndici], ["fetch", FetchHttpClient.layer]] as const) {
+    it.live(
+      `a redirect (${name}) keeps the scores in the outbox: never delivered, never dead-lettered, with a warning`,
+      () =>
+        Effect.gen(function*() {
+          const server = yield* LoopbackHelicone.make({
+            answer: () => ({ status: 301, headers: { location: "http://127.0.0.1:9/moved" } })
+          })
+          const dir = yield* tempDirectory
+          const logs = yield* captureLogs()
+          const report = yield* logs.around(Effect.gen(function*() {
+            const { close, queue } = yield* open(server.baseUrl, dir, { replayInterval: "20 millis" }, client)
+            for (let n = 0; n < 5; n++) yield* queue.offer(id(n), { n })
+            yield* queue.flush
+            const report = yield* queue.awaitDelivery({ timeout: "300 millis" })
+            yield* close
+            return report
+          }))
+          assert.deepStrictEqual(report, { complete: false, delivered: 0, deadLettered: 0, inOutbox: 5, inMemory: 0 })
+          assert.deepStrictEqual(yield* readLines(`${dir}/dead-letter.jsonl`), [])
+          const left = yield* ScoreOutbox.read(files(dir))
+          assert.strictEqual(left.outbox.count, 5)
+          const warnings = (yield* logs.lines).filter((line) => line.startsWith("WARN") && line.includes("redirect"))
+          assert.isAtLeast(warnings.length, 1)
+          assert.isTrue(warnings.some((line) => line.includes("127.0.0.1:9/moved")))
+          assert.strictEqual(server.stored.size, 0)
         }).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)),
       60_000
     )

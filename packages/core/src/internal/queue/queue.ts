@@ -23,8 +23,8 @@ import * as FiberSet from "effect/FiberSet"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
-import type { Unauthorized } from "../../HeliconeError.js"
-import { isRetriable } from "../../HeliconeError.js"
+import type { Redirected, Unauthorized } from "../../HeliconeError.js"
+import { isRejection } from "../../HeliconeError.js"
 import type * as HeliconeScores from "../../HeliconeScores.js"
 import * as RequestId from "../../RequestId.js"
 import type * as ScoreQueue from "../../ScoreQueue.js"
@@ -309,6 +309,29 @@ export const make = (
       )
     }
 
+    /** Whether a redirect was logged: once per queue, since every later submission meets the same one. */
+    let redirectLogged = false
+
+    /**
+     * A redirect (3xx) means the base URL is wrong or moved: nothing was accepted, and no retry can help until the
+     * configuration changes. The entry stays in (or goes to) the outbox, never counted delivered nor dead-lettered,
+     * and the first one is logged at warning level with where the server pointed.
+     */
+    const redirected = (error: Redirected, source: "buffer" | "outbox"): Effect.Effect<Replayer.Outcome> => {
+      const log = redirectLogged ? Effect.void : Effect.logWarning(
+        `ScoreQueue: ${error.message} Scores are kept in the outbox ${outbox.paths.outbox} until a queue with the ` +
+          `right base URL sends them.`
+      )
+      redirectLogged = true
+      return Effect.as(
+        Effect.zipRight(
+          log,
+          source === "buffer" ? fallBack(`Helicone answered with a redirect (${error.status})`) : Effect.void
+        ),
+        Replayer.kept
+      )
+    }
+
     /** One delivery with `HeliconeScores` and its retry policy; failures past the policy are sorted here. */
     const deliver = (entry: Outbox.Entry, source: "buffer" | "outbox"): Effect.Effect<Replayer.Outcome> =>
       // nothing more is sent with a key Helicone refused
@@ -335,7 +358,8 @@ export const make = (
               if (Cause.isInterruptedOnly(cause)) return Effect.interrupt
               const failure = Option.getOrUndefined(Cause.failureOption(cause))
               if (failure !== undefined && failure._tag === "Unauthorized") return halt(failure)
-              if (failure !== undefined && !isRetriable(failure)) {
+              if (failure !== undefined && failure._tag === "Redirected") return redirected(failure, source)
+              if (failure !== undefined && isRejection(failure)) {
                 return deadLetter(
                   entry,
                   DeadLetter.fromError(failure),
