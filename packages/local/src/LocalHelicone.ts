@@ -18,6 +18,7 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Http from "node:http"
 import * as Faults from "./Faults.js"
+import * as Address from "./internal/address.js"
 import * as InternalFaults from "./internal/faults.js"
 import * as Routes from "./internal/routes.js"
 import * as Store from "./internal/store.js"
@@ -29,7 +30,10 @@ import * as Store from "./internal/store.js"
  * @category models
  */
 export interface Service {
-  /** Where it listens, e.g. `http://127.0.0.1:8585`; give it to the client as its base URL. */
+  /**
+   * Where this machine reaches it, e.g. `http://127.0.0.1:8585`; give it to the client as its base URL. For a server
+   * bound to every address (`0.0.0.0`, `::`) it is the loopback URL.
+   */
   readonly baseUrl: string
   readonly port: number
   /** The seed of the fault sequence (chosen at random when none was given, so that a run can be repeated). */
@@ -62,7 +66,10 @@ export class LocalHelicone extends Context.Tag("@helicone-effect/local/LocalHeli
 export interface Options {
   /** Default 0: a free port. */
   readonly port?: number | undefined
-  /** Default `127.0.0.1`. */
+  /**
+   * Default `127.0.0.1`. `0.0.0.0` (or `::`) listens on every address of the machine, so other machines can connect:
+   * give it `apiKeys` then.
+   */
   readonly host?: string | undefined
   /** A file path (its directory is created) or `":memory:"` (the default). */
   readonly database?: string | undefined
@@ -134,9 +141,6 @@ export type StartError =
   | DatabaseDirectoryError
   | DatabaseOpenError
 
-const urlHost = (host: string): string =>
-  host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host
-
 const directoryError = (database: string, reason: string) =>
   new DatabaseDirectoryError({ database, directory: Store.directoryOf(database) ?? database, reason })
 
@@ -188,7 +192,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, StartError, 
 
     const port = server.address._tag === "TcpAddress" ? server.address.port : 0
     return {
-      baseUrl: `http://${urlHost(host)}:${port}`,
+      baseUrl: `http://${Address.isWildcard(host) ? "127.0.0.1" : Address.urlHost(host)}:${port}`,
       port,
       seed,
       faults,

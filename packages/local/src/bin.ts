@@ -15,6 +15,7 @@ import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Faults from "./Faults.js"
+import * as Address from "./internal/address.js"
 import * as LocalHelicone from "./LocalHelicone.js"
 
 const port = Options.integer("port").pipe(
@@ -23,7 +24,10 @@ const port = Options.integer("port").pipe(
 )
 const host = Options.text("host").pipe(
   Options.withDefault("127.0.0.1"),
-  Options.withDescription("Address to listen on (loopback by default: nothing leaves this machine)")
+  Options.withDescription(
+    "Address to listen on (loopback by default: nothing leaves this machine); 0.0.0.0 listens on every IPv4 address, " +
+      "so other machines can connect: give it --api-key then"
+  )
 )
 const db = Options.text("db").pipe(
   Options.withDefault(".helicone-local/helicone.db"),
@@ -69,13 +73,19 @@ const command = Command.make(
         seed: Option.getOrUndefined(options.seed),
         rateLimit: Option.getOrUndefined(options.rateLimit)
       })
-      yield* Console.log(`helicone-local listening on ${server.baseUrl}`)
+      yield* Console.log(`helicone-local listening on ${listening(options.host, server.port)}`)
       yield* Console.log(`  database: ${options.db}`)
       yield* Console.log(
         keys.length > 0
           ? `  api keys: ${keys.length} configured`
           : "  api keys: none configured, so any non-empty bearer token is accepted"
       )
+      if (keys.length === 0 && !Address.isLoopback(options.host)) {
+        yield* Console.log(
+          `  WARNING: ${options.host} is reachable from other machines, and with no API key anyone who can connect ` +
+            "can read and write scores. Give --api-key (or HELICONE_LOCAL_API_KEYS), or listen on --host 127.0.0.1."
+        )
+      }
       if (Option.isSome(options.faults)) {
         yield* Console.log(`  faults: ${Faults.format(server.faults) || "none"} (seed ${server.seed})`)
       }
@@ -97,6 +107,22 @@ const command = Command.make(
       })
     )
 ).pipe(Command.withDescription("A Helicone-compatible score API on your machine, stored in SQLite"))
+
+/**
+ * What the server is bound to and the URLs that reach it: for a wildcard address, the loopback URL and one per
+ * network address, since `0.0.0.0` is not somewhere a client can connect to.
+ */
+const listening = (host: string, port: number): string => {
+  if (!Address.isWildcard(host)) {
+    const url = `http://${Address.urlHost(host)}:${port}`
+    return Address.isLoopback(host) ? url : `${url} (reachable from other machines)`
+  }
+  const every = host.includes(":") ? "every address of this machine" : "every IPv4 address of this machine"
+  const others = Address.networkUrls(host, port)
+  return `${Address.urlHost(host)}:${port}, ${every}, reachable from other machines\n` +
+    `  urls: http://127.0.0.1:${port} from this machine` +
+    (others.length > 0 ? `; ${others.join(", ")} from others` : "")
+}
 
 /** The error's message and, when it wraps one, SQLite's own ("SQLITE_READONLY: …"), on one line. */
 const withCause = (error: { readonly message: string; readonly cause?: unknown }): string =>

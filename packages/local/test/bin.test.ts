@@ -56,7 +56,8 @@ const start = (args: ReadonlyArray<string>, cwd: string, env: Record<string, str
           return Effect.sync(() => waiters.delete(waiter))
         })
       let found = false
-      const listening = /listening on (http:\/\/\S+)/
+      // The first URL printed: the listening address, or the first of the `urls:` of a wildcard address.
+      const listening = /(http:\/\/[^\s,;]+)/
       waiters.add({
         pattern: /Press Ctrl-C to stop/,
         done: () => {
@@ -147,8 +148,41 @@ describe("helicone-local", () => {
         const dir = yield* TempDir.make("helicone-local-bin-")
         const running = yield* start(["--port", "0", "--db", ":memory:"], dir)
         assert.include(running.output(), "api keys: none configured, so any non-empty bearer token is accepted")
+        assert.notInclude(running.output(), "WARNING", "on loopback, only this machine can connect")
         const reply = yield* postScore(running.url, randomUUID(), { scores: { a: 1 } }, "whatever")
         assert.strictEqual(reply.status, 201)
+      }).pipe(Effect.scoped),
+    60_000
+  )
+
+  it.live(
+    "--host 0.0.0.0 says what it is bound to, prints URLs that reach it, and warns when no key is configured",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* TempDir.make("helicone-local-bin-")
+        const open = yield* start(["--host", "0.0.0.0", "--port", "0", "--db", ":memory:"], dir)
+        const port = /listening on 0\.0\.0\.0:(\d+), every IPv4 address of this machine/.exec(open.output())?.[1]
+        assert.isDefined(port, open.output())
+        const urls = /\n {2}urls: (.*)\n/.exec(open.output())![1]
+        assert.match(urls, new RegExp(`^http://127\\.0\\.0\\.1:${port} from this machine`))
+        assert.notInclude(open.output(), "listening on http://127.0.0.1")
+        assert.include(
+          open.output(),
+          "  WARNING: 0.0.0.0 is reachable from other machines, and with no API key anyone who can connect can read " +
+            "and write scores. Give --api-key (or HELICONE_LOCAL_API_KEYS), or listen on --host 127.0.0.1.\n"
+        )
+        // Every URL printed is this machine's own address, so reaching it stays on the machine.
+        const printed = urls.match(/http:\/\/[^\s,;]+/g) ?? []
+        assert.isAtLeast(printed.length, 1)
+        for (const url of printed) {
+          const reply = yield* postScore(url, randomUUID(), { scores: { a: 1 } }, "any-token")
+          assert.strictEqual(reply.status, 201, url)
+        }
+
+        const keyed = yield* start(["--host", "0.0.0.0", "--port", "0", "--db", ":memory:", "--api-key", "k"], dir)
+        assert.include(keyed.output(), "api keys: 1 configured")
+        assert.notInclude(keyed.output(), "WARNING")
+        assert.strictEqual((yield* postScore(keyed.url, randomUUID(), { scores: { a: 1 } }, "any-token")).status, 401)
       }).pipe(Effect.scoped),
     60_000
   )
