@@ -226,4 +226,45 @@ describe("ScoreQueue outbox", () => {
       const [replayed] = yield* Ref.get(seen)
       assert.deepStrictEqual(Object.entries(replayed.scores), Object.entries(scores))
     }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.scoped("a 40 MB line is set aside as too long (its first 64 KB kept), and the lines around it are replayed", () =>
+    Effect.gen(function*() {
+      const { fs, path } = yield* tempOutbox
+      yield* fs.makeDirectory(directoryOf(path), { recursive: true })
+      const long = new Uint8Array(40 * 1024 * 1024).fill(120)
+      const before = new TextEncoder().encode(Outbox.encodeEntry(entry(1)))
+      const after = new TextEncoder().encode("\n" + Outbox.encodeEntry(entry(2)))
+      const file = new Uint8Array(before.length + long.length + after.length)
+      file.set(before)
+      file.set(long, before.length)
+      file.set(after, before.length + long.length)
+      yield* fs.writeFile(path, file)
+      const logs = yield* captureLogs(LogLevel.Warning)
+      const outbox = yield* Outbox.make(fs, path, { chunkSize: 10 })
+      assert.strictEqual(outbox.size(), 3)
+      const { deliver, seen } = yield* recorder()
+      assert.strictEqual(yield* logs.around(outbox.replay(deliver, () => {})), "drained")
+      assert.deepStrictEqual((yield* Ref.get(seen)).map((e) => e.scores.n), [1, 2])
+      assert.strictEqual(outbox.corrupt(), 1)
+      const corrupt = yield* fs.readFile(`${path}.corrupt`)
+      assert.strictEqual(corrupt.length, 64 * 1024 + 1)
+      const warnings = yield* logs.lines
+      assert.strictEqual(warnings.length, 1)
+      assert.include(warnings[0], `${40 * 1024 * 1024} bytes long`)
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
+
+  it.scoped("a line that is not UTF-8 is set aside, with the reason", () =>
+    Effect.gen(function*() {
+      const { fs, path } = yield* tempOutbox
+      yield* fs.makeDirectory(directoryOf(path), { recursive: true })
+      const line = new TextEncoder().encode(Outbox.encodeEntry(entry(1)))
+      yield* fs.writeFile(path, new Uint8Array([...line, 0xff, 0xfe, 10, ...line]))
+      const logs = yield* captureLogs(LogLevel.Warning)
+      const outbox = yield* Outbox.make(fs, path, { chunkSize: 10 })
+      const { deliver, seen } = yield* recorder()
+      yield* logs.around(outbox.replay(deliver, () => {}))
+      assert.strictEqual((yield* Ref.get(seen)).length, 2)
+      assert.deepStrictEqual(Array.from(yield* fs.readFile(`${path}.corrupt`)), [0xff, 0xfe, 10])
+      assert.include((yield* logs.lines)[0], "not valid UTF-8")
+    }).pipe(Effect.provide(NodeFileSystem.layer)))
 })
