@@ -10,18 +10,25 @@
  * - `concurrency` fibers deliver the buffer, at most one delivery per request id at a time. While more request ids
  *   wait than fibers run, a fiber is added, up to `maxConcurrency`; each added one stops once nothing waits.
  * - When the buffer is full, or a delivery still fails after the retry policy (rate limit, outage, timeouts), the
- *   scores are appended to the outbox (`outboxPath`, JSON lines, fsynced per batch) with a warning in the log. While
- *   the outbox holds anything, new scores queue behind it, so the value offered last for a score is the one stored
- *   last. The outbox is replayed (at `maxConcurrency`) when the layer starts, when it receives entries, and every
- *   `replayInterval` while Helicone keeps failing; entries leave it once accepted. The replay records its progress
- *   after each chunk, so an interrupted pass resumes where it stopped, in this process or the next.
- * - Rejections that no retry can fix (400/422, the integer 500) go to a dead-letter file (`deadLetterPath`, one JSON
+ *   scores are appended to the outbox (`outboxPath`, JSON lines, fsynced per batch) with a warning in the log. From
+ *   then on, until the outbox is empty, new scores queue behind it, so the value offered last for a score is the one
+ *   stored last. The outbox is replayed (at `maxConcurrency`) when the layer starts, when it receives entries, and
+ *   every `replayInterval` (or a `Retry-After`, at most `maxRetryAfter`) while Helicone keeps failing; entries leave
+ *   it once accepted. The replay records its progress after each chunk and when interrupted, so a pass resumes where
+ *   it stopped, in this process or the next, and sends again only what was in flight.
+ * - A backlog found at start does not hold up new scores: they are delivered directly beside its replay, which sends
+ *   each backlog entry with the newer scores of its id on top (for up to `capacity` ids; past that new scores queue
+ *   behind). When new scores start queueing behind the backlog, or at shutdown with the backlog unfinished, those
+ *   delivered beside it are written right behind it, so a later replay cannot land an older value last.
+ * - A redirect (3xx) is never followed: the scores stay in the outbox, with one warning naming the `Location`.
+ * - Rejections that no retry can fix (400/413/422, the integer 500) go to a dead-letter file (`deadLetterPath`, one JSON
  *   line per submission with the error) and are counted as `rejected`; `resendDeadLetters` moves them back.
  * - A refused API key (401/403) stops delivery at once: one error line, nothing more is sent, and every undelivered
  *   score (the refused one included, and every later offer) is kept in the outbox, not dead-lettered. `stats.halted`
  *   and `awaitDelivery` (which fails with `Unauthorized`) say so. A delivery that
  *   dies with a defect (a bug) is logged and kept; after 3 such deaths it is dead-lettered too, counted as `defects`.
- * - An outbox line that cannot be read is moved to `<outboxPath>.corrupt` with a warning; start-up goes on.
+ * - An outbox line that cannot be read (not JSON, not UTF-8, longer than 16 MB) is moved to `<outboxPath>.corrupt`
+ *   with a warning; start-up goes on. Entries of one id are merged on replay while their lines add up to 4 MB.
  * - A write to the outbox that fails is retried a few times (about 1.5 seconds). If it still fails, the entries are
  *   kept in memory, `offer` fails with `OutboxUnwritable` (nothing more is accepted), and the write is tried again
  *   every `replayInterval` until it succeeds; `flush` waits for it.
@@ -35,8 +42,10 @@
  * waits for exactly that, `awaitDelivery` for acceptance. Until then it lives in process memory: at most `capacity`
  * waiting request ids, plus `maxConcurrency` in flight, plus the outbox batch being written. A clean shutdown loses nothing; a crash (kill -9, OOM,
  * power loss) loses what was in that window, never what the last fsync covered. Only one queue may use an outbox
- * path at a time: a lock file beside it (`<outboxPath>.lock`, with the pid) makes a second one fail with
- * `OutboxLocked`, and is taken over when the process that left it is gone.
+ * path at a time: a lock file beside it (`<outboxPath>.lock`: pid, start time, boot id, host) makes a second one fail
+ * with `OutboxLocked`. It is taken over, exclusively, when its process is gone or its pid now runs another process;
+ * a lock from another host (a shared volume) when it has not been refreshed for 60 seconds. A deleted outbox
+ * directory is made again, with the lock, at the next write.
  *
  * @example
  * ```ts
@@ -88,7 +97,7 @@ export { QueueClosed } from "./ScoreQueueError.js"
 
 /**
  * Another queue holds the outbox: the lock file beside it (`<outboxPath>.lock`) names a process that still runs. A
- * lock left by a process that is gone (kill -9, a crash) is taken over instead.
+ * lock left by a process that is gone (kill -9, a crash), or whose pid another process reuses, is taken over instead.
  *
  * @since 0.1.0
  * @category errors

@@ -10,14 +10,17 @@
  *   delivered entries leave the file. Everything in `P.replay` is older than everything in `P`.
  * - `P.replay.offset` records the replay's progress: the byte offset in `P.replay` up to which every entry was
  *   delivered or dead-lettered, written after each chunk. An interrupted pass (a shutdown, a short CLI run, a crash)
- *   resumes there instead of at line 1, so what is sent again is at most the chunk that was in flight. It is removed
+ *   resumes there instead of at line 1; an interrupted chunk records how far it got (the entries before the first one
+ *   not yet delivered), so what is sent again is what was in flight. It is removed
  *   before `P.replay` is rewritten or removed and before `P` is renamed to `P.replay`, so it never applies to another
  *   file; an offset that is not a line boundary of `P.replay` (a torn write) counts as 0, which only re-sends.
  * - `P.tmp` is the rewrite in progress (a leftover one is removed at start).
- * - `P.lock` holds the pid of the process using the outbox (see `outboxLock.ts`): a second process fails to open it.
+ * - `P.lock` names the process using the outbox (see `outboxLock.ts`): a second process fails to open it. Each append
+ *   checks it first, and makes it (and the directory) again when they were deleted.
  * - `P.corrupt` receives the lines that cannot be read (truncated by a crash, edited by hand), verbatim.
  *
- * Memory stays bounded: the files are read in blocks, a chunk at a time.
+ * Memory stays bounded: the files are read in blocks, a chunk at a time, and a line longer than 16 MB is set aside
+ * (see `lineReader.ts`).
  *
  * @internal
  */

@@ -3,9 +3,11 @@
  * outbox writer is `queueWriter.ts`, the dead-letter file `queueDeadLetter.ts`, the replay of the outbox
  * `queueReplayer.ts`.
  *
- * Ordering: at most one delivery per request id is in flight, and while the outbox holds anything every new entry
- * goes through it (behind what is already there), so for each request id and score name the value offered last is
- * the value stored last, across failures, overflow and restarts.
+ * Ordering: at most one delivery per request id is in flight, and once a delivery failed or the buffer overflowed,
+ * every new entry goes through the outbox (behind what is already there) until it is empty. Beside a backlog found at
+ * start, new entries are delivered directly and remembered (`newer`): the replay sends them on top of the backlog's
+ * entries of the same id, and they are written behind the backlog before anything else goes there. So for each
+ * request id and score name the value offered last is the value stored last, across failures, overflow and restarts.
  *
  * @internal
  */

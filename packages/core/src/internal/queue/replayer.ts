@@ -1,7 +1,8 @@
 /**
  * The replayer of `ScoreQueue`: when woken (at start, and each time the writer appended entries) it delivers the
  * outbox chunk by chunk until it is empty; while Helicone keeps failing it tries again every `replayInterval`, or
- * after the longest `Retry-After` it was told.
+ * after the longest `Retry-After` it was told, at most `maxRetryAfter` (a `Retry-After` of 99999999999 seconds or a date
+ * in 9999 must not stop the replay for good).
  *
  * A chunk starts with a probe: its first entry is delivered alone, and when that fails the whole chunk stays in the
  * outbox untouched, so an outage costs one request per attempt rather than one per entry.
