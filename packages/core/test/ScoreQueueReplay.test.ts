@@ -177,4 +177,30 @@ describe("ScoreQueue replay against a loopback Helicone", () => {
       60_000
     )
   }
+
+  it.live(
+    "the outbox directory deleted mid-run: it is made again with its lock, and scores flow once Helicone heals",
+    () =>
+      Effect.gen(function*() {
+        let down = true
+        const server = yield* LoopbackHelicone.make({ answer: () => down ? { status: 503 } : undefined })
+        const fs = yield* FileSystem.FileSystem
+        const dir = `${yield* tempDirectory}/nested`
+        const { close, queue } = yield* open(server.baseUrl, dir, { replayInterval: "50 millis" })
+        for (let n = 0; n < 20; n++) yield* queue.offer(id(n), { n })
+        yield* queue.flush
+        assert.isAbove((yield* queue.stats).inOutbox, 0)
+        yield* fs.remove(dir, { recursive: true })
+        for (let n = 20; n < 40; n++) yield* queue.offer(id(n), { n })
+        yield* queue.flush
+        assert.strictEqual(JSON.parse(yield* fs.readFileString(`${dir}/outbox.jsonl.lock`)).pid, process.pid)
+        down = false
+        const report = yield* queue.awaitDelivery({ timeout: "30 seconds" })
+        yield* close
+        assert.isTrue(report.complete, JSON.stringify(report))
+        // what was in the deleted files is gone; everything offered after is stored
+        for (let n = 20; n < 40; n++) assert.deepStrictEqual(server.stored.get(id(n)), { n })
+      }).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)),
+    60_000
+  )
 })
