@@ -86,7 +86,7 @@ export interface Suite<Input, Output, Expected = unknown, R = never> {
   readonly concurrency: number
   /** The case timeout: `Eval.defaultTimeout` unless the suite set one; `Duration.infinity` (or `undefined`) for none. */
   readonly timeout: Duration.Duration | undefined
-  readonly thresholds: Readonly<Record<string, number>>
+  readonly thresholds: Readonly<Record<string, Threshold>>
   /** Errored cases the run may have and still pass; see {@link MaxErrors}. Default 0. */
   readonly maxErrors: MaxErrors
   /** Phantom: what the task, the scorers and the data need. */
@@ -104,6 +104,24 @@ export interface Suite<Input, Output, Expected = unknown, R = never> {
  * @category models
  */
 export type MaxErrors = number | `${number}%`
+
+/**
+ * A scorer's threshold: a plain number is the minimum of its threshold mean (errors counting as 0, see
+ * {@link Options.thresholds}); `{ min, on: "lower" }` asks for the lower bound of that mean's 95% interval to reach
+ * `min` instead, so that a run passes only when its mean is surely above the bar, not just by the luck of a few
+ * cases. `{ min }` and `{ min, on: "mean" }` are the plain number.
+ *
+ * @example
+ * ```ts
+ * import type { Eval } from "@helicone-effect/evaluator"
+ *
+ * const thresholds: Record<string, Eval.Threshold> = { exactMatch: { min: 0.9, on: "lower" }, levenshtein: 0.7 }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Threshold = number | { readonly min: number; readonly on?: "mean" | "lower" | undefined }
 
 /**
  * The options of {@link make}.
@@ -132,8 +150,9 @@ export interface Options<Input, Output, Expected, RD, RT, RS> {
    * taken over every case, and a case the scorer did not score (the scorer failed or timed out, or the task failed
    * first) counts as 0 — what "mean score >= threshold" means in Braintrust or Evalite: errors never help a run pass.
    * The report gives that value as the scorer's `thresholdMean`, next to `mean` (over the scored cases only).
+   * `{ min, on: "lower" }` judges the lower bound of that mean's interval instead (see {@link Threshold}).
    */
-  readonly thresholds?: Readonly<Record<string, number>> | undefined
+  readonly thresholds?: Readonly<Record<string, Threshold>> | undefined
   /**
    * How many errored cases the run may have and still pass: a count, or a percentage of the finished cases
    * (`"2%"`). Default 0: one errored case fails the run. See {@link MaxErrors}.
@@ -190,6 +209,7 @@ export const make = <Input, Output, Expected = unknown, RD = never, RT = never, 
   }
   const maxErrors = options.maxErrors === undefined ? 0 : Verdict.checkMaxErrors(options.maxErrors)
   const thresholds = options.thresholds ?? {}
+  for (const [name, threshold] of Object.entries(thresholds)) checkThreshold(name, threshold)
   const unknown = unknownIn(options.scorers.map((scorer) => scorer.name), Object.keys(thresholds))
   if (unknown.length > 0) {
     throw new TypeError(
@@ -214,6 +234,18 @@ export const make = <Input, Output, Expected = unknown, RD = never, RT = never, 
   }
 }
 
+/** A threshold read and checked; a `TypeError` names the bad one. */
+const checkThreshold = (name: string, threshold: unknown): Threshold => {
+  const min = typeof threshold === "object" && threshold !== null ? (threshold as { min?: unknown }).min : threshold
+  const on = typeof threshold === "object" && threshold !== null ? (threshold as { on?: unknown }).on : undefined
+  if (typeof min !== "number" || Number.isNaN(min) || (on !== undefined && on !== "mean" && on !== "lower")) {
+    throw new TypeError(
+      `the threshold of ${JSON.stringify(name)} must be a number or { min: number, on?: "mean" | "lower" }`
+    )
+  }
+  return threshold as Threshold
+}
+
 /**
  * The names among `thresholds` that are not a scorer of the suite, each with the suite's closest scorer name (by
  * Levenshtein distance, ignoring case) when one is close enough to be a misspelling. For thresholds given apart from
@@ -232,7 +264,7 @@ export const make = <Input, Output, Expected = unknown, RD = never, RT = never, 
  */
 export const unknownThresholds = (
   suite: Suite<any, any, any, any>,
-  thresholds: Readonly<Record<string, number>>
+  thresholds: Readonly<Record<string, Threshold>>
 ): ReadonlyArray<{ readonly name: string; readonly suggestion: string | undefined }> =>
   unknownIn(suite.scorers.map((scorer) => scorer.name), Object.keys(thresholds))
 
@@ -325,6 +357,29 @@ export interface RunOptions<R = never> {
   readonly helicone?: HeliconeOptions | undefined
   /** Errored cases the run may have and still pass, overriding the suite's `maxErrors` (see {@link MaxErrors}). */
   readonly maxErrors?: MaxErrors | undefined
+  /**
+   * An earlier report of this suite to compare with (read with `EvalReport.loadBaseline`, or any report value; its
+   * cases may be in its cases file, read through `FileSystem` when the context has it). The report gets a `baseline`
+   * section: the cases matched by case key, and per scorer the paired difference, its verdict and the cases that
+   * changed (`Comparison.BaselineComparison`).
+   */
+  readonly baseline?: EvalReport | undefined
+  /**
+   * With a `baseline`, fail the run (a `"regression"` verdict reason) when a scorer regressed significantly: after
+   * Holm's correction across the scorers at α = 0.05, and by at least `minimumDifference` (0 by default). A run that
+   * is only noisier, or lower by less than the noise, passes.
+   */
+  readonly failOnRegression?: boolean | { readonly minimumDifference?: number | undefined } | undefined
+  /**
+   * Runs one shard of the cases: those whose case key falls in shard `index` of `count` (1-based,
+   * `Statistics.shardOf`), each keeping its index in the data. The shards of a suite, run with the same options and
+   * merged with `EvalReport.merge`, give the report one whole run would have.
+   */
+  readonly shard?: { readonly index: number; readonly count: number } | undefined
+  /** The k of pass@k and pass^k, for a run of several trials; default the trials (at most the trials). */
+  readonly passAtK?: number | undefined
+  /** The seed of the baseline comparison's permutation test (for scores that are not 0/1). Default 1. */
+  readonly seed?: number | undefined
 }
 
 /**
@@ -409,6 +464,24 @@ export const run = <Input, Output, Expected, R, RR = never, const O extends RunO
   options?: RunOptions<RR> & O
 ): Effect.Effect<EvalReport, never, R | RR | RunRequirements<O>> => {
   if (options?.maxErrors !== undefined) Verdict.checkMaxErrors(options.maxErrors)
+  const shard = options?.shard
+  if (
+    shard !== undefined &&
+    !(Number.isSafeInteger(shard.count) && shard.count >= 1 && Number.isSafeInteger(shard.index) &&
+      shard.index >= 1 && shard.index <= shard.count)
+  ) {
+    throw new RangeError(`shard must be { index, count } with 1 <= index <= count, got ${shard.index}/${shard.count}`)
+  }
+  const k = options?.passAtK
+  if (k !== undefined && !(Number.isSafeInteger(k) && k >= 1 && k <= suite.trials)) {
+    throw new RangeError(`passAtK must be an integer from 1 to the suite's trials (${suite.trials}), got ${k}`)
+  }
+  const minimumDifference = typeof options?.failOnRegression === "object"
+    ? options.failOnRegression.minimumDifference
+    : undefined
+  if (minimumDifference !== undefined && !(minimumDifference >= 0 && minimumDifference <= 1)) {
+    throw new RangeError(`failOnRegression.minimumDifference must be from 0 to 1, got ${minimumDifference}`)
+  }
   return evalRun.run(suite, options)
 }
 

@@ -1,23 +1,29 @@
 /**
  * The result of an eval run: per-scorer summaries, totals, timings and (up to a limit) every case.
  *
- * The report is a versioned schema (`version: 1`): write it with {@link toJson}, read it back with {@link fromJson}
- * and compare two runs with {@link compare}.
+ * The report is a versioned schema (`version: 2`; {@link fromJson} reads version 1 too): write it with {@link toJson},
+ * read it back with {@link fromJson} or, as a baseline, {@link loadBaseline}, merge the reports of a run's shards
+ * with {@link merge}.
  *
  * @since 0.1.0
  */
-import type * as FileSystem from "@effect/platform/FileSystem"
-import type * as Effect from "effect/Effect"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
+import * as Effect from "effect/Effect"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import type { MaxErrors } from "./Eval.js"
+import * as Comparison from "./Comparison.js"
+import type { MaxErrors, Threshold } from "./Eval.js"
+import * as Comparison_ from "./internal/report/comparison.js"
 import * as Labels from "./internal/report/labels.js"
+import * as Merge from "./internal/report/merge.js"
 import * as ReadCases from "./internal/report/readCases.js"
 import * as Report from "./internal/report/report.js"
 import { Summary } from "./internal/report/summary.js"
-import { safeStringify } from "./internal/report/text.js"
+import { describe, safeStringify } from "./internal/report/text.js"
 import * as Verdict_ from "./internal/report/verdict.js"
+import { baselinePaths } from "./internal/runner/evalRun.js"
 import * as Submitter from "./internal/runner/submitter.js"
 import { Score } from "./Scorer.js"
 
@@ -93,8 +99,80 @@ export const CaseRef = Schema.Struct({
 export interface CaseRef extends Schema.Schema.Type<typeof CaseRef> {}
 
 /**
+ * A mean with its standard error and interval, clustered by case (a case's trials are one cluster): the figures of
+ * `Statistics.meanInterval`. `method` is `"jeffreys"` for 0/1 scores, `"t"` otherwise, `"none"` when nothing was
+ * scored (every figure `null`); `cases` and `scores` count what it is over.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const MeanInterval = Schema.Struct({
+  mean: Schema.NullOr(Schema.Number),
+  standardError: Schema.NullOr(Schema.Number),
+  lower: Schema.NullOr(Schema.Number),
+  upper: Schema.NullOr(Schema.Number),
+  confidence: Schema.Number,
+  method: Schema.Literal("jeffreys", "t", "none"),
+  cases: Schema.Number,
+  scores: Schema.Number
+}).annotations({ identifier: "MeanInterval" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface MeanInterval extends Schema.Schema.Type<typeof MeanInterval> {}
+
+/**
+ * A case whose trials disagree for a scorer: `passes` of its `trials` passed (a trial passes when it scored at least
+ * the pass mark).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const FlakyCase = Schema.Struct({
+  index: Schema.Number,
+  name: Schema.optional(Schema.String),
+  passes: Schema.Number,
+  trials: Schema.Number
+}).annotations({ identifier: "FlakyCase" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface FlakyCase extends Schema.Schema.Type<typeof FlakyCase> {}
+
+/**
+ * pass@k and pass^k of a scorer over a run with several trials (see `Statistics.passAtK`): the chance that at least
+ * one of `k` trials of a case passes, and that all `k` pass, averaged over cases, each with its interval. A trial
+ * passes when its score is at least `passMark` (0.5: a 0/1 or boolean scorer's 1). `flakyCount` counts the cases
+ * whose trials disagree, `flaky` lists the first of them (by index); `tooFewTrials` counts the cases scored on fewer
+ * than `k` trials, left out of both figures.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const PassAtK = Schema.Struct({
+  k: Schema.Number,
+  passMark: Schema.Number,
+  passAtK: MeanInterval,
+  passHatK: MeanInterval,
+  flaky: Schema.Array(FlakyCase),
+  flakyCount: Schema.Number,
+  tooFewTrials: Schema.Number
+}).annotations({ identifier: "PassAtK" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface PassAtK extends Schema.Schema.Type<typeof PassAtK> {}
+
+/**
  * The summary of one scorer over the run. `mean`, `min` and `max` are over the cases it scored (`count`), `null`
- * when it scored none; `errors` counts the cases where it failed.
+ * when it scored none; `errors` counts the cases where it failed. `interval` is the mean's 95% interval, clustered by
+ * case (absent in reports of version 1); `passAtK` is there when the run had several trials.
  *
  * With a `threshold`, `passed` says whether `thresholdMean >= threshold`, where `thresholdMean` is the mean over
  * every finished case of the run, a case the scorer did not score counting as 0: the scorer failed or timed out on
@@ -102,6 +180,10 @@ export interface CaseRef extends Schema.Schema.Type<typeof CaseRef> {}
  * left out: they did not finish.) So a scorer that errors on 9 cases in 10 and scores 1 on
  * the tenth has `mean` 1 but `thresholdMean` 0.1, and fails a threshold of 0.9 — an error never helps a run pass.
  * Without errors, `thresholdMean` equals `mean`.
+ *
+ * `thresholdOn` says what the threshold is judged on: `"mean"`, the `thresholdMean`, or `"lower"`, the lower bound
+ * of `thresholdInterval`, the interval of that same mean (errors counting as 0). `thresholdValue` is the value
+ * judged, whichever it is.
  *
  * @since 0.1.0
  * @category models
@@ -115,7 +197,12 @@ export const ScorerSummary = Schema.Struct({
   errors: Schema.Number,
   threshold: Schema.optional(Schema.Number),
   thresholdMean: Schema.optional(Schema.NullOr(Schema.Number)),
+  thresholdOn: Schema.optional(Schema.Literal("mean", "lower")),
+  thresholdInterval: Schema.optional(MeanInterval),
+  thresholdValue: Schema.optional(Schema.NullOr(Schema.Number)),
   passed: Schema.optional(Schema.Boolean),
+  interval: Schema.optional(MeanInterval),
+  passAtK: Schema.optional(PassAtK),
   worst: Schema.Array(CaseRef)
 }).annotations({ identifier: "ScorerSummary" })
 
@@ -218,7 +305,11 @@ export interface Timings extends Schema.Schema.Type<typeof Timings> {}
  *   flight by an interruption do not count;
  * - `"nothing-scored"`: not one score over the whole run (every case errored, the data had no cases, or the suite
  *   has no scorers): a run that measured nothing does not pass;
- * - `"threshold"`: `scorer`'s `thresholdMean` (`value`) is below its `threshold` (`mean` is the plain mean);
+ * - `"threshold"`: the value `scorer`'s threshold is judged on (`value`: its `thresholdMean`, or with `on: "lower"`
+ *   the lower bound of its interval) is below its `threshold` (`mean` is the plain mean);
+ * - `"regression"`: with `failOnRegression`, `scorer` regressed against the baseline: significantly after Holm's
+ *   correction (`pValue`, adjusted) and by at least the minimum difference (`value` is the difference);
+ * - `"baseline"`: with `failOnRegression`, the baseline could not be compared (its cases file could not be read);
  * - `"delivery"`: with `helicone.strict` (or added by `helicone-eval` with `--strict-delivery`), Helicone did not take
  *   every score.
  *
@@ -226,12 +317,23 @@ export interface Timings extends Schema.Schema.Type<typeof Timings> {}
  * @category models
  */
 export const VerdictReason = Schema.Struct({
-  kind: Schema.Literal("unreadable-data", "nothing-scored", "errors", "threshold", "interrupted", "delivery"),
+  kind: Schema.Literal(
+    "unreadable-data",
+    "nothing-scored",
+    "errors",
+    "threshold",
+    "regression",
+    "baseline",
+    "interrupted",
+    "delivery"
+  ),
   message: Schema.String,
   scorer: Schema.optional(Schema.String),
   value: Schema.optional(Schema.NullOr(Schema.Number)),
   mean: Schema.optional(Schema.NullOr(Schema.Number)),
   threshold: Schema.optional(Schema.Number),
+  on: Schema.optional(Schema.Literal("mean", "lower")),
+  pValue: Schema.optional(Schema.NullOr(Schema.Number)),
   errored: Schema.optional(Schema.Number),
   allowed: Schema.optional(Schema.Number)
 }).annotations({ identifier: "VerdictReason" })
@@ -261,7 +363,7 @@ export const Verdict = Schema.Struct({
 export interface Verdict extends Schema.Schema.Type<typeof Verdict> {}
 
 /**
- * The report of one run, version 1.
+ * The report of one run, version 2 (version 1 lacked the intervals, pass@k, `maxErrors`, `shard` and `baseline`).
  *
  * `cases` holds every case (finished, or stopped in flight by an interruption), in the data's order (by `index`, then
  * `trial`), while the run stays within `maxCases` (10,000 by default). Past that, or when a `casesFile` was asked for,
@@ -273,11 +375,14 @@ export interface Verdict extends Schema.Schema.Type<typeof Verdict> {}
  * a custom reporter's `onEnd` — before the fiber ends. `warnings` lists what went wrong around the run (a cases file
  * that could not be written, a reporter that failed) without failing it; the reporters see them.
  *
+ * `maxErrors` is what the run allowed (so that {@link merge} judges as the run did); `shard` is there when the run
+ * ran one shard of its cases; `baseline` when it was compared with a baseline ({@link Comparison.BaselineComparison}).
+ *
  * @since 0.1.0
  * @category models
  */
 export const EvalReport = Schema.Struct({
-  version: Schema.Literal(1),
+  version: Schema.Literal(2),
   name: Schema.String,
   interrupted: Schema.Boolean,
   passed: Schema.Boolean,
@@ -290,7 +395,10 @@ export const EvalReport = Schema.Struct({
   helicone: Schema.optional(HeliconeSummary),
   cases: Schema.Array(CaseResult),
   casesFile: Schema.optional(Schema.String),
-  warnings: Schema.optional(Schema.Array(Schema.String))
+  warnings: Schema.optional(Schema.Array(Schema.String)),
+  maxErrors: Schema.optional(Schema.Union(Schema.Number, Schema.TemplateLiteral(Schema.Number, "%"))),
+  shard: Schema.optional(Schema.Struct({ index: Schema.Number, count: Schema.Number })),
+  baseline: Schema.optional(Comparison.BaselineComparison)
 }).annotations({ identifier: "EvalReport" })
 
 /**
@@ -299,17 +407,33 @@ export const EvalReport = Schema.Struct({
  */
 export interface EvalReport extends Schema.Schema.Type<typeof EvalReport> {}
 
-/** A report as it may have been written before verdicts existed: the same, without `verdict`. */
-const EarlierReport = Schema.Struct({ ...EvalReport.fields, verdict: Schema.optional(Verdict) })
+/**
+ * The report versions {@link fromJson} reads: version 1 (also as written before verdicts existed, without `verdict`)
+ * and version 2. A version 1 report is a version 2 report without the fields version 2 added, all optional.
+ */
+const EarlierReport = Schema.Struct({
+  ...EvalReport.fields,
+  version: Schema.Literal(1, 2),
+  verdict: Schema.optional(Verdict)
+})
+
+/**
+ * The newest report version this package reads and writes.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const currentVersion = 2
 
 const ReportJson = Schema.transform(Schema.parseJson(EarlierReport), Schema.typeSchema(EvalReport), {
   strict: true,
-  decode: ({ verdict, ...report }) => verdict === undefined ? judgeEarlier(report) : { ...report, verdict },
+  decode: ({ verdict, version: _, ...report }) =>
+    verdict === undefined ? judgeEarlier(report) : { ...report, version: 2 as const, verdict },
   encode: (report) => report
 })
 
 /** The verdict of a report written without one, judged by today's rules on what it holds (`maxErrors` 0). */
-const judgeEarlier = (report: Omit<EvalReport, "verdict">): EvalReport => {
+const judgeEarlier = (report: Omit<EvalReport, "verdict" | "version">): EvalReport => {
   const unreadable = report.cases.filter((result) => result.errors.some((error) => error.source === "data"))
   const errored = report.cases.find((result) => result.errors.length > 0 && result.errors[0].source !== "interrupted")
   const verdict = Verdict_.judge({
@@ -328,11 +452,12 @@ const judgeEarlier = (report: Omit<EvalReport, "verdict">): EvalReport => {
     // only a strict run failed on its Helicone delivery
     helicone: report.helicone === undefined ? undefined : { summary: report.helicone, strict: !report.passed }
   })
-  return { ...report, passed: verdict.passed, verdict }
+  return { ...report, version: 2, passed: verdict.passed, verdict }
 }
 
 /**
- * Reads a report from the text of its JSON file. A report written before verdicts existed (no `verdict`) gets one,
+ * Reads a report from the text of its JSON file, of version 1 or 2 (a version 1 report comes back as version 2,
+ * without the fields version 2 added). A report written before verdicts existed (no `verdict`) gets one,
  * judged by today's rules on what the report holds, with `maxErrors` 0 (a report does not record what was allowed),
  * and its `passed` follows that verdict.
  *
@@ -509,7 +634,7 @@ export const failWith = (report: EvalReport, reason: VerdictReason): EvalReport 
 export const fromResults = (options: {
   readonly name: string
   readonly scorers: ReadonlyArray<string>
-  readonly thresholds: Readonly<Record<string, number>>
+  readonly thresholds: Readonly<Record<string, Threshold>>
   readonly trials: number
   readonly results: Iterable<CaseResult>
   readonly maxErrors?: MaxErrors | undefined
@@ -518,7 +643,7 @@ export const fromResults = (options: {
   readonly helicone?: { readonly summary: HeliconeSummary; readonly strict: boolean } | undefined
 }): EvalReport => {
   const maxErrors = options.maxErrors === undefined ? undefined : Verdict_.checkMaxErrors(options.maxErrors)
-  const summary = new Summary(options.scorers, options.thresholds)
+  const summary = new Summary(options.scorers, options.thresholds, { trials: options.trials })
   let total = 0
   for (const result of options.results) {
     summary.add(result)
@@ -538,3 +663,221 @@ export const fromResults = (options: {
     helicone: options.helicone
   })
 }
+
+/**
+ * A baseline report that cannot be compared with: its file cannot be read (`unreadable`), is not an eval report
+ * (`not-a-report`), was written by a newer version of this package (`future-version`), is a report of another suite
+ * (`other-suite`), or its cases file cannot be read (`cases-file`). `helicone-eval` exits 2 on it.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class BaselineError extends Schema.TaggedError<BaselineError>("@helicone-effect/evaluator/BaselineError")(
+  "BaselineError",
+  {
+    path: Schema.String,
+    reason: Schema.Literal("unreadable", "not-a-report", "future-version", "other-suite", "cases-file"),
+    /** What was wrong, in a few words: the file system's error, the version found, the suite found. */
+    detail: Schema.String
+  }
+) {
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    switch (this.reason) {
+      case "unreadable":
+        return `cannot read the baseline ${this.path}: ${this.detail}`
+      case "not-a-report":
+        return `the baseline ${this.path} is not an eval report (${this.detail}): give the JSON report of an earlier ` +
+          "run of the suite (written by --json or Reporter.json)"
+      case "future-version":
+        return `the baseline ${this.path} is a report of version ${this.detail}, newer than this evaluator reads ` +
+          `(up to ${currentVersion}): upgrade @helicone-effect/evaluator, or give a report of this version`
+      case "other-suite":
+        return `the baseline ${this.path} ${this.detail}: give a report of the same suite`
+      case "cases-file":
+        return `cannot read the cases of the baseline ${this.path}: ${this.detail}`
+    }
+  }
+}
+
+const decodeUnknown = Schema.decodeUnknown(EarlierReport)
+
+/**
+ * Reads an earlier run's JSON report to compare a run with (`Eval.run(suite, { baseline })`): of version 1 or 2, of
+ * the suite `options.suite` when given, and with its cases file, if it has one, readable to the end. A relative
+ * cases file is looked for next to the report first (where a CI artifact keeps both), then where it was written
+ * (relative to the working directory); the report returned names the one found. Nothing is compared until all of
+ * that holds: every problem is a {@link BaselineError}.
+ *
+ * @example
+ * ```ts
+ * import { NodeContext } from "@effect/platform-node"
+ * import { Eval, EvalReport } from "@helicone-effect/evaluator"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const baseline = yield* EvalReport.loadBaseline("reports/main.json", { suite: suite.name })
+ *   return yield* Eval.run(suite, { baseline, failOnRegression: true })
+ * }).pipe(Effect.provide(NodeContext.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category baselines
+ */
+export const loadBaseline = (
+  path: string,
+  options?: { readonly suite?: string | undefined }
+): Effect.Effect<EvalReport, BaselineError, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const paths = yield* Path.Path
+    const fail = (reason: BaselineError["reason"], detail: string) => new BaselineError({ path, reason, detail })
+    const text = yield* Effect.mapError(fs.readFileString(path), (error) => fail("unreadable", describe(error)))
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch (error) {
+      return yield* fail("not-a-report", `not JSON: ${describe(error)}`)
+    }
+    if (typeof json !== "object" || json === null || Array.isArray(json)) {
+      return yield* fail("not-a-report", "not a JSON object")
+    }
+    const version = (json as { version?: unknown }).version
+    if (typeof version === "number" && version > currentVersion) {
+      return yield* fail("future-version", String(version))
+    }
+    if (typeof version !== "number" || typeof (json as { name?: unknown }).name !== "string") {
+      return yield* fail("not-a-report", "no report version and suite name")
+    }
+    const report = yield* decodeUnknown(json).pipe(
+      Effect.map(({ verdict, version: _, ...report }) =>
+        verdict === undefined ? judgeEarlier(report) : { ...report, version: 2 as const, verdict }
+      ),
+      Effect.mapError((error) => fail("not-a-report", firstLine(error.message)))
+    )
+    if (options?.suite !== undefined && report.name !== options.suite) {
+      return yield* fail(
+        "other-suite",
+        `is a report of the suite ${JSON.stringify(report.name)}, not ${JSON.stringify(options.suite)}`
+      )
+    }
+    let loaded: EvalReport = report
+    if (report.casesFile !== undefined) {
+      const given = report.casesFile
+      const beside = paths.isAbsolute(given) ? given : paths.join(paths.dirname(path), given)
+      const found = (yield* fs.exists(beside).pipe(Effect.orElseSucceed(() => false))) ? beside : given
+      loaded = { ...report, casesFile: found }
+      yield* Stream.runDrain(readCases(loaded)).pipe(
+        Effect.mapError((error) => fail("cases-file", `${error.message}${found === given ? "" : ` (next to it)`}`))
+      )
+    }
+    baselinePaths.set(loaded, path)
+    return loaded
+  })
+
+const firstLine = (text: string): string => {
+  const line = text.split("\n").find((l) => l.trim() !== "") ?? text
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line
+}
+
+/**
+ * Shard reports that cannot be merged: none given (`no-reports`), a report of a whole run (`not-a-shard`), of
+ * another suite (`other-suite`) or another number of trials (`other-trials`), shards of different counts, given twice
+ * or missing (`shards`), a cases file that cannot be read (`cases-file`), or a baseline comparison that cannot be
+ * made again (`baseline`: the shards were compared with a baseline that is not given and whose file is not known).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class MergeError extends Schema.TaggedError<MergeError>("@helicone-effect/evaluator/MergeError")(
+  "MergeError",
+  {
+    reason: Schema.Literal(
+      "no-reports",
+      "not-a-shard",
+      "other-suite",
+      "other-trials",
+      "shards",
+      "cases-file",
+      "baseline"
+    ),
+    detail: Schema.String
+  }
+) {
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `cannot merge the shard reports: ${this.detail}`
+  }
+}
+
+/**
+ * Merges the reports of a run's shards (`Eval.run(suite, { shard })`, `helicone-eval run --shard i/n`) into the
+ * report one whole run would have produced: its cases (read from each shard's report or cases file) in the data's
+ * order, and from them the totals, means, intervals, pass@k, thresholds and verdict, judged by the shards'
+ * `maxErrors`. The shards must be of one suite, with the same trials and shard count, each shard once. Their timings
+ * are spanned (the first start to the last end) and their Helicone deliveries added up.
+ *
+ * The baseline comparison is made again over the union of the cases: with `options.baseline`, or else, when the
+ * shards were compared with a baseline read by {@link loadBaseline}, with that file read again (its `path`). Then the
+ * rule the shards were judged by (`failOnRegression`, its minimum difference, the seed) applies to the merged report.
+ *
+ * @example
+ * ```ts
+ * import { NodeContext } from "@effect/platform-node"
+ * import { EvalReport } from "@helicone-effect/evaluator"
+ * import { Effect } from "effect"
+ *
+ * const merged = Effect.all(["shard-1.json", "shard-2.json"].map((path) => EvalReport.loadBaseline(path))).pipe(
+ *   Effect.flatMap((shards) => EvalReport.merge(shards)),
+ *   Effect.provide(NodeContext.layer)
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category merging
+ */
+export const merge = (
+  reports: ReadonlyArray<EvalReport>,
+  options?: { readonly baseline?: EvalReport | undefined }
+): Effect.Effect<EvalReport, MergeError, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function*() {
+    const problem = Merge.check(reports)
+    if (problem !== undefined) return yield* new MergeError(problem)
+    const compared = reports.find((report) => report.baseline !== undefined)?.baseline
+    const rule: Comparison_.Rule = {
+      failOnRegression: compared?.failOnRegression ?? false,
+      minimumDifference: compared?.minimumDifference ?? 0,
+      seed: compared?.seed ?? 1
+    }
+    let baseline = options?.baseline
+    if (baseline === undefined && compared !== undefined) {
+      if (compared.path === undefined) {
+        return yield* new MergeError({
+          reason: "baseline",
+          detail: `the shards were compared with a baseline (${
+            JSON.stringify(compared.name)
+          } of ${compared.startedAt}) whose file is not known: give it as the baseline option`
+        })
+      }
+      baseline = yield* loadBaseline(compared.path, { suite: reports[0].name }).pipe(
+        Effect.mapError((error) => new MergeError({ reason: "baseline", detail: error.message }))
+      )
+    }
+    const prepared = baseline === undefined ?
+      undefined :
+      yield* Comparison_.prepare(baseline, baselinePaths.get(baseline)).pipe(
+        Effect.mapError((unreadable) =>
+          new MergeError({
+            reason: "baseline",
+            detail: `cannot read the baseline's cases file ${unreadable.path}: ${unreadable.reason}`
+          })
+        )
+      )
+    return yield* Merge.merge(reports, prepared === undefined ? undefined : { prepared, rule }).pipe(
+      Effect.mapError((problem) => new MergeError(problem))
+    )
+  })

@@ -1,6 +1,11 @@
 /**
  * @since 0.1.0
  */
+export * as Comparison from "./Comparison.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Dataset from "./Dataset.js"
 
 /**

@@ -37,9 +37,9 @@ describe("EvalReport", () => {
       const json = EvalReport.toJson(report)
       const decoded = yield* EvalReport.fromJson(json)
       expect(decoded).toEqual(report)
-      assert.strictEqual(decoded.version, 1)
+      assert.strictEqual(decoded.version, 2)
       assert.isTrue(Schema.is(EvalReport.EvalReport)(decoded))
-      const wrongVersion = yield* Effect.flip(EvalReport.fromJson(json.replace(`"version": 1`, `"version": 2`)))
+      const wrongVersion = yield* Effect.flip(EvalReport.fromJson(json.replace(`"version": 2`, `"version": 3`)))
       assert.strictEqual(wrongVersion._tag, "ParseError")
     }))
 

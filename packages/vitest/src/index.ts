@@ -45,10 +45,11 @@ export interface Options {
   readonly name?: string | undefined
   /**
    * The score each case test requires, per scorer (the mean over its trials). Default: the suite's thresholds.
-   * `{}` makes case tests fail only on errors. The summary test judges the suite's thresholds against their
+   * `{}` makes case tests fail only on errors; a threshold given as `{ min, on }` asks each case for `min`. The
+   * summary test judges the suite's thresholds against their
    * threshold means, whatever this option says.
    */
-  readonly thresholds?: Readonly<Record<string, number>> | undefined
+  readonly thresholds?: Readonly<Record<string, Eval.Threshold>> | undefined
   /** Vitest's time limit per case test, in milliseconds. Default: Vitest's `testTimeout`. */
   readonly timeout?: number | undefined
   /** Add the summary test at the end. Default `true`. */
@@ -124,7 +125,7 @@ export const describeEval: {
   } = {}
 ): void => {
   const cases = readCases(suite)
-  const thresholds = options.thresholds ?? suite.thresholds
+  const thresholds = perCase(options.thresholds ?? suite.thresholds)
   const register = (test: Vitest.Vitest.Tester<any>) => {
     const names = new Map<string, number>()
     const batch = makeBatch(suite, cases, names, options.helicone)
@@ -197,6 +198,12 @@ const caseName = (item: Dataset.Case<unknown, unknown>, index: number): string =
   text = text.replace(/\s+/g, " ").trim()
   return EvalReport.caseLabel({ index, trial: 0, name: text.length > 60 ? `${text.slice(0, 59)}…` : text })
 }
+
+/** The score each case test requires per scorer: a threshold's `min` (a case has no interval of its own to judge). */
+const perCase = (thresholds: Readonly<Record<string, Eval.Threshold>>): Record<string, number> =>
+  Object.fromEntries(
+    Object.entries(thresholds).map(([name, t]) => [name, typeof t === "number" ? t : t.min])
+  )
 
 const format = (n: number | null | undefined): string => (n === null || n === undefined ? "-" : n.toFixed(3))
 

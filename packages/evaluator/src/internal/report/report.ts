@@ -6,6 +6,7 @@
  */
 import type { MaxErrors } from "../../Eval.js"
 import type { CaseResult, EvalReport, HeliconeSummary } from "../../EvalReport.js"
+import * as Comparison from "./comparison.js"
 import type { Summary } from "./summary.js"
 import * as Verdict from "./verdict.js"
 
@@ -22,6 +23,11 @@ export interface Parts {
   readonly cases: ReadonlyArray<CaseResult>
   readonly helicone?: { readonly summary: HeliconeSummary; readonly strict: boolean } | undefined
   readonly casesFile?: string | undefined
+  readonly shard?: { readonly index: number; readonly count: number } | undefined
+  /** The baseline to compare with, and how its comparison is judged. */
+  readonly baseline?: { readonly prepared: Comparison.Prepared; readonly rule: Comparison.Rule } | undefined
+  /** Why a baseline that was to gate the run (`failOnRegression`) could not be compared: a failing reason. */
+  readonly baselineProblem?: string | undefined
 }
 
 /**
@@ -31,6 +37,9 @@ export interface Parts {
 export const build = (parts: Parts): { -readonly [K in keyof EvalReport]: EvalReport[K] } => {
   const { duration, helicone, startedAt, summary } = parts
   const scorers = summary.scorers()
+  const baseline = parts.baseline === undefined ?
+    undefined :
+    Comparison.compare(parts.baseline.prepared, summary, parts.baseline.rule)
   const verdict = Verdict.judge({
     interrupted: parts.interrupted,
     cases: summary.cases,
@@ -42,10 +51,15 @@ export const build = (parts: Parts): { -readonly [K in keyof EvalReport]: EvalRe
     scores: summary.scores,
     scorers,
     maxErrors: parts.maxErrors,
+    regressions: parts.baselineProblem !== undefined ?
+      [{ kind: "baseline", message: parts.baselineProblem }] :
+      baseline === undefined ?
+      undefined :
+      Comparison.regressions(baseline),
     helicone
   })
   const report: { -readonly [K in keyof EvalReport]: EvalReport[K] } = {
-    version: 1,
+    version: 2,
     name: parts.name,
     interrupted: parts.interrupted,
     passed: verdict.passed,
@@ -65,5 +79,8 @@ export const build = (parts: Parts): { -readonly [K in keyof EvalReport]: EvalRe
   }
   if (helicone !== undefined) report.helicone = helicone.summary
   if (parts.casesFile !== undefined) report.casesFile = parts.casesFile
+  if (parts.maxErrors !== undefined) report.maxErrors = parts.maxErrors
+  if (parts.shard !== undefined) report.shard = parts.shard
+  if (baseline !== undefined) report.baseline = baseline
   return report
 }

@@ -1,12 +1,100 @@
 /**
- * Folds cases into the run's summaries as they finish (or are stopped by an interruption), in constant memory:
- * running sums per scorer and a few notable cases.
+ * Folds cases into the run's summaries as they finish (or are stopped by an interruption): running sums per scorer,
+ * a few notable cases, and per case (not per trial) a sum, a count and a pass count per scorer, which is what the
+ * intervals (clustered by case), pass@k and the baseline comparison need. So memory grows by a few numbers per case
+ * and scorer, never with trials, inputs or outputs.
  *
  * @internal
  */
-import type { CaseRef, CaseResult, ScorerSummary, Totals } from "../../EvalReport.js"
+import type { Threshold } from "../../Eval.js"
+import type { CaseRef, CaseResult, FlakyCase, PassAtK, ScorerSummary, Totals } from "../../EvalReport.js"
+import * as Interval from "../stats/interval.js"
+import * as PassAtK_ from "../stats/passAtK.js"
 
 const keep = 5
+
+/** A trial passes, for pass@k, flaky cases and the baseline's pass-to-fail cases, when it scored at least this. */
+export const passMark = 0.5
+
+/** How many flaky cases a scorer's summary lists (all are counted). */
+export const flakyListed = 20
+
+/** A threshold as the fold judges it: `min` on the mean or on its interval's lower bound. */
+export interface Rule {
+  readonly min: number
+  readonly on: "mean" | "lower"
+}
+
+/** The thresholds of a suite (a plain number is `{ min, on: "mean" }`), as rules. */
+export const rules = (thresholds: Readonly<Record<string, Threshold>>): Record<string, Rule> => {
+  const out: Record<string, Rule> = {}
+  for (const [name, t] of Object.entries(thresholds)) {
+    out[name] = typeof t === "number" ? { min: t, on: "mean" } : { min: t.min, on: t.on ?? "mean" }
+  }
+  return out
+}
+
+/**
+ * The cases seen, one slot each (the trials of a case share it), in the order they first finished; `order()` gives
+ * them by index. The per-case columns are typed arrays that double as they fill.
+ */
+class CaseTable {
+  size = 0
+  capacity = 64
+  indexes = new Float64Array(this.capacity)
+  /** Trials of the case that finished (not stopped in flight by an interruption). */
+  finished = new Int32Array(this.capacity)
+  readonly names: Array<string | undefined> = []
+  /** Case keys, when the run matches cases with a baseline or splits them into shards (`Summary.keyCase`). */
+  readonly keys: Array<string | undefined> = []
+  private readonly slots = new Map<number, number>()
+  private lastIndex = -1
+  private lastSlot = -1
+  private sorted: Array<number> | undefined = undefined
+
+  constructor(private readonly grown: (capacity: number) => void) {}
+
+  slot(index: number, name: string | undefined): number {
+    // the trials of a case mostly finish one after the other
+    if (index === this.lastIndex) return this.lastSlot
+    let slot = this.slots.get(index)
+    if (slot === undefined) {
+      slot = this.size++
+      if (slot === this.capacity) {
+        this.capacity *= 2
+        this.indexes = grow(this.indexes, this.capacity)
+        this.finished = grow(this.finished, this.capacity)
+        this.grown(this.capacity)
+      }
+      this.indexes[slot] = index
+      this.names.push(name)
+      this.keys.push(undefined)
+      this.slots.set(index, slot)
+      this.sorted = undefined
+    }
+    this.lastIndex = index
+    this.lastSlot = slot
+    return slot
+  }
+
+  /** The slots in the data's order (by index), so that every figure is summed in the same order however cases ran. */
+  order(): Array<number> {
+    if (this.sorted === undefined) {
+      const slots = Array.from({ length: this.size }, (_, i) => i)
+      let inOrder = true
+      for (let i = 1; i < this.size && inOrder; i++) inOrder = this.indexes[i] > this.indexes[i - 1]
+      if (!inOrder) slots.sort((a, b) => this.indexes[a] - this.indexes[b])
+      this.sorted = slots
+    }
+    return this.sorted
+  }
+}
+
+const grow = <A extends Float64Array | Int32Array>(array: A, capacity: number): A => {
+  const bigger = new (array.constructor as new(n: number) => A)(capacity)
+  bigger.set(array)
+  return bigger
+}
 
 /**
  * The `keep` largest (by `key`) refs seen, largest first; among equal values the first in the data (by index, then
@@ -58,37 +146,116 @@ const refOf = (result: CaseResult, score?: number): CaseRef => {
   return ref
 }
 
-class ScorerFold {
+export class ScorerFold {
   count = 0
   sum = 0
   min = Infinity
   max = -Infinity
   errors = 0
+  /** Whether every score so far is 0 or 1. */
+  binary = true
   readonly worst = new Top((ref) => -(ref.score ?? 0))
-  constructor(readonly name: string, readonly threshold: number | undefined) {}
+  /** Per case slot: the sum of its scores, how many trials were scored, how many of those passed. */
+  sums: Float64Array
+  counts: Int32Array
+  passes: Int32Array
+  constructor(readonly name: string, readonly threshold: Rule | undefined, capacity: number) {
+    this.sums = new Float64Array(capacity)
+    this.counts = new Int32Array(capacity)
+    this.passes = new Int32Array(capacity)
+  }
+
+  grow(capacity: number): void {
+    this.sums = grow(this.sums, capacity)
+    this.counts = grow(this.counts, capacity)
+    this.passes = grow(this.passes, capacity)
+  }
 
   /** `cases`: every finished case of the run so far, the ones this scorer did not score included. */
-  summary(cases: number): ScorerSummary {
-    const mean = this.count === 0 ? null : this.sum / this.count
+  summary(cases: number, table: CaseTable, k: number | undefined): ScorerSummary {
+    const order = table.order()
+    const scored: Array<Interval.Cluster> = []
+    for (const slot of order) scored.push({ sum: this.sums[slot], count: this.counts[slot] })
+    const interval = Interval.ofClusters(scored, this.binary, 0.95)
     const summary: { -readonly [K in keyof ScorerSummary]: ScorerSummary[K] } = {
       name: this.name,
       count: this.count,
-      mean,
+      // summed by case in the data's order, not in the order cases finished: the same figure from any run of them
+      mean: interval.mean,
       min: this.count === 0 ? null : this.min,
       max: this.count === 0 ? null : this.max,
       errors: this.errors,
+      interval,
       worst: this.worst.refs
     }
     if (this.threshold !== undefined) {
       // A case the scorer did not score (it failed or timed out, or the task or the data failed first) counts as 0:
       // a scorer that errors on 9 cases in 10 does not pass on the one it scored.
-      const thresholdMean = cases === 0 ? null : this.sum / cases
-      summary.threshold = this.threshold
+      const judged: Array<Interval.Cluster> = []
+      let sum = 0
+      for (const slot of order) {
+        sum += this.sums[slot]
+        judged.push({ sum: this.sums[slot], count: table.finished[slot] })
+      }
+      const thresholdMean = cases === 0 ? null : sum / cases
+      const thresholdInterval = Interval.ofClusters(judged, this.binary, 0.95)
+      const value = this.threshold.on === "lower" ? (cases === 0 ? null : thresholdInterval.lower) : thresholdMean
+      summary.threshold = this.threshold.min
       summary.thresholdMean = thresholdMean
-      summary.passed = thresholdMean !== null && thresholdMean >= this.threshold
+      summary.thresholdOn = this.threshold.on
+      summary.thresholdInterval = thresholdInterval
+      summary.thresholdValue = value
+      summary.passed = value !== null && value >= this.threshold.min
     }
+    if (k !== undefined) summary.passAtK = this.passAtK(order, table, k)
     return summary
   }
+
+  private passAtK(order: ReadonlyArray<number>, table: CaseTable, k: number): PassAtK {
+    const atK: Array<number> = []
+    const hatK: Array<number> = []
+    const flaky: Array<FlakyCase> = []
+    let flakyCount = 0
+    let tooFewTrials = 0
+    for (const slot of order) {
+      const n = this.counts[slot]
+      if (n === 0) continue
+      const c = this.passes[slot]
+      if (c > 0 && c < n) {
+        if (flakyCount++ < flakyListed) {
+          const name = table.names[slot]
+          flaky.push(
+            name === undefined
+              ? { index: table.indexes[slot], passes: c, trials: n }
+              : { index: table.indexes[slot], name, passes: c, trials: n }
+          )
+        }
+      }
+      if (n < k) {
+        tooFewTrials++
+        continue
+      }
+      atK.push(PassAtK_.casePassAtK(c, n, k))
+      hatK.push(PassAtK_.casePassHatK(c, n, k))
+    }
+    return {
+      k,
+      passMark,
+      passAtK: Interval.meanInterval(atK),
+      passHatK: Interval.meanInterval(hatK),
+      flaky,
+      flakyCount,
+      tooFewTrials
+    }
+  }
+}
+
+/** What a summary computes besides means: pass@k for runs of several trials. */
+export interface SummaryOptions {
+  /** The trials of each case; pass@k is computed when there are 2 or more. Default 1. */
+  readonly trials?: number | undefined
+  /** The k of pass@k and pass^k; default the trials. */
+  readonly k?: number | undefined
 }
 
 export class Summary {
@@ -105,31 +272,52 @@ export class Summary {
   firstError: string | undefined = undefined
   private firstErrorAt: { index: number; trial: number } | undefined = undefined
   private readonly byName = new Map<string, ScorerFold>()
-  private readonly folds: Array<ScorerFold> = []
+  readonly folds: Array<ScorerFold> = []
   private readonly slowest = new Top((ref) => ref.duration)
+  readonly table = new CaseTable((capacity) => {
+    for (const fold of this.folds) fold.grow(capacity)
+  })
+  readonly trials: number
+  readonly k: number | undefined
 
-  constructor(scorers: ReadonlyArray<string>, thresholds: Readonly<Record<string, number>>) {
-    for (const name of scorers) this.fold(name, thresholds[name])
-    for (const name of Object.keys(thresholds)) this.fold(name, thresholds[name])
+  constructor(
+    scorers: ReadonlyArray<string>,
+    thresholds: Readonly<Record<string, Threshold>>,
+    options: SummaryOptions = {}
+  ) {
+    const judged = rules(thresholds)
+    for (const name of scorers) this.fold(name, judged[name])
+    for (const name of Object.keys(judged)) this.fold(name, judged[name])
+    this.trials = options.trials ?? 1
+    this.k = this.trials > 1 ? options.k ?? this.trials : undefined
   }
 
-  private fold(name: string, threshold: number | undefined): ScorerFold {
+  private fold(name: string, threshold: Rule | undefined): ScorerFold {
     let fold = this.byName.get(name)
     if (fold === undefined) {
-      fold = new ScorerFold(name, threshold)
+      fold = new ScorerFold(name, threshold, this.table.capacity)
       this.byName.set(name, fold)
       this.folds.push(fold)
     }
     return fold
   }
 
+  /** Gives case `index` its key (`Statistics.caseKeys`'), for the baseline comparison; before its results come. */
+  keyCase(index: number, name: string | undefined, key: string): void {
+    this.table.keys[this.table.slot(index, name)] = key
+  }
+
   add(result: CaseResult): void {
     this.cases++
     const errored = result.errors.length > 0
     if (errored) this.errored++
+    const slot = this.table.slot(result.index, result.name)
     // A case stopped in flight: its duration is the time until the interruption, so it is not among the slowest.
     if (errored && result.errors.some((error) => error.source === "interrupted")) this.interrupted++
-    else if (this.slowest.wants(result.duration, result.index, result.trial)) this.slowest.add(refOf(result))
+    else {
+      this.table.finished[slot]++
+      if (this.slowest.wants(result.duration, result.index, result.trial)) this.slowest.add(refOf(result))
+    }
     for (let i = 0; i < result.scores.length; i++) {
       const { name, score } = result.scores[i]
       // Scores come in scorer order, and the folds start in that order: a name check instead of a map lookup.
@@ -137,6 +325,10 @@ export class Summary {
       if (fold === undefined || fold.name !== name) fold = this.fold(name, undefined)
       fold.count++
       fold.sum += score
+      fold.sums[slot] += score
+      fold.counts[slot]++
+      if (score >= passMark) fold.passes[slot]++
+      if (score !== 0 && score !== 1) fold.binary = false
       if (score < fold.min) fold.min = score
       if (score > fold.max) fold.max = score
       if (fold.worst.wants(-score, result.index, result.trial)) fold.worst.add(refOf(result, score))
@@ -172,7 +364,7 @@ export class Summary {
   }
 
   scorers(): Array<ScorerSummary> {
-    return this.folds.map((fold) => fold.summary(this.finished))
+    return this.folds.map((fold) => fold.summary(this.finished, this.table, this.k))
   }
 
   slowestCases(): Array<CaseRef> {

@@ -26,6 +26,8 @@ export interface Facts {
   readonly scores: number
   readonly scorers: ReadonlyArray<ScorerSummary>
   readonly maxErrors: MaxErrors | undefined
+  /** The `regression` reasons of a baseline comparison that fails the run. */
+  readonly regressions?: ReadonlyArray<VerdictReason> | undefined
   readonly helicone?: { readonly summary: HeliconeSummary; readonly strict: boolean } | undefined
 }
 
@@ -106,19 +108,31 @@ export const judge = (facts: Facts): Verdict => {
   }
   for (const s of facts.scorers) {
     if (s.threshold === undefined || s.passed !== false) continue
+    const on = s.thresholdOn ?? "mean"
+    const value = s.thresholdValue !== undefined ? s.thresholdValue : s.thresholdMean ?? null
+    const interval = s.thresholdInterval
+    const ci = interval === undefined || interval.lower === null ?
+      "" :
+      `, 95% CI ${fixed(interval.lower)}–${fixed(interval.upper)}`
     reasons.push({
       kind: "threshold",
-      message: s.thresholdMean === null || s.thresholdMean === undefined ?
+      message: value === null ?
         `${s.name}: nothing to judge against the threshold ${s.threshold}` :
-        `${s.name}: threshold mean ${fixed(s.thresholdMean)} < ${s.threshold} (mean ${fixed(s.mean)} over ${
+        on === "lower" ?
+        `${s.name}: lower bound ${fixed(value)} < ${s.threshold} (threshold mean ${fixed(s.thresholdMean)}${ci}; mean ${
+          fixed(s.mean)
+        } over ${plural(s.count, "scored case")}${s.errors > 0 ? `, ${s.errors} errored` : ""})` :
+        `${s.name}: threshold mean ${fixed(value)} < ${s.threshold} (mean ${fixed(s.mean)} over ${
           plural(s.count, "scored case")
         }${s.errors > 0 ? `, ${s.errors} errored` : ""})`,
       scorer: s.name,
-      value: s.thresholdMean ?? null,
+      value,
       mean: s.mean,
-      threshold: s.threshold
+      threshold: s.threshold,
+      on
     })
   }
+  if (facts.regressions !== undefined) reasons.push(...facts.regressions)
   const helicone = facts.helicone
   if (helicone !== undefined && helicone.strict && Submitter.strictFailure(helicone.summary)) {
     reasons.push(deliveryReason(helicone.summary))

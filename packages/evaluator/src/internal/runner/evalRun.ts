@@ -4,12 +4,54 @@
  *
  * @internal
  */
+import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Dataset from "../../Dataset.js"
 import type { HeliconeOptions, RunOptions, Suite } from "../../Eval.js"
 import type { CaseResult, EvalReport, HeliconeSummary } from "../../EvalReport.js"
+import * as Comparison from "../report/comparison.js"
 import * as runner from "./runner.js"
+
+/**
+ * Where `EvalReport.loadBaseline` read each report it returned, so that a comparison with it records the path and
+ * `EvalReport.merge` can read it again.
+ */
+export const baselinePaths = new WeakMap<EvalReport, string>()
+
+/**
+ * The baseline of a run, read and digested: its cases come from its report or its cases file (through `FileSystem`
+ * when the context has it). `Left` is why it cannot be compared, for the run's warnings and verdict.
+ */
+const baselineOf = (
+  options: RunOptions<any>
+): Effect.Effect<runner.Config["baseline"] | string> => {
+  const baseline = options.baseline
+  if (baseline === undefined) return Effect.succeed(undefined)
+  const gate = options.failOnRegression
+  const rule: Comparison.Rule = {
+    failOnRegression: gate !== undefined && gate !== false,
+    minimumDifference: typeof gate === "object" ? gate.minimumDifference ?? 0 : 0,
+    seed: options.seed ?? 1
+  }
+  return Effect.flatMap(Effect.serviceOption(FileSystem.FileSystem), (fs) => {
+    if (baseline.casesFile !== undefined && Option.isNone(fs)) {
+      return Effect.succeed(
+        `cannot compare with the baseline: its cases are in ${baseline.casesFile}, and the context has no FileSystem` +
+          " to read it (on Node, provide NodeContext.layer from @effect/platform-node)"
+      )
+    }
+    const prepare = Comparison.prepare(baseline, baselinePaths.get(baseline))
+    return (Option.isNone(fs) ? prepare : Effect.provideService(prepare, FileSystem.FileSystem, fs.value)).pipe(
+      Effect.map((prepared) => ({ prepared, rule })),
+      Effect.catchAll((unreadable) =>
+        Effect.succeed(
+          `cannot compare with the baseline: cannot read its cases file ${unreadable.path}: ${unreadable.reason}`
+        )
+      )
+    ) as Effect.Effect<runner.Config["baseline"] | string>
+  })
+}
 
 const loadCore = Effect.promise(() =>
   Promise.all([import("@helicone-effect/core/HeliconeScores"), import("@helicone-effect/core/ScoreQueue")])
@@ -21,7 +63,10 @@ export const run = (
   options: RunOptions<any> = {},
   firstIndex = 0
 ): Effect.Effect<EvalReport, never, any> => {
-  const config = (helicone: runner.Config["helicone"]): runner.Config => ({
+  const config = (
+    helicone: runner.Config["helicone"],
+    baseline: runner.Config["baseline"] | string
+  ): runner.Config => ({
     name: suite.name,
     dataset: suite.data,
     task: suite.task,
@@ -36,10 +81,29 @@ export const run = (
     outputDir: options.outputDir ?? ".helicone-eval",
     reporters: options.reporters ?? [],
     helicone,
-    firstIndex
+    firstIndex,
+    k: options.passAtK,
+    shard: options.shard,
+    baseline: typeof baseline === "string" ? undefined : baseline,
+    baselineProblem: typeof baseline === "string" ?
+      {
+        message: baseline,
+        failOnRegression: options.failOnRegression !== undefined && options.failOnRegression !== false
+      } :
+      undefined
   })
+  return withHelicone(options, (helicone) =>
+    options.baseline === undefined ?
+      runner.run(config(helicone, undefined)) :
+      Effect.flatMap(baselineOf(options), (baseline) => runner.run(config(helicone, baseline))))
+}
+
+const withHelicone = (
+  options: RunOptions<any>,
+  run: (helicone: runner.Config["helicone"]) => Effect.Effect<EvalReport, never, any>
+): Effect.Effect<EvalReport, never, any> => {
   const helicone = options.helicone
-  if (helicone === undefined) return runner.run(config(undefined))
+  if (helicone === undefined) return run(undefined)
   const scale = helicone.scale ?? 100
   if (!Number.isSafeInteger(scale) || scale < 1) {
     throw new RangeError(`helicone.scale must be a positive integer, got ${scale}`)
@@ -55,10 +119,10 @@ export const run = (
         if (Option.isNone(queue)) {
           return Effect.flatMap(
             HeliconeScores.HeliconeScores,
-            (service) => runner.run(config({ submit: service.submitScore, scale, concurrency, strict }))
+            (service) => run({ submit: service.submitScore, scale, concurrency, strict })
           )
         }
-        return runner.run(config({ submit: queue.value, scale, concurrency, strict }))
+        return run({ submit: queue.value, scale, concurrency, strict })
       })
   )
 }

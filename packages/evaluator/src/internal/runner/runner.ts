@@ -41,14 +41,16 @@ import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Scope from "effect/Scope"
 import type * as Dataset from "../../Dataset.js"
-import type { MaxErrors } from "../../Eval.js"
+import type { MaxErrors, Threshold } from "../../Eval.js"
 import type { CaseResult, EvalReport } from "../../EvalReport.js"
 import { type Progress, type Reporter, ReporterWarning, type RunInfo } from "../../Reporter.js"
 import type * as Scorer from "../../Scorer.js"
+import type * as Comparison from "../report/comparison.js"
 import { suiteSlug } from "../report/labels.js"
 import * as Report from "../report/report.js"
 import { earlier, Summary } from "../report/summary.js"
 import { prettyCause } from "../report/text.js"
+import { caseKey, shardOf } from "../stats/caseKey.js"
 import { Cases, type Running } from "./caseRun.js"
 import * as CasesFile from "./casesFile.js"
 import { clock, isEffect } from "./hot.js"
@@ -63,7 +65,15 @@ export interface Config {
   readonly trials: number
   readonly concurrency: number
   readonly timeout: Duration.Duration | undefined
-  readonly thresholds: Readonly<Record<string, number>>
+  readonly thresholds: Readonly<Record<string, Threshold>>
+  /** The k of pass@k, for several trials; default the trials. */
+  readonly k?: number | undefined
+  /** Run only the cases whose key falls in shard `index` (1-based) of `count`. */
+  readonly shard?: { readonly index: number; readonly count: number } | undefined
+  /** The baseline to compare the run with, and how the comparison is judged. */
+  readonly baseline?: { readonly prepared: Comparison.Prepared; readonly rule: Comparison.Rule } | undefined
+  /** Why the baseline given could not be compared: a warning, and with `failOnRegression` a failing reason. */
+  readonly baselineProblem?: { readonly message: string; readonly failOnRegression: boolean } | undefined
   /** Errored cases the verdict allows (see `Eval.MaxErrors`); validated by `Eval.make` and `Eval.run`. Default 0. */
   readonly maxErrors?: MaxErrors | undefined
   readonly maxCases: number
@@ -92,9 +102,17 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       // interruptible.
       const runtime = yield* restore(Effect.runtime<any>())
       const { scorers, trials, maxCases } = config
-      const summary = new Summary(scorers.map((s) => s.name), config.thresholds)
+      const summary = new Summary(scorers.map((s) => s.name), config.thresholds, { trials, k: config.k })
       const warnings: Array<string> = []
-      const total = config.dataset.size === undefined ? undefined : config.dataset.size * trials
+      if (config.baselineProblem !== undefined) warnings.push(config.baselineProblem.message)
+      const shard = config.shard
+      // a shard runs a part of the cases that is known only as they are read
+      const total = config.dataset.size === undefined || shard !== undefined ?
+        undefined :
+        config.dataset.size * trials
+      // Case keys, for a baseline to match cases by and for shards to split them by: counted over the whole data,
+      // so that a repeated key is told apart by its order there (`name:a#2`), in every shard alike.
+      const seen = shard !== undefined || config.baseline !== undefined ? new Map<string, number>() : undefined
 
       let kept: Array<CaseResult> = []
       let file: CasesFile.CasesFile | undefined
@@ -267,6 +285,17 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
             current = next
             index++
             trial = 0
+            if (seen !== undefined) {
+              const raw = next instanceof source.Invalid ? caseKey({}) : caseKey(next)
+              const n = (seen.get(raw) ?? 0) + 1
+              seen.set(raw, n)
+              const key = n === 1 ? raw : `${raw}#${n}`
+              if (shard !== undefined && shardOf(key, shard.count) !== shard.index) {
+                trial = trials
+                continue
+              }
+              summary.keyCase(index, next instanceof source.Invalid ? undefined : next.name, key)
+            }
             if (next instanceof source.Invalid) {
               trial = trials
               const wait = finish(cases.invalid(next, index))
@@ -337,7 +366,10 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
         duration: performance.now() - started,
         cases: file === undefined ? inCaseOrder(kept) : [],
         helicone: heliconeSummary === undefined ? undefined : { summary: heliconeSummary, strict: helicone!.strict },
-        casesFile: file?.path
+        casesFile: file?.path,
+        shard,
+        baseline: config.baseline,
+        baselineProblem: config.baselineProblem?.failOnRegression ? config.baselineProblem.message : undefined
       })
       // The reporters see the run's warnings (a cases file that could not be written, a reporter that failed to
       // start); the array is the report's, so a reporter that fails below is listed too in the returned report.

@@ -2,7 +2,7 @@ import type * as Statistics from "../../Statistics.js"
 import { betaQuantile, tQuantile } from "./distributions.js"
 
 /** One case's scores, summed and counted; a bare number is a case with one trial. */
-interface Cluster {
+export interface Cluster {
   readonly sum: number
   readonly count: number
 }
@@ -53,9 +53,28 @@ export const meanInterval = (
   cases: ReadonlyArray<number | ReadonlyArray<number>>,
   options?: Statistics.IntervalOptions
 ): Statistics.MeanInterval => {
-  const confidence = options?.confidence ?? 0.95
-  const { binary, clusters: cs, sum, total } = clusters(cases)
-  const n = cs.length
+  const { binary, clusters: cs } = clusters(cases)
+  return ofClusters(cs, options?.binary ?? binary, options?.confidence ?? 0.95)
+}
+
+/**
+ * {@link meanInterval} of cases already summed, each its scores' sum and count (a case with count 0 is left out), for
+ * a fold that keeps a sum and a count per case rather than every score. `binary`: every score is 0 or 1.
+ */
+export const ofClusters = (
+  cs: ReadonlyArray<Cluster>,
+  binary: boolean,
+  confidence: number
+): Statistics.MeanInterval => {
+  let n = 0
+  let sum = 0
+  let total = 0
+  for (const c of cs) {
+    if (c.count === 0) continue
+    n++
+    sum += c.sum
+    total += c.count
+  }
   if (n === 0) {
     return {
       mean: null,
@@ -73,12 +92,13 @@ export const meanInterval = (
   // a case it is the binomial p(1 - p) / n, and it does not shrink when a case's trials repeat its score.
   let squares = 0
   for (const c of cs) {
+    if (c.count === 0) continue
     const r = c.sum - c.count * mean
     squares += r * r
   }
   const variance = squares / (total * total)
   const standardError = n > 1 ? Math.sqrt(variance * n / (n - 1)) : null
-  if (options?.binary ?? binary) {
+  if (binary) {
     // Jeffreys on the effective number of independent scores (Kish's design effect): n with one trial a case, up to
     // every trial when the trials of a case are no more alike than trials of different cases.
     const effective = mean === 0 || mean === 1

@@ -119,25 +119,42 @@ export const comparePaired = (
   pairs: ReadonlyArray<Statistics.Pair>,
   options?: Statistics.CompareOptions
 ): Statistics.PairedComparison => {
-  const confidence = options?.confidence ?? 0.95
-  const alpha = options?.alpha ?? 0.05
-  const power = options?.power ?? 0.8
-  const resamples = options?.resamples ?? 9999
-  const seed = options?.seed ?? 1
   const base: Array<number> = []
   const cur: Array<number> = []
-  const d: Array<number> = []
   let binary = true
-  let passToFail = 0
-  let failToPass = 0
   for (const pair of pairs) {
     const b = caseMean(pair.baseline)
     const c = caseMean(pair.current)
     if (b === null || c === null) continue
     base.push(b)
     cur.push(c)
-    d.push(c - b)
     binary &&= isBit(pair.baseline) && isBit(pair.current)
+  }
+  return compareMeans(base, cur, binary, options)
+}
+
+/**
+ * {@link comparePaired} of the cases' means, `baseline[i]` against `current[i]`, for a fold that keeps a mean per
+ * case rather than every score. `binary`: every case has one 0/1 score on each side (the McNemar test applies).
+ */
+export const compareMeans = (
+  base: ReadonlyArray<number>,
+  cur: ReadonlyArray<number>,
+  binary: boolean,
+  options?: Statistics.CompareOptions
+): Statistics.PairedComparison => {
+  const confidence = options?.confidence ?? 0.95
+  const alpha = options?.alpha ?? 0.05
+  const power = options?.power ?? 0.8
+  const resamples = options?.resamples ?? 9999
+  const seed = options?.seed ?? 1
+  const d: Array<number> = []
+  let passToFail = 0
+  let failToPass = 0
+  for (let i = 0; i < base.length; i++) {
+    const b = base[i]
+    const c = cur[i]
+    d.push(c - b)
     if (b > c) passToFail++
     else if (c > b) failToPass++
   }
