@@ -120,6 +120,34 @@ describe("ScoreQueue replay against a loopback Helicone", () => {
     120_000
   )
 
+  it.live(
+    "30 offers of 0.4 MB for one id, merged while they wait, are sent in bodies under the 10 MB limit",
+    () =>
+      Effect.gen(function*() {
+        const server = yield* LoopbackHelicone.make()
+        const dir = yield* tempDirectory
+        const keys = 16_000
+        const { close, queue } = yield* open(server.baseUrl, dir, { concurrency: 1, maxConcurrency: 1 })
+        // offered in one go: the id waits for the delivery fiber while the offers arrive
+        for (let offer = 0; offer < 30; offer++) {
+          yield* queue.offer(
+            id(1),
+            Object.fromEntries(
+              Array.from({ length: keys }, (_, k) => [`score_${String(k).padStart(6, "0")}_offer_${offer}`, offer])
+            )
+          )
+        }
+        const report = yield* queue.awaitDelivery({ timeout: "60 seconds" })
+        yield* close
+        assert.isTrue(report.complete)
+        assert.strictEqual(report.deadLettered, 0)
+        assert.deepStrictEqual(server.received.filter((r) => r.status !== 201), [])
+        for (const request of server.received) assert.isBelow(request.bytes, LoopbackHelicone.bodyLimit)
+        assert.strictEqual(Object.keys(server.stored.get(id(1))!).length, 30 * keys)
+      }).pipe(Effect.scoped, Effect.provide(NodeFileSystem.layer)),
+    120_000
+  )
+
   for (
     const retryAfter of ["99999999999", "3000000", "Fri, 31 Dec 9999 23:59:59 GMT", "18446744073709551616"]
   ) {

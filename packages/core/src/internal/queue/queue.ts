@@ -63,6 +63,27 @@ interface Item {
   readonly requestId: string
   readonly scores: ScoreMap
   barriers: Array<Barrier> | undefined
+  /** A bound on the size of `scores` as a request body, once offers were merged into it. */
+  bytes?: number
+  /** Offers for the same id that did not fit in this one's body: waiting behind it, delivered after it. */
+  next?: Item | undefined
+}
+
+/**
+ * A bound on the JSON size of scores: each name at most 3 UTF-8 bytes a character, plus quotes, colon, comma and a
+ * value of at most 20 characters.
+ */
+const estimateBytes = (scores: Readonly<ScoreMap>): number => {
+  let bytes = 16
+  for (const key of Object.keys(scores)) bytes += key.length * 3 + 26
+  return bytes
+}
+
+/** The items waiting for one id, oldest first. */
+const chainOf = (item: Item): Array<Item> => {
+  const all = [item]
+  for (let next = item.next; next !== undefined; next = next.next) all.push(next)
+  return all
 }
 
 /** Deliveries of one request id that may die with a defect (a bug) before its entry is dead-lettered. */
@@ -205,7 +226,17 @@ export const make = (
     const accept = (requestId: string, valid: Scores.Scores): Effect.Effect<void> => {
       const waiting = pending.get(requestId)
       if (waiting !== undefined) {
-        Outbox.mergeScores(waiting.scores, valid)
+        // merged while the body stays well under Helicone's 10 MB limit; past that, the offer waits behind
+        let tail = waiting
+        while (tail.next !== undefined) tail = tail.next
+        const added = estimateBytes(valid)
+        tail.bytes ??= estimateBytes(tail.scores)
+        if (tail.bytes + added <= Replayer.maxMergedBytes) {
+          Outbox.mergeScores(tail.scores, valid)
+          tail.bytes += added
+        } else {
+          tail.next = { requestId, scores: valid as ScoreMap, barriers: undefined, bytes: added }
+        }
         return Effect.void
       }
       const item: Item = { requestId, scores: valid as ScoreMap, barriers: undefined }
@@ -409,6 +440,11 @@ export const make = (
         Effect.gen(function*() {
           const item = pending.get(requestId)!
           pending.delete(requestId)
+          if (item.next !== undefined) {
+            // offered after it: waits until this one is done (see below)
+            pending.set(requestId, item.next)
+            item.next = undefined
+          }
           inFlight.set(requestId, item)
           if (!viaOutbox && !noteNewer(item)) {
             yield* fallBack(
@@ -483,7 +519,7 @@ export const make = (
       }
       handedOff.forEach(watch)
       inFlight.forEach(watch)
-      pending.forEach(watch)
+      pending.forEach((item) => chainOf(item).forEach(watch))
       return barrier.remaining === 0 ? Effect.void : Deferred.await(barrier.done)
     })
 
@@ -575,7 +611,7 @@ export const make = (
       // oldest first: entries handed off, then those in flight, then those waiting
       const rest = new Set<Item>(handedOff)
       inFlight.forEach((item) => rest.add(item))
-      pending.forEach((item) => rest.add(item))
+      pending.forEach((item) => chainOf(item).forEach((each) => rest.add(each)))
       if (rest.size === 0) {
         yield* leftInOutbox
         return
