@@ -6,7 +6,7 @@ import type { HttpClient } from "@effect/platform"
 import { FetchHttpClient, FileSystem } from "@effect/platform"
 import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { Context, Effect, Exit, Layer, Redacted, Schedule, Scope } from "effect"
 import * as HeliconeScores from "../src/HeliconeScores.js"
 import * as Outbox from "../src/internal/queue/outbox.js"
 import * as ScoreOutbox from "../src/ScoreOutbox.js"
@@ -218,7 +218,8 @@ describe("ScoreQueue replay against a loopback Helicone", () => {
         for (let n = 0; n < 20; n++) yield* queue.offer(id(n), { n })
         yield* queue.flush
         assert.isAbove((yield* queue.stats).inOutbox, 0)
-        yield* fs.remove(dir, { recursive: true })
+        // as `rm -rf` does it, while the queue may be creating files in it (a replay rotating the outbox)
+        yield* Effect.retry(fs.remove(dir, { recursive: true }), Schedule.recurs(50))
         for (let n = 20; n < 40; n++) yield* queue.offer(id(n), { n })
         yield* queue.flush
         assert.strictEqual(JSON.parse(yield* fs.readFileString(`${dir}/outbox.jsonl.lock`)).pid, process.pid)
