@@ -4,6 +4,7 @@
  *
  * - its files: no tests, fixtures, caches or build info; dist/index.js, dist/index.d.ts, README.md and LICENSE present;
  *   no dist/ module left from a source that is gone;
+ * - what its dist/ modules import: only the package itself, its dependencies and peers, and `node:` built-ins;
  * - its package.json: no `workspace:` range left, `main`, `types`, `exports` and `bin` point at files in dist/, a bin
  *   starts with a `#!/usr/bin/env node` line;
  * - publint (`--strict`: a warning fails too);
@@ -11,8 +12,8 @@
  *   node10 too;
  * - `pnpm publish --dry-run` over the published packages, which publishes nothing.
  *
- * Builds first (`tsc -b` is incremental: a no-op when dist/ is current). Exits 1 when any check failed, after running
- * them all, and prints each problem with the package it was found in.
+ * Builds first (`pnpm build`: `tsc -b`, a no-op when dist/ is current, then scripts/bundle-stats.mjs). Exits 1 when
+ * any check failed, after running them all, and prints each problem with the package it was found in.
  */
 import { execFileSync } from "node:child_process"
 import * as Fs from "node:fs"
@@ -75,6 +76,24 @@ const forbidden = [
   { test: (file) => /(^|\/)(\.env[^/]*|\.npmrc)$/.test(file), why: "a local settings file" }
 ]
 const required = ["dist/index.js", "dist/index.d.ts", "README.md", "LICENSE", "package.json"]
+/** Further files a package must ship: the evaluator inlines stdlib's code (scripts/bundle-stats.mjs) and its notices. */
+const requiredFor = {
+  "@helicone-effect/evaluator": ["THIRD_PARTY_NOTICES", "dist/internal/stats/distributions.js"]
+}
+
+/** The packages a module imports (static, dynamic and re-exports), by name: no relative path, no `node:` built-in. */
+const importedPackages = (code) => {
+  const specifiers = [
+    ...code.matchAll(/^\s*(?:import|export)\b[^"'`;]*?\bfrom\s*["']([^"']+)["']/gm),
+    ...code.matchAll(/^\s*import\s*["']([^"']+)["']/gm),
+    ...code.matchAll(/\bimport\s*\(\s*["']([^"']+)["']\s*\)/g)
+  ].map((match) => match[1])
+  return new Set(
+    specifiers.filter((specifier) => !specifier.startsWith(".") && !specifier.startsWith("node:")).map((specifier) =>
+      specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/")
+    )
+  )
+}
 
 /** Every string an `exports` value resolves to, with the condition path that leads there. */
 const exportTargets = (value, at = []) => {
@@ -117,7 +136,20 @@ for (const { dir, manifest } of published) {
     }
   }
 
+  for (const path of requiredFor[name] ?? []) if (!files.includes(path)) fail(name, `the tarball has no ${path}`)
+
   const packed = JSON.parse(run("tar", ["-xzOf", file, "package/package.json"]))
+  // What dist/ imports at run time must be installed with the package: a dependency or a peer (not a devDependency).
+  const unpacked = Path.join(out, "unpacked")
+  Fs.mkdirSync(unpacked)
+  run("tar", ["-xzf", file, "-C", unpacked])
+  const installed = new Set([name, ...Object.keys({ ...packed.dependencies, ...packed.peerDependencies })])
+  for (const path of files.filter((path) => /^dist\/.+\.js$/.test(path))) {
+    const code = Fs.readFileSync(Path.join(unpacked, "package", path), "utf8").replace(/\/\*[\s\S]*?\*\//g, "")
+    for (const specifier of importedPackages(code)) {
+      if (!installed.has(specifier)) fail(name, `${path} imports ${specifier}, which is not a dependency or a peer`)
+    }
+  }
   for (const field of dependencyFields) {
     for (const [dep, range] of Object.entries(packed[field] ?? {})) {
       if (String(range).startsWith("workspace:")) fail(name, `${field}.${dep} is still "${range}"`)
