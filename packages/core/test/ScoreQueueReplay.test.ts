@@ -223,6 +223,11 @@ describe("ScoreQueue replay against a loopback Helicone", () => {
         for (let n = 20; n < 40; n++) yield* queue.offer(id(n), { n })
         yield* queue.flush
         assert.strictEqual(JSON.parse(yield* fs.readFileString(`${dir}/outbox.jsonl.lock`)).pid, process.pid)
+        // the count follows the files: what was deleted is no longer counted
+        yield* eventually(Effect.gen(function*() {
+          const onDisk = yield* ScoreOutbox.read(files(dir))
+          return (yield* queue.stats).inOutbox === onDisk.outbox.count && onDisk.outbox.count === 20
+        }))
         down = false
         const report = yield* queue.awaitDelivery({ timeout: "30 seconds" })
         yield* close

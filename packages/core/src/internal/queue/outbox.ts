@@ -213,7 +213,10 @@ export const make = (
     const maxLineBytes = options.maxLineBytes ?? LineReader.defaultMaxLineBytes
     yield* fs.makeDirectory(directoryOf(files.outbox), { recursive: true })
     // before anything else: the files may be another process's
-    const outboxLock = yield* OutboxLock.acquire(fs, files.outbox)
+    // the lock gone means the files beside it went too: the count is made again from the files at the next rotation
+    const outboxLock = yield* OutboxLock.acquire(fs, files.outbox, () => {
+      uncounted = true
+    })
     yield* fs.remove(files.temp, { force: true })
     const lock = yield* Effect.makeSemaphore(1)
 
@@ -254,6 +257,7 @@ export const make = (
           yield* ensureLock
           fresh = true
           needsNewline = false
+          uncounted = true
           return yield* fs.open(files.outbox, { flag: "a" })
         })
       )

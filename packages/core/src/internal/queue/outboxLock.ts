@@ -162,16 +162,20 @@ const wallClockSleep = (duration: Duration.Duration): Effect.Effect<void> =>
 export interface Lock {
   readonly path: string
   /**
-   * Checks that `P.lock` is still this process's, recreating its directory and the lock when they are gone; fails
-   * with `OutboxLocked` when another process took the path meanwhile.
+   * Checks that `P.lock` is still this process's, recreating its directory and the lock when they are gone (then it
+   * returns `true`); fails with `OutboxLocked` when another process took the path meanwhile.
    */
-  readonly ensure: Effect.Effect<void, OutboxLocked | PlatformError.PlatformError>
+  readonly ensure: Effect.Effect<boolean, OutboxLocked | PlatformError.PlatformError>
 }
 
-/** Takes the lock of the outbox at `outboxPath` for the scope, or fails with `OutboxLocked`. */
+/**
+ * Takes the lock of the outbox at `outboxPath` for the scope, or fails with `OutboxLocked`. `onRemade` runs each time
+ * the lock had to be made again (its directory was deleted), by `ensure` or the heartbeat.
+ */
 export const acquire = (
   fs: FileSystem.FileSystem,
-  outboxPath: string
+  outboxPath: string,
+  onRemade: () => void = () => {}
 ): Effect.Effect<Lock, OutboxLocked | PlatformError.PlatformError, Scope.Scope> =>
   Effect.gen(function*() {
     const lockPath = `${outboxPath}.lock`
@@ -249,11 +253,13 @@ export const acquire = (
 
     const ensure = Effect.gen(function*() {
       const current = yield* read(fs, lockPath)
-      if (current !== undefined && current !== "unreadable" && current.token === me.token) return
+      if (current !== undefined && current !== "unreadable" && current.token === me.token) return false
       if (current === undefined) {
         yield* fs.makeDirectory(directoryOf(lockPath), { recursive: true })
         yield* Effect.logWarning(`ScoreQueue: the lock ${lockPath} is gone (its directory was deleted?); taken again`)
-        return yield* lockOnce
+        yield* lockOnce
+        onRemade()
+        return true
       }
       return yield* new OutboxLocked({
         outboxPath,
