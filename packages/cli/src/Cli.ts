@@ -127,6 +127,10 @@ export const run = (
               interactive: options.stdout === undefined && process.stdin.isTTY === true
             })
           )
+        ),
+      (args) =>
+        Effect.promise(() => import("./internal/merge.js")).pipe(
+          Effect.flatMap((CliMerge) => CliMerge.run(args, environment))
         )
     )
     return yield* CliCommand.run(command, argv).pipe(

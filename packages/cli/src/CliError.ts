@@ -251,6 +251,53 @@ export class OutboxInUse extends Schema.TaggedError<OutboxInUse>("@helicone-effe
 }
 
 /**
+ * An option that only means something with another one: `--fail-on-regression` without `--baseline`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class OptionNeeds extends Schema.TaggedError<OptionNeeds>("@helicone-effect/cli/OptionNeeds")(
+  "OptionNeeds",
+  { option: Schema.String, needs: Schema.String }
+) {
+  override get message(): string {
+    return `${this.option} needs ${this.needs}`
+  }
+}
+
+/**
+ * The `--baseline` report cannot be compared with: missing or unreadable, not a report, from a newer version of
+ * helicone-eval, of another suite, or with a cases file that cannot be read. Nothing was run.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class BadBaseline extends Schema.TaggedError<BadBaseline>("@helicone-effect/cli/BadBaseline")(
+  "BadBaseline",
+  { path: Schema.String, reason: Schema.String }
+) {
+  override get message(): string {
+    return `--baseline: ${this.reason}`
+  }
+}
+
+/**
+ * `helicone-eval merge` was given reports it cannot merge: unreadable, not reports, of different suites, or not the
+ * shards of one run.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class MergeFailed extends Schema.TaggedError<MergeFailed>("@helicone-effect/cli/MergeFailed")(
+  "MergeFailed",
+  { reason: Schema.String }
+) {
+  override get message(): string {
+    return `merge: ${this.reason}`
+  }
+}
+
+/**
  * Every failure of `helicone-eval` (`run`, `outbox`) that answers exit code 2.
  *
  * @since 0.1.0
@@ -272,3 +319,6 @@ export type CliError =
   | HeliconeUnauthorized
   | ConfirmationNeeded
   | OutboxInUse
+  | OptionNeeds
+  | BadBaseline
+  | MergeFailed

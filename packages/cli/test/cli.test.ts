@@ -281,7 +281,20 @@ describe("helicone-eval run (in process)", () => {
         [[fixture("throws.eval.ts")], "throws.eval.ts: the dataset server is down"],
         [["missing/**/*.eval.ts"], "helicone-eval: no eval files match \"missing/**/*.eval.ts\""],
         [[], "helicone-eval: no eval files"],
-        [[capitals, "--bogus"], "helicone-eval: unknown option --bogus"]
+        [[capitals, "--bogus"], "helicone-eval: unknown option --bogus"],
+        ...["0/4", "5/4", "a/b", "2"].map((shard): [ReadonlyArray<string>, string] => [
+          [capitals, "--shard", shard],
+          `--shard expects i/n, the ith of n shards with 1 <= i <= n (such as 2/4), got "${shard}"`
+        ]),
+        [[capitals, "--fail-on-regression"], "helicone-eval: --fail-on-regression needs --baseline <report.json>"],
+        [
+          [capitals, "--min-difference", "0.02"],
+          "helicone-eval: --min-difference needs --fail-on-regression"
+        ],
+        [
+          [capitals, "--min-difference", "2", "--fail-on-regression"],
+          "--min-difference expects a difference of means from 0 to 1 (such as 0.02), got \"2\""
+        ]
       ]
       for (const [args, reason] of reasons) {
         const run = yield* cli(args, dir)
@@ -334,6 +347,10 @@ describe("help", () => {
     "--json",
     "--junit",
     "--markdown",
+    "--baseline",
+    "--fail-on-regression",
+    "--min-difference",
+    "--shard",
     "--threshold",
     "--helicone",
     "--local",

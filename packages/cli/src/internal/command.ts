@@ -17,6 +17,7 @@ import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import * as CliError from "../CliError.js"
+import type * as CliMerge from "./merge.js"
 import * as CliOptions from "./options.js"
 import type * as CliOutbox from "./outbox.js"
 import type * as CliRun from "./run.js"
@@ -73,6 +74,33 @@ export const runOptions = {
     "file",
     "Write a markdown summary of every suite, for a pull-request comment; it is also appended to " +
       "$GITHUB_STEP_SUMMARY when that is set."
+  ),
+  baseline: valueOption(
+    "baseline",
+    "report.json",
+    "Compare with an earlier JSON report of the suite (report.<suite>.json for several suites, as --json names " +
+      "them): per scorer, the paired difference with its interval and whether it is real."
+  ),
+  failOnRegression: Options.boolean("fail-on-regression").pipe(
+    Options.withDescription(
+      "With --baseline: fail the run (exit 1) when a scorer regressed significantly (Holm-corrected across " +
+        "scorers, alpha 0.05) and by at least --min-difference. A run that only got noisier passes."
+    )
+  ),
+  minDifference: Options.text("min-difference").pipe(
+    Options.withPseudoName("x"),
+    Options.withSchema(CliOptions.MinDifferenceFromText),
+    Options.withDescription("The smallest drop in a mean, from 0 to 1, that --fail-on-regression counts. Default 0."),
+    Options.optional
+  ),
+  shard: Options.text("shard").pipe(
+    Options.withPseudoName("i/n"),
+    Options.withSchema(CliOptions.ShardFromText),
+    Options.withDescription(
+      "Run the ith of n deterministic parts of each suite's cases, split by case key; merge the shards' JSON " +
+        "reports with helicone-eval merge."
+    ),
+    Options.optional
   ),
   thresholds: Options.keyValueMap("threshold").pipe(
     Options.withPseudoName("scorer=value"),
@@ -164,6 +192,9 @@ export const valueOptions: ReadonlySet<string> = new Set([
   "--json",
   "--junit",
   "--markdown",
+  "--baseline",
+  "--min-difference",
+  "--shard",
   "--threshold",
   "--max-errors",
   "--limit",
@@ -215,11 +246,12 @@ const footer = HelpDoc.blocks([
  * `helicone-eval` and its command `run`, whose exit code goes to `exitCode`. `execute` is the run itself, given the
  * parsed command line.
  */
-export const make = <R, R2>(
+export const make = <R, R2, R3>(
   execute: (args: CliRun.RunArgs) => Effect.Effect<number, CliError.CliError, R>,
   exitCode: Ref.Ref<number>,
   tty: boolean,
-  outbox: (args: CliOutbox.OutboxArgs) => Effect.Effect<number, CliError.CliError, R2>
+  outbox: (args: CliOutbox.OutboxArgs) => Effect.Effect<number, CliError.CliError, R2>,
+  merge: (args: CliMerge.MergeArgs) => Effect.Effect<number, CliError.CliError, R3>
 ) => {
   const setExitCode = Effect.flatMap((code: number) => Ref.set(exitCode, code))
   const local = Options.boolean("local").pipe(
@@ -273,6 +305,10 @@ export const make = <R, R2>(
           json: Option.getOrUndefined(options.json),
           junit: Option.getOrUndefined(options.junit),
           markdown: Option.getOrUndefined(options.markdown),
+          baseline: Option.getOrUndefined(options.baseline),
+          failOnRegression: options.failOnRegression,
+          minDifference: Option.getOrUndefined(options.minDifference),
+          shard: Option.getOrUndefined(options.shard),
           stepSummary: Option.getOrUndefined(Option.filter(stepSummary, (path) => path !== "")),
           thresholds: Option.getOrUndefined(options.thresholds),
           maxErrors: Option.getOrUndefined(options.maxErrors),
@@ -293,9 +329,31 @@ export const make = <R, R2>(
       "Load eval files, run the suites they export and print their reports (exit code 1 if a threshold failed)."
     )
   )
+  const mergeCommand = Command.make("merge", {
+    files: Args.text({ name: "report.json" }).pipe(
+      Args.withDescription("The JSON reports of the shards (run --shard i/n --json shard-i.json); patterns expand."),
+      Args.repeated
+    ),
+    json: runOptions.json,
+    junit: runOptions.junit,
+    markdown: runOptions.markdown,
+    noColor: runOptions.noColor
+  }, (options) =>
+    merge({
+      files: options.files,
+      json: Option.getOrUndefined(options.json),
+      junit: Option.getOrUndefined(options.junit),
+      markdown: Option.getOrUndefined(options.markdown),
+      color: tty && !options.noColor
+    }).pipe(setExitCode)).pipe(
+      Command.withDescription(
+        "Merge the JSON reports of a run's shards into the report one run would have written: cases, means, " +
+          "intervals, thresholds, the verdict and the baseline comparison (exit 1 if it failed)."
+      )
+    )
   return Command.make(program.name, {}, () => Effect.fail(new CliError.MissingCommand())).pipe(
     Command.withDescription("Run eval suites, print and write their reports, and send their scores to Helicone."),
-    Command.withSubcommands([run, outboxCommand])
+    Command.withSubcommands([run, mergeCommand, outboxCommand])
   )
 }
 

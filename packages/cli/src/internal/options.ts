@@ -174,6 +174,50 @@ export const MaxErrorsFromText: Schema.Schema<Eval.MaxErrors, string> = Schema.t
   })
 })
 
+/** `--shard i/n`: the `i`th of `n` parts of every suite's cases, 1-based, as `Eval.run`'s `shard` takes it. */
+export interface Shard {
+  readonly index: number
+  readonly count: number
+}
+
+/** `2/4`: the second of four shards; `0/4`, `5/4` and `a/b` are refused. */
+export const ShardFromText: Schema.Schema<Shard, string> = Schema.transformOrFail(
+  Schema.String,
+  Schema.Struct({ index: Schema.Int, count: Schema.Int }),
+  {
+    strict: true,
+    decode: (text, _, ast) => {
+      const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text)
+      const index = match === null ? Number.NaN : Number(match[1])
+      const count = match === null ? Number.NaN : Number(match[2])
+      return Number.isSafeInteger(index) && Number.isSafeInteger(count) && index >= 1 && index <= count
+        ? ParseResult.succeed({ index, count })
+        : ParseResult.fail(new ParseResult.Type(ast, text))
+    },
+    encode: (shard) => ParseResult.succeed(`${shard.index}/${shard.count}`)
+  }
+).annotations({
+  message: (issue) => ({
+    message: `--shard expects i/n, the ith of n shards with 1 <= i <= n (such as 2/4), got ${
+      JSON.stringify(issue.actual)
+    }`,
+    override: true
+  })
+})
+
+/** `--min-difference`: the smallest change in a scorer's mean, from 0 to 1, that `--fail-on-regression` counts. */
+export const MinDifferenceFromText: Schema.Schema<number, string> = Schema.NumberFromString.pipe(
+  Schema.finite(),
+  Schema.between(0, 1)
+).annotations({
+  message: (issue) => ({
+    message: `--min-difference expects a difference of means from 0 to 1 (such as 0.02), got ${
+      JSON.stringify(issue.actual)
+    }`,
+    override: true
+  })
+})
+
 const invalid = (message: string) => ValidationError.invalidValue(HelpDoc.p(message))
 
 /** The `--threshold name=value` pairs as numbers from 0 to 1: the mean score each scorer must reach. */

@@ -44,6 +44,11 @@ export interface RunArgs {
   readonly markdown: string | undefined
   /** `$GITHUB_STEP_SUMMARY`: the same summary, appended. */
   readonly stepSummary: string | undefined
+  /** `--baseline`: an earlier JSON report to compare with, named per suite as `--json` names reports. */
+  readonly baseline: string | undefined
+  readonly failOnRegression: boolean
+  readonly minDifference: number | undefined
+  readonly shard: CliOptions.Shard | undefined
   readonly thresholds: Readonly<Record<string, number>> | undefined
   readonly maxErrors: Eval.MaxErrors | undefined
   readonly limit: number | undefined
@@ -187,6 +192,32 @@ export const run = (
       })
     }
     yield* Thresholds.check(selected.map((found) => found.suite), args.thresholds ?? {})
+    if (args.failOnRegression && args.baseline === undefined) {
+      return yield* new CliError.OptionNeeds({ option: "--fail-on-regression", needs: "--baseline <report.json>" })
+    }
+    if (args.minDifference !== undefined && !args.failOnRegression) {
+      return yield* new CliError.OptionNeeds({ option: "--min-difference", needs: "--fail-on-regression" })
+    }
+    // every baseline is read and checked before any suite runs: nothing is half-compared
+    const baselines = new Map<Load.FoundSuite, EvalReport.EvalReport>()
+    if (args.baseline !== undefined) {
+      for (const found of selected) {
+        const path = NodePath.resolve(env.cwd, CliOptions.reportPath(args.baseline, found.suite.name, selected.length))
+        baselines.set(
+          found,
+          yield* EvalReport.loadBaseline(path, { suite: found.suite.name }).pipe(
+            Effect.mapError((error) =>
+              new CliError.BadBaseline({ path: relative(path), reason: error.message.replaceAll(path, relative(path)) })
+            )
+          )
+        )
+      }
+    }
+    const failOnRegression = !args.failOnRegression
+      ? undefined
+      : args.minDifference === undefined
+      ? true
+      : { minimumDifference: args.minDifference }
 
     const pick: Pick.Pick = {
       cases: args.cases,
@@ -246,7 +277,14 @@ export const run = (
       ]
 
       // the suite's requirements are what its file's layer provides: checked when that layer is built
-      const options = { reporters, outputDir, maxErrors: args.maxErrors }
+      const options = {
+        reporters,
+        outputDir,
+        maxErrors: args.maxErrors,
+        baseline: baselines.get(found),
+        failOnRegression,
+        shard: args.shard
+      }
       let program = (target === undefined
         ? Eval.run(suite, options)
         : Eval.run(suite, { ...options, helicone: {} })) as Effect.Effect<EvalReport.EvalReport, never, any>
