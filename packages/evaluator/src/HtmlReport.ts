@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import type { CaseResult, EvalReport, HeliconeSummary } from "./EvalReport.js"
+import * as Figures from "./internal/report/figures.js"
 import { caseLabel, plural } from "./internal/report/labels.js"
 import { type OnUnwritable, safeStringify } from "./internal/report/text.js"
 
@@ -85,6 +86,66 @@ const verdictText = (report: EvalReport): string => {
   return `<p class="verdict fail">FAILED: ${escapeHtml(first.message)}</p>${rest}`
 }
 
+const passAtKSection = (report: EvalReport): string => {
+  const rows = report.scorers.flatMap((s) => {
+    const p = s.passAtK
+    if (p === undefined) return []
+    const flaky = p.flaky.map((c) =>
+      `${escapeHtml(caseLabel({ index: c.index, trial: 0, name: c.name }))} ${c.passes}/${c.trials}`
+    )
+    return [
+      `<tr><td>${escapeHtml(s.name)}</td><td>${num(p.passAtK.mean)} <span class="muted">${
+        Figures.bounds(p.passAtK)
+      }</span></td><td>${num(p.passHatK.mean)} <span class="muted">${
+        Figures.bounds(p.passHatK)
+      }</span></td><td>${p.flakyCount}</td><td>${flaky.join(", ")}${p.flakyCount > flaky.length ? ", …" : ""}</td></tr>`
+    ]
+  })
+  if (rows.length === 0) return ""
+  const k = report.scorers.find((s) => s.passAtK !== undefined)!.passAtK!.k
+  return `<h2>Trials</h2>
+<table><thead><tr><th>scorer</th><th>pass@${k}</th><th>pass^${k}</th><th>flaky cases</th><th>passes of trials</th></tr></thead><tbody>
+${rows.join("\n")}
+</tbody></table>
+`
+}
+
+const baselineSection = (report: EvalReport): string => {
+  const b = report.baseline
+  if (b === undefined) return ""
+  const rows = b.scorers.map((s) => {
+    const c = s.comparison
+    const cls = s.verdict === "regressed" ? "fail" : s.verdict === "improved" ? "pass" : ""
+    return `<tr><td>${escapeHtml(s.name)}</td><td>${num(c.baselineMean)}</td><td>${num(c.currentMean)}</td><td>${
+      Figures.signed(c.difference)
+    } <span class="muted">${Figures.differenceBounds(c)}</span></td><td>${
+      Figures.pValue(s.adjustedPValue)
+    }</td><td class="${cls}">${Figures.verdict(s.verdict)}</td><td>${
+      num(c.minimumDetectableEffect)
+    }</td><td>${s.passToFail}</td><td>${s.failToPass}</td></tr>`
+  }).join("\n")
+  const drops = b.scorers.flatMap((s) =>
+    s.changes.largestDrops.length === 0 ? [] : [
+      `<li>${escapeHtml(s.name)}: ${
+        s.changes.largestDrops.map((d) =>
+          `${escapeHtml(caseLabel({ index: d.index, trial: 0, name: d.name }))} ${num(d.baseline)} → ${num(d.current)}`
+        ).join(", ")
+      }</li>`
+    ]
+  ).join("")
+  return `<h2>Against the baseline</h2>
+<p>${escapeHtml(b.name)} of ${escapeHtml(b.startedAt)}${b.path === undefined ? "" : ` (${escapeHtml(b.path)})`}: ${
+    plural(b.matched, "case")
+  } matched, ${b.onlyBaseline} only in the baseline, ${b.onlyCurrent} only in this run${
+    b.matched === 0 ? ` <span class="fail">— no common cases, nothing to compare</span>` : ""
+  }</p>
+<table><thead><tr><th>scorer</th><th>baseline</th><th>now</th><th>difference, 95% CI</th><th title="Holm-adjusted across the scorers">p</th><th>verdict</th><th title="minimum detectable effect at 80% power">MDE</th><th>pass→fail</th><th>fail→pass</th></tr></thead><tbody>
+${rows}
+</tbody></table>
+${drops === "" ? "" : `<p>Largest drops:</p><ul>${drops}</ul>`}
+`
+}
+
 /**
  * Renders the page. Cases come from the report (the first 10,000); for a run whose cases went to a JSONL file the
  * page shows the summaries, the notable cases and the file's path.
@@ -102,10 +163,10 @@ export const render = (report: EvalReport): string => renderCounting(report, und
 export const renderCounting = (report: EvalReport, onUnwritable: OnUnwritable | undefined): string => {
   const status = report.interrupted ? "interrupted" : report.passed ? "passed" : "failed"
   const scorerRows = report.scorers.map((s) =>
-    `<tr><td>${escapeHtml(s.name)}</td><td>${num(s.mean)}</td><td>${
-      s.threshold === undefined ? "" : num(s.thresholdMean)
+    `<tr><td>${escapeHtml(s.name)}</td><td>${num(s.mean)}</td><td>${Figures.bounds(s.interval)}</td><td>${
+      s.threshold === undefined ? "" : num(Figures.judged(s))
     }</td><td>${num(s.min)}</td><td>${num(s.max)}</td><td>${s.count}</td><td>${s.errors}</td><td>${
-      s.threshold === undefined ? "" : `&ge; ${s.threshold}`
+      s.threshold === undefined ? "" : `&ge; ${s.threshold}${s.thresholdOn === "lower" ? " (lower bound)" : ""}`
     }</td><td class="${s.passed === false ? "fail" : "pass"}">${
       s.passed === undefined ? "" : s.passed ? "pass" : "FAIL"
     }</td></tr>`
@@ -139,9 +200,10 @@ ${verdictText(report)}
   }</p>
 ${helicone}${warnings === "" ? "" : `<ul>${warnings}</ul>`}
 <h2>Scorers</h2>
-<table><thead><tr><th>scorer</th><th>mean</th><th title="what a threshold is judged on: a case the scorer did not score counts as 0">threshold mean</th><th>min</th><th>max</th><th>scored</th><th>errors</th><th>threshold</th><th></th></tr></thead><tbody>
+<table><thead><tr><th>scorer</th><th>mean</th><th title="the mean's 95% interval, clustered by case">95% CI</th><th title="what a threshold is judged on: the threshold mean, where a case the scorer did not score counts as 0, or the lower bound of its interval">judged on</th><th>min</th><th>max</th><th>scored</th><th>errors</th><th>threshold</th><th></th></tr></thead><tbody>
 ${scorerRows}
 </tbody></table>
+${passAtKSection(report)}${baselineSection(report)}
 <h2>Slowest cases</h2><ul>${slowest}</ul>
 <h2>Cases</h2>
 ${cases}

@@ -9,7 +9,10 @@
  *   errored cases over `maxErrors`, an interruption, Helicone delivery.
  *
  * A case that scored below a threshold is not a failing test case of its own: a threshold is judged on the mean.
- * The suite's `<properties>` carry each scorer's mean and threshold mean. `failures` counts the failing test cases.
+ * The suite's `<properties>` carry each scorer's mean with its 95% interval (`<scorer>.lower`, `<scorer>.upper`), its
+ * threshold and the value judged on, pass@k with trials, and against a baseline the difference, its interval, the
+ * Holm-adjusted p-value and the verdict (`<scorer>.baseline.*`). `failures` counts the failing test cases; a
+ * `regression` reason is a failing `<name>.verdict` test case.
  *
  * @since 0.1.0
  */
@@ -71,9 +74,12 @@ const verdictTestcases = (report: EvalReport): { xml: string; tests: number; fai
   let failures = 0
   for (const s of report.scorers) {
     if (s.threshold === undefined) continue
-    const name = `${s.name} threshold mean >= ${s.threshold}`
+    const lower = s.thresholdOn === "lower"
+    const name = `${s.name} ${lower ? "lower bound" : "threshold mean"} >= ${s.threshold}`
     const attrs = `classname="${escapeXml(`${report.name}.thresholds`)}" name="${escapeXml(name)}" time="0"`
-    const facts = `threshold mean ${fixed(s.thresholdMean)}, mean ${fixed(s.mean)}, threshold ${s.threshold}`
+    const facts = `${lower ? `lower bound ${fixed(s.thresholdValue)}, ` : ""}threshold mean ${
+      fixed(s.thresholdMean)
+    }, mean ${fixed(s.mean)}, threshold ${s.threshold}`
     if (s.passed) {
       parts.push(`    <testcase ${attrs}>\n      <system-out>${escapeXml(facts)}</system-out>\n    </testcase>\n`)
     } else {
@@ -96,9 +102,32 @@ const properties = (report: EvalReport): string => {
   const props: Array<[string, string]> = [["passed", String(report.passed)]]
   for (const s of report.scorers) {
     props.push([`${s.name}.mean`, fixed(s.mean)])
+    if (s.interval !== undefined) {
+      props.push([`${s.name}.lower`, fixed(s.interval.lower)], [`${s.name}.upper`, fixed(s.interval.upper)])
+    }
     if (s.threshold !== undefined) {
       props.push([`${s.name}.thresholdMean`, fixed(s.thresholdMean)], [`${s.name}.threshold`, String(s.threshold)])
+      if (s.thresholdOn === "lower") props.push([`${s.name}.thresholdLower`, fixed(s.thresholdValue)])
     }
+    if (s.passAtK !== undefined) {
+      const p = s.passAtK
+      props.push(
+        [`${s.name}.passAt${p.k}`, fixed(p.passAtK.mean)],
+        [`${s.name}.passHat${p.k}`, fixed(p.passHatK.mean)],
+        [`${s.name}.flaky`, String(p.flakyCount)]
+      )
+    }
+  }
+  for (const s of report.baseline?.scorers ?? []) {
+    const c = s.comparison
+    props.push(
+      [`${s.name}.baseline.mean`, fixed(c.baselineMean)],
+      [`${s.name}.baseline.difference`, fixed(c.difference)],
+      [`${s.name}.baseline.lower`, fixed(c.lower)],
+      [`${s.name}.baseline.upper`, fixed(c.upper)],
+      [`${s.name}.baseline.pValue`, c.pValue === null ? "-" : String(s.adjustedPValue)],
+      [`${s.name}.baseline.verdict`, s.verdict]
+    )
   }
   return `    <properties>\n${
     props.map(([name, value]) => `      <property name="${escapeXml(name)}" value="${escapeXml(value)}"/>\n`).join("")

@@ -2,8 +2,10 @@
  * A markdown summary of one or more runs, for a pull-request comment or a GitHub job summary
  * (`$GITHUB_STEP_SUMMARY`), judged as the run is (the report's `verdict`), so it agrees with the exit code:
  * - a heading per suite with its status, and the reasons it failed first;
- * - one table row per scorer: the mean, the value a threshold is judged on, the threshold and its result;
- * - then the errored cases, the worst-scored cases and Helicone's delivery.
+ * - one table row per scorer: the mean and its 95% interval, the value a threshold is judged on, the threshold and its
+ *   result, and against a baseline its mean, the difference with its interval and the verdict;
+ * - then the worst regressions against the baseline, the flaky cases, the errored cases, the worst-scored cases and
+ *   Helicone's delivery.
  *
  * It stays under GitHub's 65,536-character limit for a comment: past `maxLength` the details of each suite go first,
  * then its lines, and a note at the end says what was left out. Text from the run (names, error messages) is escaped,
@@ -12,6 +14,7 @@
  * @since 0.1.0
  */
 import type { EvalReport } from "./EvalReport.js"
+import * as Figures from "./internal/report/figures.js"
 import { caseLabel } from "./internal/report/labels.js"
 
 /**
@@ -79,18 +82,47 @@ const section = (report: EvalReport): Section => {
       `, ${(timings.duration / 1000).toFixed(1)} s`,
     ""
   )
+  const baseline = report.baseline
+  if (baseline !== undefined) {
+    core.push(
+      `Against the baseline ${escapeMarkdown(baseline.name)} of ${escapeMarkdown(baseline.startedAt)}: ${
+        plural(baseline.matched, "case")
+      } matched, ${baseline.onlyBaseline.toLocaleString("en-US")} only in the baseline, ${
+        baseline.onlyCurrent.toLocaleString("en-US")
+      } only in this run${baseline.matched === 0 ? " — **no common cases**, nothing to compare" : ""}.`,
+      ""
+    )
+  }
   if (report.scorers.length > 0) {
-    // `judged on` is what a threshold is judged on: a case the scorer did not score counts as 0
-    core.push("| scorer | mean | judged on | threshold | result | scored | errors |")
-    core.push("| --- | ---: | ---: | ---: | --- | ---: | ---: |")
+    // `judged on` is what a threshold is judged on: the threshold mean (a case the scorer did not score counts as 0)
+    // or, with `on: "lower"`, its interval's lower bound
+    const compared = new Map((baseline?.scorers ?? []).map((c) => [c.name, c]))
+    core.push(
+      `| scorer | mean | 95% CI | judged on | threshold | result | scored | errors |${
+        baseline === undefined ? "" : " baseline | difference (95% CI) | verdict |"
+      }`
+    )
+    core.push(
+      `| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |${baseline === undefined ? "" : " ---: | ---: | --- |"}`
+    )
     for (const s of report.scorers) {
-      const judged = s.threshold === undefined ? "" : fixed(s.thresholdMean)
-      const threshold = s.threshold === undefined ? "" : `≥ ${s.threshold}`
+      const judged = s.threshold === undefined ? "" : fixed(Figures.judged(s))
+      const threshold = s.threshold === undefined
+        ? ""
+        : `≥ ${s.threshold}${s.thresholdOn === "lower" ? " (lower bound)" : ""}`
       const result = s.passed === undefined ? "" : s.passed ? "pass" : "**FAIL**"
+      const c = compared.get(s.name)
+      const against = baseline === undefined ?
+        "" :
+        c === undefined ?
+        " | | |" :
+        ` ${fixed(c.comparison.baselineMean)} | ${Figures.signed(c.comparison.difference, "–")}${
+          c.comparison.lower === null ? "" : ` (${Figures.differenceBounds(c.comparison)})`
+        } | ${c.verdict === "regressed" ? "**regressed**" : Figures.verdict(c.verdict)} |`
       core.push(
-        `| ${escapeMarkdown(s.name)} | ${
-          fixed(s.mean)
-        } | ${judged} | ${threshold} | ${result} | ${s.count} | ${s.errors} |`
+        `| ${escapeMarkdown(s.name)} | ${fixed(s.mean)} | ${
+          Figures.bounds(s.interval)
+        } | ${judged} | ${threshold} | ${result} | ${s.count} | ${s.errors} |${against}`
       )
     }
     core.push("")
@@ -107,6 +139,38 @@ const section = (report: EvalReport): Section => {
   }
 
   const details: Array<string> = []
+  for (const c of baseline?.scorers ?? []) {
+    const drops = c.changes.largestDrops
+    if (c.verdict === "no-common-cases" || (drops.length === 0 && c.passToFail === 0)) continue
+    details.push(
+      `**Worst regressions of ${escapeMarkdown(c.name)}** (${plural(c.passToFail, "case")} from pass to fail, ${
+        plural(c.failToPass, "case")
+      } from fail to pass):`,
+      ""
+    )
+    for (const d of drops.slice(0, shownErrors)) {
+      details.push(
+        `- ${escapeMarkdown(caseLabel({ index: d.index, trial: 0, name: d.name }))}: ${fixed(d.baseline)} → ${
+          fixed(d.current)
+        }`
+      )
+    }
+    details.push("")
+  }
+  for (const s of report.scorers) {
+    const p = s.passAtK
+    if (p === undefined || p.flakyCount === 0) continue
+    details.push(
+      `**Flaky ${escapeMarkdown(s.name)}** (${plural(p.flakyCount, "case")} whose trials disagree; pass@${p.k} ${
+        fixed(p.passAtK.mean)
+      }, pass^${p.k} ${fixed(p.passHatK.mean)}): ${
+        p.flaky.slice(0, shownErrors).map((c) =>
+          `${escapeMarkdown(caseLabel({ index: c.index, trial: 0, name: c.name }))} ${c.passes}/${c.trials}`
+        ).join(", ")
+      }${p.flakyCount > Math.min(p.flaky.length, shownErrors) ? ", …" : ""}`,
+      ""
+    )
+  }
   const errored = report.cases.filter((result) => result.errors.length > 0)
   if (totals.errored > 0) {
     details.push(`**Errored cases** (${totals.errored}):`, "")

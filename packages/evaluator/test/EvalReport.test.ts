@@ -280,8 +280,11 @@ describe("Reporter", () => {
         "  and exactMatch: threshold mean 0.250 < 0.5 (mean 0.333 over 3 scored cases)"
       )
       assert.match(printed.split("\n")[2], /^ {2}4 cases, 1 errored, /)
-      // mean, then the threshold mean the threshold is judged on
-      assert.match(printed, /exactMatch\s+0\.333\s+0\.250\s+0\.000\s+1\.000\s+3\s+0\s+>= 0\.5\s+FAIL/)
+      // mean, its interval, then the threshold mean the threshold is judged on
+      assert.match(
+        printed,
+        /exactMatch\s+0\.333\s+0\.\d{3}–0\.\d{3}\s+0\.250\s+0\.000\s+1\.000\s+3\s+0\s+>= 0\.5\s+FAIL/
+      )
       assert.match(printed, /worst exactMatch: #1 0\.000/)
     }).pipe(Effect.provide(NodeContext.layer)))
 

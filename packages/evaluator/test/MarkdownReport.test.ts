@@ -27,8 +27,8 @@ describe("MarkdownReport", () => {
       const lines = text.split("\n")
       assert.strictEqual(lines[0], "## helicone-eval: passed")
       assert.strictEqual(lines[2], "### capitals: ✅ passed")
-      assert.include(text, "| scorer | mean | judged on | threshold | result | scored | errors |")
-      assert.include(text, "| exactMatch | 1.000 | 1.000 | ≥ 0.75 | pass | 4 | 0 |")
+      assert.include(text, "| scorer | mean | 95% CI | judged on | threshold | result | scored | errors |")
+      assert.match(text, /\| exactMatch \| 1\.000 \| 0\.\d{3}–1\.000 \| 1\.000 \| ≥ 0\.75 \| pass \| 4 \| 0 \|/)
     }))
 
   it.effect("a failing run says why first, and the errored cases come after the table; nothing in them is markup", () =>
@@ -53,9 +53,9 @@ describe("MarkdownReport", () => {
       const table = text.indexOf("| exactMatch |")
       const errors = text.indexOf("**Errored cases** (1):")
       assert.isTrue(table > 0 && errors > table, "the errored cases follow the table")
-      // every table row has the header's 7 cells: an escaped | does not split a cell
+      // every table row has the header's 8 cells: an escaped | does not split a cell
       const row = lines.find((line) => line.startsWith("| exactMatch"))!
-      assert.strictEqual(row.split(/(?<!\\)\|/).length - 2, 7)
+      assert.strictEqual(row.split(/(?<!\\)\|/).length - 2, 8)
     }))
 
   it.effect("several suites: a count in the heading; past the limit, every suite's table is kept and a note says so", () =>

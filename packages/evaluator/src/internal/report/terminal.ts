@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import type { EvalReport } from "../../EvalReport.js"
 import type { Progress, Reporter, RunInfo, TerminalOptions } from "../../Reporter.js"
+import * as Figures from "./figures.js"
 import { caseLabel, plural } from "./labels.js"
 
 export const make = (options: TerminalOptions): Reporter => {
@@ -93,6 +94,77 @@ const slowEnough = 10
 /** How many errored cases the summary lists. */
 const shownErrors = 3
 
+/** How many flaky cases, and largest drops against the baseline, the summary lists per scorer. */
+const shownFlaky = 5
+
+type Paint = (text: string) => string
+
+/** The comparison with the baseline: which cases matched, then a row per scorer, then the largest drops. */
+const baselineLines = (
+  report: EvalReport,
+  paint: { readonly red: Paint; readonly green: Paint; readonly dim: Paint }
+): Array<string> => {
+  const b = report.baseline!
+  const lines = [
+    `baseline ${b.name} of ${b.startedAt}: ${plural(b.matched, "case")} matched, ${count(b.onlyBaseline)} only in ` +
+    `the baseline, ${count(b.onlyCurrent)} only in this run`
+  ]
+  if (b.matched === 0) lines.push(paint.red("  no common cases: nothing to compare"))
+  const rows: Array<Array<string>> = [[
+    "  scorer",
+    "baseline",
+    "now",
+    "diff",
+    "95% CI",
+    "p (Holm)",
+    "verdict",
+    "MDE",
+    "pass→fail",
+    "fail→pass"
+  ]]
+  // the verdict column's colour, per row: painted once padded, so that widths count the text only
+  const verdictPaint: Array<Paint> = [paint.dim]
+  for (const s of b.scorers) {
+    const c = s.comparison
+    verdictPaint.push(s.verdict === "regressed" ? paint.red : s.verdict === "improved" ? paint.green : (t) => t)
+    rows.push([
+      `  ${s.name}`,
+      fixed(c.baselineMean),
+      fixed(c.currentMean),
+      Figures.signed(c.difference),
+      Figures.differenceBounds(c),
+      Figures.pValue(s.adjustedPValue),
+      Figures.verdict(s.verdict),
+      fixed(c.minimumDetectableEffect),
+      count(s.passToFail),
+      count(s.failToPass)
+    ])
+  }
+  if (b.matched > 0) {
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)))
+    for (const [r, row] of rows.entries()) {
+      const cells = row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
+      if (r === 0) lines.push(paint.dim(cells.join("  ")))
+      else {
+        cells[6] = verdictPaint[r](cells[6])
+        lines.push(cells.join("  "))
+      }
+    }
+  }
+  for (const s of b.scorers) {
+    const drops = s.changes.largestDrops.slice(0, shownFlaky)
+    if (drops.length === 0 || s.verdict === "no-common-cases") continue
+    lines.push(
+      `  largest drops ${s.name}: ${
+        drops.map((d) =>
+          `${caseLabel({ index: d.index, trial: 0, name: d.name })} ${fixed(d.baseline)} → ${fixed(d.current)}`
+        ).join(", ")
+      }`
+    )
+  }
+  return lines
+}
+
 const oneLine = (text: string): string => {
   const line = text.replace(/\s+/g, " ").trim()
   return line.length > 160 ? `${line.slice(0, 159)}…` : line
@@ -118,12 +190,15 @@ export const summary = (report: EvalReport, color: boolean): string => {
     for (const reason of reasons.slice(1)) lines.push(`  and ${reason.message}`)
     lines.push(`  ${counts}`)
   }
-  // `threshold mean` is what a threshold is judged on: a case the scorer did not score counts as 0.
+  // `judged on` is what a threshold is judged on: the threshold mean (a case the scorer did not score counts as 0),
+  // or the lower bound of its interval
   const judged = report.scorers.some((s) => s.threshold !== undefined)
+  const lower = report.scorers.some((s) => s.thresholdOn === "lower")
   const rows: Array<Array<string>> = [[
     "scorer",
     "mean",
-    ...(judged ? ["threshold mean"] : []),
+    "95% CI",
+    ...(judged ? [lower ? "judged on" : "threshold mean"] : []),
     "min",
     "max",
     "scored",
@@ -135,12 +210,13 @@ export const summary = (report: EvalReport, color: boolean): string => {
     rows.push([
       s.name,
       fixed(s.mean),
-      ...(judged ? [s.threshold === undefined ? "" : fixed(s.thresholdMean)] : []),
+      Figures.bounds(s.interval),
+      ...(judged ? [s.threshold === undefined ? "" : fixed(Figures.judged(s))] : []),
       fixed(s.min),
       fixed(s.max),
       count(s.count),
       count(s.errors),
-      s.threshold === undefined ? "" : `>= ${s.threshold}`,
+      Figures.threshold(s),
       s.passed === undefined ? "" : s.passed ? green("pass") : red("FAIL")
     ])
   }
@@ -151,6 +227,24 @@ export const summary = (report: EvalReport, color: boolean): string => {
       lines.push(r === 0 ? dim(text) : text)
     }
   }
+  for (const s of report.scorers) {
+    const p = s.passAtK
+    if (p === undefined) continue
+    const flaky = p.flaky.slice(0, shownFlaky).map((c) =>
+      `${caseLabel({ index: c.index, trial: 0, name: c.name })} ${c.passes}/${c.trials}`
+    )
+    const more = p.flakyCount - flaky.length
+    lines.push(
+      `${s.name}: pass@${p.k} ${fixed(p.passAtK.mean)} (${Figures.bounds(p.passAtK)}), pass^${p.k} ${
+        fixed(p.passHatK.mean)
+      } (${Figures.bounds(p.passHatK)}), ${
+        p.flakyCount === 0 ?
+          "no flaky case" :
+          `${plural(p.flakyCount, "flaky case")}: ${flaky.join(", ")}${more > 0 ? `, … ${count(more)} more` : ""}`
+      }`
+    )
+  }
+  if (report.baseline !== undefined) lines.push(...baselineLines(report, { red, green, dim }))
   // a list of cases that all took a few milliseconds says nothing
   if (timings.slowest.some((ref) => ref.duration >= slowEnough)) {
     lines.push(`slowest: ${timings.slowest.map((ref) => `${caseLabel(ref)} ${seconds(ref.duration)}`).join(", ")}`)
