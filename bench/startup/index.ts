@@ -99,27 +99,33 @@ const ratio = (runs: ReadonlyArray<number>, baseline: ReadonlyArray<number>) => 
 }
 
 const baselineArgs = ["--input-type=module", "-e", "await import(\"effect\")"]
+// what every program that imports the evaluator pays, before it runs anything
+const evaluatorArgs = ["--input-type=module", "-e", "await import(\"@helicone-effect/evaluator\")"]
+const cases = [
+  { label: "startup.eval.mjs", name: "helicone-eval run", args: [bin, "run", "startup.eval.mjs"] },
+  { label: "startup.eval.ts", name: "helicone-eval run", args: [bin, "run", "startup.eval.ts"] },
+  { label: "import evaluator", name: "import(evaluator)", args: evaluatorArgs }
+]
 console.log(`node ${process.version}, ${rounds} rounds (after one warm-up), alternating; wall-clock and CPU time`)
-for (const file of ["startup.eval.mjs", "startup.eval.ts"]) {
-  const cliArgs = [bin, "run", file]
+for (const { args, label, name } of cases) {
   time(baselineArgs)
-  time(cliArgs)
+  time(args)
   const baseline: Array<{ wall: number; cpu: number }> = []
-  const cli: Array<{ wall: number; cpu: number }> = []
+  const runs: Array<{ wall: number; cpu: number }> = []
   for (let round = 0; round < rounds; round++) {
     if (round % 2 === 0) {
       baseline.push(time(baselineArgs))
-      cli.push(time(cliArgs))
+      runs.push(time(args))
     } else {
-      cli.push(time(cliArgs))
+      runs.push(time(args))
       baseline.push(time(baselineArgs))
     }
   }
   for (const key of ["wall", "cpu"] as const) {
     const b = baseline.map((x) => x[key])
-    const c = cli.map((x) => x[key])
+    const c = runs.map((x) => x[key])
     console.log(
-      `${file.padEnd(17)} ${key.padEnd(4)}  import("effect") ${ms(median(b))}   helicone-eval run ${ms(median(c))}   ` +
+      `${label.padEnd(17)} ${key.padEnd(4)}  import("effect") ${ms(median(b))}   ${name} ${ms(median(c))}   ` +
         `ratio ${ratio(c, b)}`
     )
   }
