@@ -346,6 +346,7 @@ describe("help", () => {
     "--filter",
     "--json",
     "--junit",
+    "--html",
     "--markdown",
     "--baseline",
     "--fail-on-regression",

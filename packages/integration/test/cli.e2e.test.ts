@@ -24,19 +24,30 @@ describe("helicone-eval (subprocess)", { timeout: 90_000 }, () => {
     Effect.gen(function*() {
       const dir = yield* tempDir
       const run = yield* spawn(
-        [fixture("capitals.eval.ts"), "--json", "reports/eval.json", "--junit", "reports/junit.xml"],
+        [
+          fixture("capitals.eval.ts"),
+          "--json",
+          "reports/eval.json",
+          "--junit",
+          "reports/junit.xml",
+          "--html",
+          "reports/eval.html"
+        ],
         { cwd: dir }
       )
       assert.strictEqual(run.code, 0, run.stderr)
       assert.include(run.stderr, "▶ capitals: 5 cases")
       assert.include(run.stdout, "capitals: PASSED")
-      assert.include(run.stdout, "reports: reports/eval.json, reports/junit.xml")
+      assert.include(run.stdout, "reports: reports/eval.json, reports/junit.xml, reports/eval.html")
       const report = yield* readReport(Path.join(dir, "reports/eval.json"))
       assert.strictEqual(report.scorers[0].mean, 0.8)
       assert.strictEqual(report.cases.length, 5)
       const junit = Fs.readFileSync(Path.join(dir, "reports/junit.xml"), "utf8")
       assert.match(junit, /^<\?xml/)
       assert.include(junit, "<testsuite name=\"capitals\"")
+      const html = Fs.readFileSync(Path.join(dir, "reports/eval.html"), "utf8")
+      assert.match(html, /^<!doctype html>/i)
+      assert.include(html, "capitals")
     }))
 
   it.scoped("--help lists every option of run; a usage error from @effect/cli is exit 2", () =>
@@ -54,6 +65,7 @@ describe("helicone-eval (subprocess)", { timeout: 90_000 }, () => {
           "--filter",
           "--json",
           "--junit",
+          "--html",
           "--markdown",
           "--threshold",
           "--helicone",

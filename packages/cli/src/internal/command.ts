@@ -69,6 +69,11 @@ export const runOptions = {
     "Write the report as JSON; with several suites report.json becomes report.<suite>.json."
   ),
   junit: valueOption("junit", "file", "Write the report as JUnit XML, for CI test views."),
+  html: valueOption(
+    "html",
+    "file",
+    "Write the report as one self-contained HTML page (opens from disk, no network); named per suite as --json."
+  ),
   markdown: valueOption(
     "markdown",
     "file",
@@ -191,6 +196,7 @@ export const valueOptions: ReadonlySet<string> = new Set([
   "--filter",
   "--json",
   "--junit",
+  "--html",
   "--markdown",
   "--baseline",
   "--min-difference",
@@ -304,6 +310,7 @@ export const make = <R, R2, R3>(
           filter: Option.getOrUndefined(options.filter),
           json: Option.getOrUndefined(options.json),
           junit: Option.getOrUndefined(options.junit),
+          html: Option.getOrUndefined(options.html),
           markdown: Option.getOrUndefined(options.markdown),
           baseline: Option.getOrUndefined(options.baseline),
           failOnRegression: options.failOnRegression,
@@ -336,6 +343,7 @@ export const make = <R, R2, R3>(
     ),
     json: runOptions.json,
     junit: runOptions.junit,
+    html: runOptions.html,
     markdown: runOptions.markdown,
     noColor: runOptions.noColor
   }, (options) =>
@@ -343,6 +351,7 @@ export const make = <R, R2, R3>(
       files: options.files,
       json: Option.getOrUndefined(options.json),
       junit: Option.getOrUndefined(options.junit),
+      html: Option.getOrUndefined(options.html),
       markdown: Option.getOrUndefined(options.markdown),
       color: tty && !options.noColor
     }).pipe(setExitCode)).pipe(

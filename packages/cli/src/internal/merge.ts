@@ -18,6 +18,7 @@ export interface MergeArgs {
   readonly files: ReadonlyArray<string>
   readonly json: string | undefined
   readonly junit: string | undefined
+  readonly html: string | undefined
   readonly markdown: string | undefined
   readonly color: boolean
 }
@@ -81,6 +82,7 @@ export const run = (
     const writers: Array<[string | undefined, (path: string) => Reporter.Reporter<Reporter.Files>]> = [
       [args.json, Reporter.json],
       [args.junit, Reporter.junit],
+      [args.html, Reporter.html],
       [args.markdown, (path) => Reporter.markdown(path, { fullReport: args.json })]
     ]
     for (const [path, make] of writers) {

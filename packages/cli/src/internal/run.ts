@@ -40,6 +40,7 @@ export interface RunArgs {
   readonly filter: string | undefined
   readonly json: string | undefined
   readonly junit: string | undefined
+  readonly html: string | undefined
   /** `--markdown`: a summary of every suite, written after delivery. */
   readonly markdown: string | undefined
   /** `$GITHUB_STEP_SUMMARY`: the same summary, appended. */
@@ -258,7 +259,12 @@ export const run = (
       let suite = CliOptions.applyOverrides(found.suite, overrides)
       if (Pick.picks(pick)) suite = Pick.apply(suite, pick)
       const fileReporters: Array<Reporter.Reporter<Reporter.Files>> = []
-      for (const [path, make] of [[args.json, Reporter.json], [args.junit, Reporter.junit]] as const) {
+      for (
+        const [path, make] of [[args.json, Reporter.json], [args.junit, Reporter.junit], [
+          args.html,
+          Reporter.html
+        ]] as const
+      ) {
         if (path === undefined) continue
         const file = NodePath.resolve(env.cwd, CliOptions.reportPath(path, suite.name, selected.length))
         fileReporters.push(make(file))
