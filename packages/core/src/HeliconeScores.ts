@@ -27,6 +27,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as HeliconeConfig from "./HeliconeConfig.js"
 import type { InvalidConfig, SubmitScoreError } from "./HeliconeError.js"
@@ -174,7 +175,18 @@ export const make: Effect.Effect<Service, never, HeliconeConfig.HeliconeConfig |
         )
       })
 
-    const send = (request: HttpClientRequest.HttpClientRequest) => Effect.retry(attempt(request), retry)
+    // What Effect.retry does, except that the schedule's driver is made only after a first failure: Effect.retry
+    // makes one for every call, and most calls succeed at once.
+    const send = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<void, SubmitScoreError> =>
+      Effect.catchAll(attempt(request), (first) =>
+        Effect.flatMap(Schedule.driver(retry), (driver) => {
+          const again = (error: SubmitScoreError): Effect.Effect<void, SubmitScoreError> =>
+            Effect.matchEffect(driver.next(error), {
+              onFailure: () => Effect.fail(error),
+              onSuccess: () => Effect.catchAll(attempt(request), again)
+            })
+          return again(first)
+        }))
 
     return validating({
       score: (id, scores) =>
