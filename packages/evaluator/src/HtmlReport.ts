@@ -1,13 +1,17 @@
 /**
- * A self-contained HTML page of a report: one file, inline CSS, no scripts and no external assets, every value
- * escaped (an output containing `<script>` shows as text).
+ * A self-contained HTML page of a report: one file that opens from disk with no network. The verdict, totals, scorer
+ * table, trials, baseline comparison and slowest cases are plain HTML; the cases are embedded as JSON and shown by
+ * the page's own bundled script (a virtualised list with sorting, filters, search and the state in the URL hash; one
+ * case opened with its diff, scores and metadata). Every value is shown as text: an output containing `<script>`
+ * never runs.
  *
  * @since 0.1.0
  */
-import type { CaseResult, EvalReport, HeliconeSummary } from "./EvalReport.js"
+import type { EvalReport, HeliconeSummary } from "./EvalReport.js"
 import * as Figures from "./internal/report/figures.js"
+import * as Page from "./internal/report/html/page.js"
 import { caseLabel, plural } from "./internal/report/labels.js"
-import { type OnUnwritable, safeStringify } from "./internal/report/text.js"
+import type { OnUnwritable } from "./internal/report/text.js"
 
 /**
  * Escapes text for HTML element content and attribute values.
@@ -21,44 +25,7 @@ export const escapeHtml = (text: string): string =>
     "&#39;"
   )
 
-const maxValueLength = 4000
-const maxRows = 10_000
-
-const value = (u: unknown, onUnwritable: OnUnwritable | undefined): string => {
-  if (u === undefined) return ""
-  const text = typeof u === "string" ? u : safeStringify(u, 2, onUnwritable)
-  return escapeHtml(text.length > maxValueLength ? `${text.slice(0, maxValueLength)}…` : text)
-}
-
 const num = (n: number | null | undefined): string => (n === null || n === undefined ? "–" : n.toFixed(3))
-
-const style = `
-body{font:14px/1.4 system-ui,sans-serif;margin:2rem;color:#222}
-h1{font-size:1.4rem}table{border-collapse:collapse;margin:1rem 0}
-th,td{border:1px solid #ddd;padding:.3rem .6rem;text-align:left;vertical-align:top}
-th{background:#f5f5f5}.pass{color:#17803d}.fail{color:#c62828;font-weight:600}
-pre{margin:0;white-space:pre-wrap;word-break:break-word;max-width:40rem}.muted{color:#777}
-`
-
-const caseRow = (result: CaseResult, onUnwritable: OnUnwritable | undefined): string => {
-  // where a value that could not be written is: `#3 output.items[0]`
-  const at = (field: string): OnUnwritable | undefined =>
-    onUnwritable === undefined ?
-      undefined :
-      (path, why) =>
-        onUnwritable(`${caseLabel(result)} ${field}${path === "" || path.startsWith("[") ? path : `.${path}`}`, why)
-  const scores = result.scores.map((s) => `${escapeHtml(s.name)}: ${s.boolean ? String(s.score === 1) : num(s.score)}`)
-  const errors = result.errors.map((e) => `${escapeHtml(e.scorer ?? e.source)}: ${escapeHtml(e.message)}`)
-  return `<tr><td>${result.index}${result.trial > 0 ? `.${result.trial}` : ""}</td><td>${
-    escapeHtml(result.name ?? "")
-  }</td><td><pre>${value(result.input, at("input"))}</pre></td><td><pre>${
-    value(result.output, at("output"))
-  }</pre></td><td><pre>${value(result.expected, at("expected"))}</pre></td><td>${
-    scores.join("<br>")
-  }</td><td class="fail">${errors.join("<br>")}</td><td>${Math.round(result.duration)} ms</td><td class="muted">${
-    escapeHtml(result.requestId)
-  }</td></tr>`
-}
 
 const heliconeText = (h: HeliconeSummary): string => {
   const bad = (n: number, text: string) => (n === 0 ? `0 ${text}` : `<span class="fail">${n} ${text}</span>`)
@@ -147,8 +114,8 @@ ${drops === "" ? "" : `<p>Largest drops:</p><ul>${drops}</ul>`}
 }
 
 /**
- * Renders the page. Cases come from the report (the first 10,000); for a run whose cases went to a JSONL file the
- * page shows the summaries, the notable cases and the file's path.
+ * Renders the page with the report's in-memory cases. For a run whose cases went to a JSONL file (`casesFile`), the
+ * page says so and lists none: `Reporter.html` streams them from the file into the page.
  *
  * @since 0.1.0
  * @category rendering
@@ -160,7 +127,15 @@ export const render = (report: EvalReport): string => renderCounting(report, und
  *
  * @internal
  */
-export const renderCounting = (report: EvalReport, onUnwritable: OnUnwritable | undefined): string => {
+export const renderCounting = (report: EvalReport, onUnwritable: OnUnwritable | undefined): string =>
+  Page.render(pageOptions(report), report.casesFile === undefined ? report.cases : [], onUnwritable)
+
+/**
+ * The page's parts around its cases, for a writer that streams them (`Reporter.html` with a cases file).
+ *
+ * @internal
+ */
+export const pageOptions = (report: EvalReport): Page.PageOptions => {
   const status = report.interrupted ? "interrupted" : report.passed ? "passed" : "failed"
   const scorerRows = report.scorers.map((s) =>
     `<tr><td>${escapeHtml(s.name)}</td><td>${num(s.mean)}</td><td>${Figures.bounds(s.interval)}</td><td>${
@@ -177,21 +152,8 @@ export const renderCounting = (report: EvalReport, onUnwritable: OnUnwritable | 
     }</span></li>`
   ).join("")
   const helicone = report.helicone === undefined ? "" : `<p>Helicone: ${heliconeText(report.helicone)}</p>`
-  const shown = report.cases.slice(0, maxRows)
-  const cases = report.casesFile !== undefined ?
-    `<p>Every case is in <code>${escapeHtml(report.casesFile)}</code>.</p>` :
-    `<table><thead><tr><th>#</th><th>name</th><th>input</th><th>output</th><th>expected</th><th>scores</th><th>errors</th><th>time</th><th>request id</th></tr></thead><tbody>
-${shown.map((result) => caseRow(result, onUnwritable)).join("\n")}
-</tbody></table>${
-      report.cases.length > shown.length
-        ? `<p class="muted">${report.cases.length - shown.length} more not shown</p>`
-        : ""
-    }`
   const warnings = (report.warnings ?? []).map((w) => `<li class="fail">${escapeHtml(w)}</li>`).join("")
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(report.name)} – eval report</title><style>${style}</style></head><body>
-<h1>${escapeHtml(report.name)} <span class="${report.passed ? "pass" : "fail"}">${status}</span></h1>
+  const head = `<h1>${escapeHtml(report.name)} <span class="${report.passed ? "pass" : "fail"}">${status}</span></h1>
 ${verdictText(report)}
 <p>${plural(report.totals.cases, "case")} (${report.trials} trial${
     report.trials === 1 ? "" : "s"
@@ -200,13 +162,11 @@ ${verdictText(report)}
   }</p>
 ${helicone}${warnings === "" ? "" : `<ul>${warnings}</ul>`}
 <h2>Scorers</h2>
-<table><thead><tr><th>scorer</th><th>mean</th><th title="the mean's 95% interval, clustered by case">95% CI</th><th title="what a threshold is judged on: the threshold mean, where a case the scorer did not score counts as 0, or the lower bound of its interval">judged on</th><th>min</th><th>max</th><th>scored</th><th>errors</th><th>threshold</th><th></th></tr></thead><tbody>
+<table class="scorers"><thead><tr><th>scorer</th><th>mean</th><th title="the mean's 95% interval, clustered by case">95% CI</th><th title="what a threshold is judged on: the threshold mean, where a case the scorer did not score counts as 0, or the lower bound of its interval">judged on</th><th>min</th><th>max</th><th>scored</th><th>errors</th><th>threshold</th><th></th></tr></thead><tbody>
 ${scorerRows}
 </tbody></table>
 ${passAtKSection(report)}${baselineSection(report)}
 <h2>Slowest cases</h2><ul>${slowest}</ul>
-<h2>Cases</h2>
-${cases}
-</body></html>
-`
+${report.casesFile === undefined ? "" : `<p>Every case is in <code>${escapeHtml(report.casesFile)}</code>.</p>`}`
+  return { title: `${escapeHtml(report.name)} – eval report`, head, report }
 }
