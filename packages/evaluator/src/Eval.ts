@@ -417,12 +417,19 @@ type Given<O, K extends PropertyKey> = K extends keyof O ? [O[K]] extends [undef
  * `maxCases` without naming a file writes it only if the context has `FileSystem` and `Path` (see
  * {@link RunOptions}). Provide `ScoreQueue.layer` to make submissions durable: when a `ScoreQueue` is in the context
  * too, scores go through it (see {@link HeliconeOptions}). Throws a `RangeError` at once for a `helicone.scale` that
- * is not a positive integer, or a bad `maxErrors`.
+ * is not a positive integer, a bad `maxErrors`, a `shard` outside `1 <= index <= count`, a `passAtK` outside
+ * 1..trials, or a `failOnRegression.minimumDifference` outside 0..1.
+ *
+ * With a `baseline`, the report's `baseline` compares the run with it case by case (`Comparison.BaselineComparison`);
+ * a baseline whose cases file cannot be read is a warning, and with `failOnRegression` a failing `"baseline"`
+ * reason: nothing is half-compared. With `shard`, the run runs its shard of the cases; `EvalReport.merge` merges the
+ * shards' reports.
  *
  * The report's `verdict` (`EvalReport.Verdict`) fails the run when it was interrupted, when its data could not be
  * read, when more cases errored than `maxErrors` allows (default 0), when nothing was scored (every case errored, the
- * data had no cases, or the suite has no scorers), when a threshold is missed, and with `helicone.strict` when
- * Helicone did not take every score; `report.passed` is `verdict.passed`.
+ * data had no cases, or the suite has no scorers), when a threshold is missed, with `failOnRegression` when a scorer
+ * regressed against the baseline, and with `helicone.strict` when Helicone did not take every score;
+ * `report.passed` is `verdict.passed`.
  *
  * @example
  * ```ts

@@ -18,7 +18,7 @@ describe("Eval.run", () => {
         scorers: [Scorers.exactMatch]
       })
       const report = yield* Eval.run(suite)
-      assert.strictEqual(report.version, 1)
+      assert.strictEqual(report.version, 2)
       assert.strictEqual(report.totals.cases, 3)
       assert.isFalse(report.interrupted)
       const [summary] = report.scorers

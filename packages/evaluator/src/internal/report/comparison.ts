@@ -144,7 +144,7 @@ const change = (
 export const compare = (baseline: Prepared, summary: Summary, rule: Rule): BaselineComparison => {
   const table = summary.table
   const order = table.order()
-  const currentKeys = order.map((slot) => table.keys[slot] ?? "")
+  const currentKeys = order.map((slot) => table.keys.get(slot) ?? "")
   const match = Matching.matchCases(baseline.keys, currentKeys)
   const compared = summary.folds.map((fold) => {
     const side = baseline.scorers.get(fold.name)
@@ -178,7 +178,7 @@ export const compare = (baseline: Prepared, summary: Summary, rule: Rule): Basel
     const changes = Matching.caseChanges(pairs, { passMark, limit: listed })
     const ref = (x: { readonly index: number; readonly baseline: number; readonly current: number }) => {
       const slot = order[c.at[x.index]]
-      return change(currentKeys[c.at[x.index]], table.indexes[slot], table.names[slot], x.baseline, x.current)
+      return change(currentKeys[c.at[x.index]], slot, table.names.get(slot), x.baseline, x.current)
     }
     return {
       name: c.name,

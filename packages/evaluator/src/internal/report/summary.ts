@@ -35,62 +35,62 @@ export const rules = (thresholds: Readonly<Record<string, Threshold>>): Record<s
 }
 
 /**
- * The cases seen, one slot each (the trials of a case share it), in the order they first finished; `order()` gives
- * them by index. The per-case columns are typed arrays that double as they fill.
+ * The cases seen, by index: a case's trials share its slot, which is its index in the data, so the per-case columns
+ * (typed arrays that double as they fill) are in the data's order whatever order cases finished in. `order()` lists
+ * the indexes seen, ascending.
  */
 class CaseTable {
-  size = 0
   capacity = 64
-  indexes = new Float64Array(this.capacity)
+  /** 1 at each index seen. */
+  seen = new Uint8Array(this.capacity)
   /** Trials of the case that finished (not stopped in flight by an interruption). */
   finished = new Int32Array(this.capacity)
-  readonly names: Array<string | undefined> = []
+  readonly names = new Map<number, string>()
   /** Case keys, when the run matches cases with a baseline or splits them into shards (`Summary.keyCase`). */
-  readonly keys: Array<string | undefined> = []
-  private readonly slots = new Map<number, number>()
-  private lastIndex = -1
-  private lastSlot = -1
+  readonly keys = new Map<number, string>()
+  private count = 0
+  private end = 0
   private sorted: Array<number> | undefined = undefined
 
   constructor(private readonly grown: (capacity: number) => void) {}
 
   slot(index: number, name: string | undefined): number {
-    // the trials of a case mostly finish one after the other
-    if (index === this.lastIndex) return this.lastSlot
-    let slot = this.slots.get(index)
-    if (slot === undefined) {
-      slot = this.size++
-      if (slot === this.capacity) {
-        this.capacity *= 2
-        this.indexes = grow(this.indexes, this.capacity)
-        this.finished = grow(this.finished, this.capacity)
-        this.grown(this.capacity)
+    if (this.seen[index] === 1) return index
+    if (index >= this.capacity) {
+      if (!Number.isSafeInteger(index) || index < 0 || index > maxIndex) {
+        throw new RangeError(`a case index must be an integer from 0 to ${maxIndex}, got ${index}`)
       }
-      this.indexes[slot] = index
-      this.names.push(name)
-      this.keys.push(undefined)
-      this.slots.set(index, slot)
-      this.sorted = undefined
+      let capacity = this.capacity
+      while (capacity <= index) capacity *= 2
+      this.capacity = capacity
+      this.seen = grow(this.seen, capacity)
+      this.finished = grow(this.finished, capacity)
+      this.grown(capacity)
     }
-    this.lastIndex = index
-    this.lastSlot = slot
-    return slot
+    this.seen[index] = 1
+    if (name !== undefined) this.names.set(index, name)
+    if (index >= this.end) this.end = index + 1
+    this.count++
+    this.sorted = undefined
+    return index
   }
 
-  /** The slots in the data's order (by index), so that every figure is summed in the same order however cases ran. */
+  /** The indexes seen, ascending: every figure is summed in this order, however the cases ran. */
   order(): Array<number> {
     if (this.sorted === undefined) {
-      const slots = Array.from({ length: this.size }, (_, i) => i)
-      let inOrder = true
-      for (let i = 1; i < this.size && inOrder; i++) inOrder = this.indexes[i] > this.indexes[i - 1]
-      if (!inOrder) slots.sort((a, b) => this.indexes[a] - this.indexes[b])
-      this.sorted = slots
+      const out = new Array<number>(this.count)
+      let n = 0
+      for (let i = 0; i < this.end; i++) if (this.seen[i] === 1) out[n++] = i
+      this.sorted = out
     }
     return this.sorted
   }
 }
 
-const grow = <A extends Float64Array | Int32Array>(array: A, capacity: number): A => {
+/** The largest case index the fold keeps per-case figures for (its columns grow to the largest index seen). */
+const maxIndex = 2 ** 28
+
+const grow = <A extends Float64Array | Int32Array | Uint8Array>(array: A, capacity: number): A => {
   const bigger = new (array.constructor as new(n: number) => A)(capacity)
   bigger.set(array)
   return bigger
@@ -174,9 +174,13 @@ export class ScorerFold {
   /** `cases`: every finished case of the run so far, the ones this scorer did not score included. */
   summary(cases: number, table: CaseTable, k: number | undefined): ScorerSummary {
     const order = table.order()
-    const scored: Array<Interval.Cluster> = []
-    for (const slot of order) scored.push({ sum: this.sums[slot], count: this.counts[slot] })
-    const interval = Interval.ofClusters(scored, this.binary, 0.95)
+    const sums = new Float64Array(order.length)
+    const counts = new Float64Array(order.length)
+    for (let i = 0; i < order.length; i++) {
+      sums[i] = this.sums[order[i]]
+      counts[i] = this.counts[order[i]]
+    }
+    const interval = Interval.ofSums(sums, counts, this.binary, 0.95)
     const summary: { -readonly [K in keyof ScorerSummary]: ScorerSummary[K] } = {
       name: this.name,
       count: this.count,
@@ -191,14 +195,13 @@ export class ScorerFold {
     if (this.threshold !== undefined) {
       // A case the scorer did not score (it failed or timed out, or the task or the data failed first) counts as 0:
       // a scorer that errors on 9 cases in 10 does not pass on the one it scored.
-      const judged: Array<Interval.Cluster> = []
       let sum = 0
-      for (const slot of order) {
-        sum += this.sums[slot]
-        judged.push({ sum: this.sums[slot], count: table.finished[slot] })
+      for (let i = 0; i < order.length; i++) {
+        sum += sums[i]
+        counts[i] = table.finished[order[i]]
       }
       const thresholdMean = cases === 0 ? null : sum / cases
-      const thresholdInterval = Interval.ofClusters(judged, this.binary, 0.95)
+      const thresholdInterval = Interval.ofSums(sums, counts, this.binary, 0.95)
       const value = this.threshold.on === "lower" ? (cases === 0 ? null : thresholdInterval.lower) : thresholdMean
       summary.threshold = this.threshold.min
       summary.thresholdMean = thresholdMean
@@ -223,11 +226,9 @@ export class ScorerFold {
       const c = this.passes[slot]
       if (c > 0 && c < n) {
         if (flakyCount++ < flakyListed) {
-          const name = table.names[slot]
+          const name = table.names.get(slot)
           flaky.push(
-            name === undefined
-              ? { index: table.indexes[slot], passes: c, trials: n }
-              : { index: table.indexes[slot], name, passes: c, trials: n }
+            name === undefined ? { index: slot, passes: c, trials: n } : { index: slot, name, passes: c, trials: n }
           )
         }
       }
@@ -304,7 +305,7 @@ export class Summary {
 
   /** Gives case `index` its key (`Statistics.caseKeys`'), for the baseline comparison; before its results come. */
   keyCase(index: number, name: string | undefined, key: string): void {
-    this.table.keys[this.table.slot(index, name)] = key
+    this.table.keys.set(this.table.slot(index, name), key)
   }
 
   add(result: CaseResult): void {

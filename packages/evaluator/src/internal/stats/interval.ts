@@ -65,15 +65,23 @@ export const ofClusters = (
   cs: ReadonlyArray<Cluster>,
   binary: boolean,
   confidence: number
+): Statistics.MeanInterval => ofSums(cs.map((c) => c.sum), cs.map((c) => c.count), binary, confidence)
+
+/** {@link ofClusters} over two columns: case `i` has `counts[i]` scores summing to `sums[i]`. */
+export const ofSums = (
+  sums: ArrayLike<number>,
+  counts: ArrayLike<number>,
+  binary: boolean,
+  confidence: number
 ): Statistics.MeanInterval => {
   let n = 0
   let sum = 0
   let total = 0
-  for (const c of cs) {
-    if (c.count === 0) continue
+  for (let i = 0; i < sums.length; i++) {
+    if (counts[i] === 0) continue
     n++
-    sum += c.sum
-    total += c.count
+    sum += sums[i]
+    total += counts[i]
   }
   if (n === 0) {
     return {
@@ -91,9 +99,9 @@ export const ofClusters = (
   // The variance of a ratio mean over clusters (each case's trials are one cluster), with divisor n: with one score
   // a case it is the binomial p(1 - p) / n, and it does not shrink when a case's trials repeat its score.
   let squares = 0
-  for (const c of cs) {
-    if (c.count === 0) continue
-    const r = c.sum - c.count * mean
+  for (let i = 0; i < sums.length; i++) {
+    if (counts[i] === 0) continue
+    const r = sums[i] - counts[i] * mean
     squares += r * r
   }
   const variance = squares / (total * total)
