@@ -7,23 +7,22 @@
  *
  * @since 0.1.0
  */
-import * as FileSystem from "@effect/platform/FileSystem"
-import * as Path from "@effect/platform/Path"
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Comparison from "./Comparison.js"
 import type { MaxErrors, Threshold } from "./Eval.js"
-import * as Comparison_ from "./internal/report/comparison.js"
+import * as Baseline from "./internal/report/baseline.js"
 import * as Labels from "./internal/report/labels.js"
 import * as Merge from "./internal/report/merge.js"
 import * as ReadCases from "./internal/report/readCases.js"
 import * as Report from "./internal/report/report.js"
 import { Summary } from "./internal/report/summary.js"
-import { describe, safeStringify } from "./internal/report/text.js"
+import { safeStringify } from "./internal/report/text.js"
 import * as Verdict_ from "./internal/report/verdict.js"
-import { baselinePaths } from "./internal/runner/evalRun.js"
 import * as Submitter from "./internal/runner/submitter.js"
 import { Score } from "./Scorer.js"
 
@@ -423,7 +422,7 @@ const EarlierReport = Schema.Struct({
  * @since 0.1.0
  * @category constants
  */
-export const currentVersion = 2
+export const currentVersion: number = Baseline.currentVersion
 
 const ReportJson = Schema.transform(Schema.parseJson(EarlierReport), Schema.typeSchema(EvalReport), {
   strict: true,
@@ -702,7 +701,13 @@ export class BaselineError extends Schema.TaggedError<BaselineError>("@helicone-
   }
 }
 
-const decodeUnknown = Schema.decodeUnknown(EarlierReport)
+/** A report of any version this package reads, from its parsed JSON, as `fromJson` reads it. */
+const decodeEarlier = (json: unknown): Effect.Effect<EvalReport, ParseResult.ParseError> =>
+  Effect.map(
+    Schema.decodeUnknown(EarlierReport)(json),
+    ({ verdict, version: _, ...report }) =>
+      verdict === undefined ? judgeEarlier(report) : { ...report, version: 2 as const, verdict }
+  )
 
 /**
  * Reads an earlier run's JSON report to compare a run with (`Eval.run(suite, { baseline })`): of version 1 or 2, of
@@ -730,57 +735,10 @@ export const loadBaseline = (
   path: string,
   options?: { readonly suite?: string | undefined }
 ): Effect.Effect<EvalReport, BaselineError, FileSystem.FileSystem | Path.Path> =>
-  Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
-    const paths = yield* Path.Path
-    const fail = (reason: BaselineError["reason"], detail: string) => new BaselineError({ path, reason, detail })
-    const text = yield* Effect.mapError(fs.readFileString(path), (error) => fail("unreadable", describe(error)))
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch (error) {
-      return yield* fail("not-a-report", `not JSON: ${describe(error)}`)
-    }
-    if (typeof json !== "object" || json === null || Array.isArray(json)) {
-      return yield* fail("not-a-report", "not a JSON object")
-    }
-    const version = (json as { version?: unknown }).version
-    if (typeof version === "number" && version > currentVersion) {
-      return yield* fail("future-version", String(version))
-    }
-    if (typeof version !== "number" || typeof (json as { name?: unknown }).name !== "string") {
-      return yield* fail("not-a-report", "no report version and suite name")
-    }
-    const report = yield* decodeUnknown(json).pipe(
-      Effect.map(({ verdict, version: _, ...report }) =>
-        verdict === undefined ? judgeEarlier(report) : { ...report, version: 2 as const, verdict }
-      ),
-      Effect.mapError((error) => fail("not-a-report", firstLine(error.message)))
-    )
-    if (options?.suite !== undefined && report.name !== options.suite) {
-      return yield* fail(
-        "other-suite",
-        `is a report of the suite ${JSON.stringify(report.name)}, not ${JSON.stringify(options.suite)}`
-      )
-    }
-    let loaded: EvalReport = report
-    if (report.casesFile !== undefined) {
-      const given = report.casesFile
-      const beside = paths.isAbsolute(given) ? given : paths.join(paths.dirname(path), given)
-      const found = (yield* fs.exists(beside).pipe(Effect.orElseSucceed(() => false))) ? beside : given
-      loaded = { ...report, casesFile: found }
-      yield* Stream.runDrain(readCases(loaded)).pipe(
-        Effect.mapError((error) => fail("cases-file", `${error.message}${found === given ? "" : ` (next to it)`}`))
-      )
-    }
-    baselinePaths.set(loaded, path)
-    return loaded
-  })
-
-const firstLine = (text: string): string => {
-  const line = text.split("\n").find((l) => l.trim() !== "") ?? text
-  return line.length > 200 ? `${line.slice(0, 199)}…` : line
-}
+  Effect.mapError(
+    Baseline.load(path, options?.suite, decodeEarlier),
+    (problem) => new BaselineError({ path, ...problem })
+  )
 
 /**
  * Shard reports that cannot be merged: none given (`no-reports`), a report of a whole run (`not-a-shard`), of
@@ -844,40 +802,7 @@ export const merge = (
   reports: ReadonlyArray<EvalReport>,
   options?: { readonly baseline?: EvalReport | undefined }
 ): Effect.Effect<EvalReport, MergeError, FileSystem.FileSystem | Path.Path> =>
-  Effect.gen(function*() {
-    const problem = Merge.check(reports)
-    if (problem !== undefined) return yield* new MergeError(problem)
-    const compared = reports.find((report) => report.baseline !== undefined)?.baseline
-    const rule: Comparison_.Rule = {
-      failOnRegression: compared?.failOnRegression ?? false,
-      minimumDifference: compared?.minimumDifference ?? 0,
-      seed: compared?.seed ?? 1
-    }
-    let baseline = options?.baseline
-    if (baseline === undefined && compared !== undefined) {
-      if (compared.path === undefined) {
-        return yield* new MergeError({
-          reason: "baseline",
-          detail: `the shards were compared with a baseline (${
-            JSON.stringify(compared.name)
-          } of ${compared.startedAt}) whose file is not known: give it as the baseline option`
-        })
-      }
-      baseline = yield* loadBaseline(compared.path, { suite: reports[0].name }).pipe(
-        Effect.mapError((error) => new MergeError({ reason: "baseline", detail: error.message }))
-      )
-    }
-    const prepared = baseline === undefined ?
-      undefined :
-      yield* Comparison_.prepare(baseline, baselinePaths.get(baseline)).pipe(
-        Effect.mapError((unreadable) =>
-          new MergeError({
-            reason: "baseline",
-            detail: `cannot read the baseline's cases file ${unreadable.path}: ${unreadable.reason}`
-          })
-        )
-      )
-    return yield* Merge.merge(reports, prepared === undefined ? undefined : { prepared, rule }).pipe(
-      Effect.mapError((problem) => new MergeError(problem))
-    )
-  })
+  Effect.mapError(
+    Merge.mergeShards(reports, options?.baseline, (path, suite) => loadBaseline(path, { suite })),
+    (problem) => new MergeError(problem)
+  )

@@ -5,10 +5,12 @@
  * @internal
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import type { MaxErrors, Threshold } from "../../Eval.js"
 import type { CaseResult, EvalReport, HeliconeSummary } from "../../EvalReport.js"
+import { baselinePaths } from "../runner/evalRun.js"
 import { caseKey } from "../stats/caseKey.js"
 import * as Comparison from "./comparison.js"
 import * as ReadCases from "./readCases.js"
@@ -156,4 +158,50 @@ export const merge = (
     const warnings = [...new Set(reports.flatMap((report) => report.warnings ?? []))]
     if (warnings.length > 0) report.warnings = warnings
     return report
+  })
+
+/**
+ * `EvalReport.merge`: the shards checked, the baseline to compare with found (given, or read again from the path the
+ * shards' comparison records, with `load`), then merged.
+ */
+export const mergeShards = (
+  reports: ReadonlyArray<EvalReport>,
+  given: EvalReport | undefined,
+  load: (
+    path: string,
+    suite: string
+  ) => Effect.Effect<EvalReport, { readonly message: string }, FileSystem.FileSystem | Path.Path>
+): Effect.Effect<EvalReport, Problem, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function*() {
+    const problem = check(reports)
+    if (problem !== undefined) return yield* Effect.fail(problem)
+    const compared = reports.find((report) => report.baseline !== undefined)?.baseline
+    const rule: Comparison.Rule = {
+      failOnRegression: compared?.failOnRegression ?? false,
+      minimumDifference: compared?.minimumDifference ?? 0,
+      seed: compared?.seed ?? 1
+    }
+    let baseline = given
+    if (baseline === undefined && compared !== undefined) {
+      if (compared.path === undefined) {
+        return yield* Effect.fail<Problem>({
+          reason: "baseline",
+          detail: `the shards were compared with a baseline (${
+            JSON.stringify(compared.name)
+          } of ${compared.startedAt}) whose file is not known: give it as the baseline option`
+        })
+      }
+      baseline = yield* Effect.mapError(
+        load(compared.path, reports[0].name),
+        (error): Problem => ({ reason: "baseline", detail: error.message })
+      )
+    }
+    const prepared = baseline === undefined ? undefined : yield* Effect.mapError(
+      Comparison.prepare(baseline, baselinePaths.get(baseline)),
+      (unreadable): Problem => ({
+        reason: "baseline",
+        detail: `cannot read the baseline's cases file ${unreadable.path}: ${unreadable.reason}`
+      })
+    )
+    return yield* merge(reports, prepared === undefined ? undefined : { prepared, rule })
   })
