@@ -80,6 +80,20 @@ describe("a baseline comparison", () => {
       assert.strictEqual(c.scorers[0].comparison.difference, null)
     }))
 
+  it.effect("a baseline whose cases file cannot be read is not half-compared: a warning, and with the gate a failure", () =>
+    Effect.gen(function*() {
+      const run = yield* Eval.run(baselineSuite)
+      const baseline = { ...run, cases: [], casesFile: "/nonexistent/answers.cases.jsonl" }
+      const report = yield* Eval.run(baselineSuite, { baseline, failOnRegression: true })
+      assert.isUndefined(report.baseline)
+      assert.isFalse(report.passed)
+      assert.deepStrictEqual(report.verdict.reasons.map((r) => r.kind), ["baseline"])
+      assert.match(report.warnings![0], /^cannot compare with the baseline: cannot read its cases file \/nonexistent/)
+      const ungated = yield* Eval.run(baselineSuite, { baseline })
+      assert.isTrue(ungated.passed)
+      assert.strictEqual(ungated.warnings!.length, 1)
+    }).pipe(Effect.provide(NodeContext.layer)))
+
   it.effect("repeated inputs are matched by their order", () =>
     Effect.gen(function*() {
       const twice = (answers: ReadonlyArray<string>) =>
