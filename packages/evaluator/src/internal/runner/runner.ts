@@ -286,7 +286,8 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
             index++
             trial = 0
             if (seen !== undefined) {
-              const raw = next instanceof source.Invalid ? caseKey({}) : caseKey(next)
+              // from the name and input only, as a report's cases give them back (a baseline's, a shard's)
+              const raw = next instanceof source.Invalid ? caseKey({}) : caseKey({ name: next.name, input: next.input })
               const n = (seen.get(raw) ?? 0) + 1
               seen.set(raw, n)
               const key = n === 1 ? raw : `${raw}#${n}`
