@@ -11,8 +11,11 @@ import * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import type { EvalReport } from "./EvalReport.js"
 import * as HtmlReport from "./HtmlReport.js"
+import * as Page from "./internal/report/html/page.js"
+import * as ReadCases from "./internal/report/readCases.js"
 import * as TerminalReporter from "./internal/report/terminal.js"
 import { safeStringify, Unwritable } from "./internal/report/text.js"
 import * as JUnitReport from "./JUnitReport.js"
@@ -183,9 +186,10 @@ export const junit = (path: string): Reporter<Files> => ({
 })
 
 /**
- * Writes a self-contained HTML page of the report (no external assets; every value escaped). A value that JSON
- * cannot hold is shown as the JSON reporter writes it, with a warning in `report.warnings` when a note stands in
- * its place.
+ * Writes a self-contained HTML page of the report (no external assets; every value shown as text). For a run whose
+ * cases went to a cases file, the cases are streamed from that file into the page, never held in memory whole. A
+ * value that JSON cannot hold is shown as the JSON reporter writes it, with a warning in `report.warnings` when a
+ * note stands in its place.
  *
  * @since 0.1.0
  * @category reporters
@@ -194,10 +198,42 @@ export const html = (path: string): Reporter<Files> => ({
   onEnd: (report) =>
     Effect.suspend(() => {
       const unwritable = new Unwritable()
-      const text = HtmlReport.renderCounting(report, unwritable.add)
-      return writeFile(path, text).pipe(Effect.zipRight(warnIf(unwritable.warning(`the HTML report ${path}`))))
+      const written = report.casesFile === undefined
+        ? writeFile(path, HtmlReport.renderCounting(report, unwritable.add))
+        : writeHtmlStreamed(path, report, report.casesFile, unwritable)
+      return written.pipe(Effect.zipRight(warnIf(unwritable.warning(`the HTML report ${path}`))))
     })
 })
+
+const writeHtmlStreamed = (
+  path: string,
+  report: EvalReport,
+  casesFile: string,
+  unwritable: Unwritable
+): Effect.Effect<void, PlatformError.PlatformError | Error, Files> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const indexOf = Page.scorerIndexer(report)
+    yield* writeFile(path, Page.open(HtmlReport.pageOptions(report)))
+    let first = true
+    yield* ReadCases.fromFile(casesFile).pipe(
+      Stream.mapError((unreadable) =>
+        new Error(
+          `the cases file ${casesFile}${
+            unreadable.line === undefined ? "" : `, line ${unreadable.line}`
+          }: ${unreadable.reason}`
+        )
+      ),
+      Stream.map((result) => Page.caseJson(result, indexOf, unwritable.add)),
+      Stream.grouped(1000),
+      Stream.runForEach((chunk) => {
+        const text = `${first ? "" : ","}${Array.from(chunk).join(",")}`
+        first = false
+        return fs.writeFileString(path, text, { flag: "a" })
+      })
+    )
+    yield* fs.writeFileString(path, Page.close, { flag: "a" })
+  })
 
 const warnIf = (warning: string | undefined): Effect.Effect<void, ReporterWarning> =>
   warning === undefined ? Effect.void : Effect.fail(new ReporterWarning({ warning }))

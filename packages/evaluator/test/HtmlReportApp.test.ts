@@ -1,7 +1,12 @@
+import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
 import { execFileSync } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
+import { Eval, Reporter, Scorers } from "../src/index.js"
 import * as Page from "../src/internal/report/html/page.js"
 
 const root = Path.resolve(fileURLToPath(new URL("../../..", import.meta.url)))
@@ -22,4 +27,37 @@ describe("the HTML report's bundled page", () => {
     assert.notMatch(text, /<\/script|<!--|\u2028|\u2029/i)
     assert.deepStrictEqual(JSON.parse(text), value)
   })
+})
+
+describe("Reporter.html", () => {
+  it.scoped("streams a run's cases file into the page: every case is in its data", () =>
+    Effect.gen(function*() {
+      const dir = yield* Effect.acquireRelease(
+        Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "helicone-eval-html-stream-"))),
+        (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+      )
+      const suite = Eval.make({
+        name: "streamed",
+        data: Array.from(
+          { length: 2500 },
+          (_, i) => ({ input: `in ${i} </script>`, expected: i % 2 === 0 ? `in ${i} </script>` : "x" })
+        ),
+        task: (s: string) => s,
+        scorers: [Scorers.exactMatch]
+      })
+      const file = Path.join(dir, "report.html")
+      const report = yield* Eval.run(suite, {
+        casesFile: Path.join(dir, "cases.jsonl"),
+        reporters: [Reporter.html(file)]
+      })
+      assert.deepStrictEqual(report.cases, [])
+      const html = Fs.readFileSync(file, "utf8")
+      const json = /<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]
+      const data = JSON.parse(json) as { cases: Array<[number, number, unknown, string]> }
+      assert.deepStrictEqual(
+        data.cases.map((c) => c[0]).sort((a, b) => a - b),
+        Array.from({ length: 2500 }, (_, i) => i)
+      )
+      assert.strictEqual(data.cases.find((c) => c[0] === 7)![3], "in 7 </script>")
+    }).pipe(Effect.provide(NodeContext.layer)))
 })
