@@ -6,6 +6,7 @@
  * Without /usr/bin/chromium the tests skip, unless HELICONE_EVAL_REQUIRE_BROWSER=1 (set by .ci/run), where they fail.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -13,6 +14,7 @@ import { pathToFileURL } from "node:url"
 import { type BrowserContext, chromium, type Page } from "playwright-core"
 import type { CaseResult, EvalReport } from "../src/EvalReport.js"
 import * as HtmlReport from "../src/HtmlReport.js"
+import { Eval, Scorers } from "../src/index.js"
 import { failing, makeCase, makeReport, rareWord } from "./fixtures/reportCases.js"
 
 const executablePath = "/usr/bin/chromium"
@@ -189,6 +191,42 @@ describe.skipIf(!available && !required)("the HTML report in Chromium", () => {
       120_000
     )
   }
+
+  it(
+    "against a baseline: regressed and fixed cases are marked, \"regressed only\" shows them, trials side by side",
+    async () => {
+      // 40 cases, 2 trials; `bad` says which cases are answered wrongly
+      const suite = (bad: number) =>
+        Eval.make({
+          name: "against a baseline",
+          data: Array.from({ length: 40 }, (_, i) => ({ input: `q${i}`, expected: `Q${i}` })),
+          task: (q: string) => (Number(q.slice(1)) % bad === 0 ? "x" : q.toUpperCase()),
+          scorers: [Scorers.exactMatch],
+          trials: 2
+        })
+      const baseline = await Effect.runPromise(Eval.run(suite(4)))
+      const report = await Effect.runPromise(Eval.run(suite(3), { baseline }))
+      const changes = report.baseline!.scorers[0].changes
+      const regressed = changes.passToFail.map((c) => c.index).sort((a, b) => a - b)
+      assert.isAbove(regressed.length, 0)
+      const page = await open(write("baseline.html", report), { width: 1400, height: 2000 })
+      assert.include(await page.locator(".head").textContent(), "Against the baseline")
+      await page.getByLabel(/regressed only/).check()
+      assert.strictEqual(await count(page), `${regressed.length * 2} of 80 case trials`)
+      const drawn = await drawnIndexes(page)
+      assert.deepStrictEqual([...new Set(drawn)], regressed)
+      assert.strictEqual(await page.locator(".list .row .tag", { hasText: "regressed" }).count(), drawn.length)
+      await page.getByLabel(/regressed only/).uncheck()
+      const fixed = changes.failToPass[0].index
+      assert.isAbove(await page.locator(`.list .row[data-index="${fixed}"] .tag`, { hasText: "fixed" }).count(), 0)
+      await page.locator(`.list .row[data-index="${regressed[0]}"]`).first().click()
+      assert.strictEqual(await page.locator(".detail .trials .trial").count(), 2)
+      await page.screenshot({ path: Path.join(screenshots, "baseline-regressed-case.png") })
+      assert.deepStrictEqual(pageErrors, [])
+      await page.close()
+    },
+    60_000
+  )
 
   it("hostile outputs show as text and no script in them runs", async () => {
     const hostile: Array<[string, string]> = [
