@@ -123,6 +123,9 @@ describe.skipIf(!available && !required)("the HTML report in Chromium", () => {
           `${n.toLocaleString("en-US")} of ${n.toLocaleString("en-US")} case trials`
         )
         await page.screenshot({ path: Path.join(screenshots, `${n}-opened.png`) })
+        await page.emulateMedia({ colorScheme: "dark" })
+        await page.screenshot({ path: Path.join(screenshots, `${n}-opened-dark.png`) })
+        await page.emulateMedia({ colorScheme: "light" })
 
         // failing only: exactly the failing cases
         const failingIndexes = report.cases.filter(failing).map((c) => c.index)

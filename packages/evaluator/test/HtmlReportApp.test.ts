@@ -21,6 +21,13 @@ describe("the HTML report's bundled page", () => {
     assert.include(out, "is up to date")
   })
 
+  it("the client type-checks (its own tsconfig: JSX for Preact; the package's tsconfig leaves it out)", () => {
+    const tsc = Path.join(root, "node_modules", "typescript", "bin", "tsc")
+    const project = Path.join(root, "packages", "evaluator", "src", "internal", "report", "html", "client")
+    // throws with tsc's errors on stdout when a type is wrong
+    execFileSync(process.execPath, [tsc, "-p", Path.join(project, "tsconfig.json")], { cwd: root, encoding: "utf8" })
+  }, 60_000)
+
   it("embedded JSON can close no script and reads back the same", () => {
     const value = ["</script><script>alert(1)</script>", "<!-- x -->", "\u2028\u2029", "\ud800 lone", "</SCRIPT"]
     const text = Page.scriptSafe(JSON.stringify(value))

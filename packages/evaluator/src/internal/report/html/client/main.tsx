@@ -28,7 +28,7 @@ const Text = ({ value, label }: { value: unknown; label: string }) => {
   return (
     <section class="field">
       <h4>{label}</h4>
-      <pre>{cut ? s.slice(0, maxShown) : s}</pre>
+      {value === null ? <p class="muted">none</p> : <pre>{cut ? s.slice(0, maxShown) : s}</pre>}
       {cut && (
         <button type="button" onClick={() => setAll(true)}>
           show all {s.length.toLocaleString("en-US")} characters
