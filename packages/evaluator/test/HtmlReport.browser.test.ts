@@ -122,6 +122,22 @@ describe.skipIf(!available && !required)("the HTML report in Chromium", () => {
           await count(page),
           `${n.toLocaleString("en-US")} of ${n.toLocaleString("en-US")} case trials`
         )
+        // each scorer's histogram counts its scores in tenths
+        const tenths = (name: string) => {
+          const bins = new Array<number>(10).fill(0)
+          for (const c of report.cases) {
+            const score = c.scores.find((s) => s.name === name)
+            if (score !== undefined) bins[Math.min(9, Math.floor(score.score * 10))]++
+          }
+          return `scores in tenths from 0 to 1: ${bins.join(", ")}`
+        }
+        assert.deepStrictEqual(
+          await page.$$eval(
+            "table.scorers tbody svg.histogram",
+            (svgs) => svgs.map((s) => s.getAttribute("aria-label"))
+          ),
+          report.scorers.map((s) => tenths(s.name))
+        )
         await page.screenshot({ path: Path.join(screenshots, `${n}-opened.png`) })
         await page.emulateMedia({ colorScheme: "dark" })
         await page.screenshot({ path: Path.join(screenshots, `${n}-opened-dark.png`) })

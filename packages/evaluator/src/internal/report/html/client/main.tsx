@@ -166,25 +166,36 @@ const Detail = ({ model, row, onClose }: { model: Model; row: number; onClose: (
   )
 }
 
-const Histograms = ({ model }: { model: Model }) => (
-  <div class="histograms">
-    {model.meta.scorers.map((s, i) => {
-      const bins = new Array<number>(10).fill(0)
-      for (const v of model.scores[i]) if (!Number.isNaN(v)) bins[Math.min(9, Math.max(0, Math.floor(v * 10)))]++
-      const top = Math.max(1, ...bins)
-      return (
-        <figure key={s.name} class="histogram">
-          <svg viewBox="0 0 100 30" role="img" aria-label={`${s.name}: ${bins.join(", ")} scores in tenths 0 to 1`}>
-            {bins.map((b, j) => (
-              <rect key={j} x={j * 10 + 1} width={8} y={30 - (b / top) * 30} height={(b / top) * 30} />
-            ))}
-          </svg>
-          <figcaption>{s.name}</figcaption>
-        </figure>
-      )
-    })}
-  </div>
-)
+/** A scorer's scores in tenths from 0 to 1, as bars. */
+const Histogram = ({ model, scorer }: { model: Model; scorer: number }) => {
+  const bins = new Array<number>(10).fill(0)
+  for (const v of model.scores[scorer]) if (!Number.isNaN(v)) bins[Math.min(9, Math.max(0, Math.floor(v * 10)))]++
+  const top = Math.max(1, ...bins)
+  return (
+    <svg
+      class="histogram"
+      viewBox="0 0 100 30"
+      role="img"
+      aria-label={`scores in tenths from 0 to 1: ${bins.join(", ")}`}
+    >
+      {bins.map((b, j) => <rect key={j} x={j * 10 + 1} width={8} y={30 - (b / top) * 30} height={(b / top) * 30} />)}
+    </svg>
+  )
+}
+
+/** Adds a histogram column to the static scorer table. */
+const addHistograms = (model: Model) => {
+  const table = document.querySelector("table.scorers")
+  if (table === null) return
+  const th = document.createElement("th")
+  th.textContent = "distribution"
+  table.querySelector("thead tr")?.append(th)
+  table.querySelectorAll("tbody tr").forEach((tr, i) => {
+    const td = document.createElement("td")
+    tr.append(td)
+    if (model.meta.scorers[i] !== undefined) render(<Histogram model={model} scorer={i} />, td)
+  })
+}
 
 const List = (
   { model, rows, onOpen, open }: {
@@ -333,7 +344,6 @@ const App = ({ model }: { model: Model }) => {
   return (
     <>
       <h2>Cases</h2>
-      <Histograms model={model} />
       <form class="filters" onSubmit={(e) => e.preventDefault()} role="search">
         <input
           type="search"
@@ -422,5 +432,6 @@ if (data !== null && root !== null) {
   const model = load(data.textContent ?? "")
   root.textContent = ""
   render(<App model={model} />, root)
+  addHistograms(model)
   document.documentElement.dataset.ready = "1"
 }
