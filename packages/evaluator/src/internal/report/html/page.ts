@@ -9,6 +9,8 @@
  * The embedded JSON ("data" below) is `{ scorers, helicone, baseline, cases }`, each case an array
  * `[index, trial, name, input, output, expected, scores, errors, duration, requestId, metadata]` where `scores` is
  * `[[scorerIndex, score, boolean (0/1), metadata?], …]` and `errors` is `[[source, message, scorer?, line?], …]`.
+ *
+ * @internal
  */
 import type { CaseResult, EvalReport } from "../../../EvalReport.js"
 import { type OnUnwritable, safeStringify } from "../text.js"
@@ -53,7 +55,7 @@ export const open = (options: PageOptions): string => {
 <meta name="color-scheme" content="light dark">
 <title>${options.title}</title><style>${App.css}</style></head><body>
 <header class="head">${options.head}</header>
-<main id="app" aria-live="polite"><p class="muted">Loading the cases… (this page needs JavaScript for its case list)</p></main>
+<main id="app"><p class="muted">Loading the cases… (this page needs JavaScript for its case list)</p></main>
 <script type="application/json" id="report-data">${metaJson.slice(0, -1)},"cases":[`
 }
 
