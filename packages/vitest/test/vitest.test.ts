@@ -123,21 +123,20 @@ describe("describeEval", () => {
       assert.strictEqual(empty.state, "fail")
       assert.include(empty.message, "nothing was scored: the data has no cases")
 
-      // 200 cases of 20 ms, 10 at a time: about 0.4 s, not the 4 s they take one after the other
+      // 200 cases, 10 at a time (the fixture's last test counts how many ran at once)
       const concurrent = [...outcomes.values()].filter((o) =>
         o.name.startsWith("concurrency.evals.ts > concurrent > #")
       )
       assert.strictEqual(concurrent.length, 200)
       assert.isTrue(concurrent.every((o) => o.state === "pass"))
       assert.strictEqual(get("concurrency.evals.ts > concurrent > summary").state, "pass")
-      const block = get("concurrency.evals.ts > concurrent").duration!
-      assert.isBelow(block, 2_000, "under half of the serial 4 s")
+      assert.strictEqual(get("concurrency.evals.ts > ran the cases 10 at a time").state, "pass")
 
       const tests = [...outcomes.values()].filter((o) => o.duration !== undefined && o.state !== undefined)
       assert.strictEqual(
         tests.length,
-        23 + 4 + 4 + 1 + 201,
-        "6 + 3 + 4 in capitals.evals.ts, 2 × 3 + 2 × 2 in services.evals.ts, 4 + 4 + 1 in verdicts.evals.ts, 201 in concurrency.evals.ts"
+        23 + 4 + 4 + 1 + 202,
+        "6 + 3 + 4 in capitals.evals.ts, 2 × 3 + 2 × 2 in services.evals.ts, 4 + 4 + 1 in verdicts.evals.ts, 202 in concurrency.evals.ts"
       )
     }), 120_000)
 })
