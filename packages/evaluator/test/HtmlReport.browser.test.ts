@@ -103,7 +103,12 @@ describe.skipIf(!available && !required)("the HTML report in Chromium", () => {
       async () => {
         const report = makeReport(n)
         const url = write(`report-${n}.html`, report)
+        const started = performance.now()
         const page = await open(url, n === 30 ? { width: 1400, height: 2200 } : undefined)
+        // printed, not asserted: bench/report measures it against the static report
+        console.log(
+          `${n} cases interactive after ${Math.round(performance.now() - started)} ms (bench/report compares)`
+        )
 
         // the scorer table's numbers are the JSON report's
         const table = await page.$$eval(
