@@ -13,6 +13,7 @@
  * @internal
  */
 import type { CaseResult, EvalReport } from "../../../EvalReport.js"
+import { caseLabel } from "../labels.js"
 import { type OnUnwritable, safeStringify } from "../text.js"
 import * as App from "./app.generated.js"
 
@@ -65,12 +66,35 @@ export const close = `]}</script>
 </body></html>
 `
 
+/** The fields of a case's row, in the order {@link caseJson} writes them. */
+const rowFields = [
+  "index",
+  "trial",
+  "name",
+  "input",
+  "output",
+  "expected",
+  "scores",
+  "errors",
+  "duration",
+  "requestId",
+  "metadata"
+]
+
 /** One case as the page embeds it (script-safe JSON text). */
 export const caseJson = (
   result: CaseResult,
   scorerIndex: (name: string) => number,
   onUnwritable: OnUnwritable | undefined
 ): string => {
+  // a value that could not be written is named by its case and field (`#3 output.nested`), not its row position
+  const named: OnUnwritable | undefined = onUnwritable === undefined ? undefined : (path, why) => {
+    const match = /^\[(\d+)\](.*)$/.exec(path)
+    onUnwritable(
+      `${caseLabel(result)} ${match === null ? path : `${rowFields[Number(match[1])] ?? match[1]}${match[2]}`}`,
+      why
+    )
+  }
   const scores = result.scores.map((s) => {
     const row: Array<unknown> = [scorerIndex(s.name), s.score, s.boolean ? 1 : 0]
     if (s.metadata !== undefined) row.push(s.metadata)
@@ -97,7 +121,7 @@ export const caseJson = (
       result.metadata ?? null
     ],
     undefined,
-    onUnwritable
+    named
   ))
 }
 
