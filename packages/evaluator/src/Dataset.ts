@@ -51,6 +51,8 @@ export interface Dataset<out Input, out Expected = unknown, out R = never> {
   readonly size: number | undefined
   /** @internal */
   readonly open: Effect.Effect<source.Source<Case<Input, Expected>>, never, Scope.Scope | R>
+  /** @internal Counts the cases before a run when `size` is not known but counting is cheap (a JSONL file's lines). */
+  readonly count?: Effect.Effect<number | undefined, never, Scope.Scope | R> | undefined
 }
 
 /**
@@ -136,7 +138,8 @@ export interface JsonlOptions {
  *
  * The file is read through `@effect/platform`'s `FileSystem`, which the run then needs: on Node, provide
  * `NodeContext.layer` (or `NodeFileSystem.layer`) from `@effect/platform-node`. Throws a `RangeError` at once for a
- * `maxLineBytes` that is not an integer >= 1.
+ * `maxLineBytes` that is not an integer >= 1. Before the run, the file's non-blank lines are counted (up to 512 MiB of
+ * file) so that progress shows a total and an ETA.
  *
  * @example
  * ```ts
@@ -165,14 +168,17 @@ export const jsonl = <Input = unknown, Expected = unknown>(
   if (!Number.isSafeInteger(maxLineBytes) || maxLineBytes < 1) {
     throw new RangeError(`maxLineBytes must be an integer >= 1, got ${maxLineBytes}`)
   }
-  return make(
-    undefined,
-    source.fromJsonlFile(path, maxLineBytes) as Effect.Effect<
-      source.Source<Case<Input, Expected>>,
-      never,
-      Scope.Scope | FileSystem.FileSystem
-    >
-  )
+  return {
+    ...make(
+      undefined,
+      source.fromJsonlFile(path, maxLineBytes) as Effect.Effect<
+        source.Source<Case<Input, Expected>>,
+        never,
+        Scope.Scope | FileSystem.FileSystem
+      >
+    ),
+    count: source.countJsonlLines(path)
+  }
 }
 
 /**

@@ -211,6 +211,46 @@ export const fromJsonlFile = (
     }))
   })
 
+/** The largest JSONL file whose cases are counted before a run, for its progress bar: past it, no total is shown. */
+export const countLimitBytes = 512 * 1024 * 1024
+
+/**
+ * The cases of a JSONL file, counted up front for progress: its lines that are not blank (what
+ * {@link fromJsonlFile} reads, a line it cannot parse included). `undefined` for a file that cannot be read or is
+ * larger than {@link countLimitBytes}; the run then reads it without a total.
+ */
+export const countJsonlLines = (
+  path: string
+): Effect.Effect<number | undefined, never, Scope.Scope | FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const info = yield* fs.stat(path)
+    if (info.type !== "File" || Number(info.size) > countLimitBytes) return undefined
+    const file = yield* fs.open(path, { flag: "r" })
+    const block = new Uint8Array(1024 * 1024)
+    let count = 0
+    // whether the line being read has had a byte other than whitespace yet
+    let filled = false
+    while (true) {
+      const bytesRead = Number(yield* file.read(block))
+      if (bytesRead === 0) break
+      for (let i = 0; i < bytesRead; i++) {
+        const byte = block[i]
+        if (byte === newline) {
+          if (filled) count++
+          filled = false
+        } else if (!filled && byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) {
+          filled = true
+          // the rest of the line cannot change the count: skip to its end
+          const end = block.indexOf(newline, i + 1)
+          if (end === -1 || end >= bytesRead) break
+          i = end - 1
+        }
+      }
+    }
+    return filled ? count + 1 : count
+  }).pipe(Effect.orElseSucceed(() => undefined))
+
 const newline = 0x0a
 
 /** A JSONL file's bytes in, its parsed lines (or `Invalid` rows) out. */
