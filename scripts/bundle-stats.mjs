@@ -177,7 +177,7 @@ for (const [dir, { files, name }] of [...byPackage].sort(([, a], [, b]) => a.nam
   }
 }
 const rule = "=".repeat(80)
-const text = [
+const stdlibText = [
   "Third-party code in @helicone-effect/evaluator",
   "",
   "dist/internal/stats/distributions.js contains the following packages of stdlib (https://github.com/stdlib-js),",
@@ -199,6 +199,9 @@ const text = [
   rule,
   ...[...noticeBlocks].flatMap(([block, files]) => ["", `In ${files.join(", ")}:`, "", block, ""])
 ].join("\n")
+// the HTML report's page bundles packages of its own (scripts/build-report-app.mjs): their notices follow
+const pageNotices = Path.join(pkg, "src", "internal", "report", "html", "THIRD_PARTY_NOTICES")
+const text = Fs.existsSync(pageNotices) ? `${stdlibText}\n${rule}\n\n${Fs.readFileSync(pageNotices, "utf8")}` : stdlibText
 const before = Fs.existsSync(notices) ? Fs.readFileSync(notices, "utf8") : ""
 if (before !== text) Fs.writeFileSync(notices, text)
 
