@@ -105,6 +105,16 @@ const FeedbackRequest = Schema.Struct({ rating: Schema.Boolean })
 
 const everyHeader: ReadonlyArray<RegExp> = [/^/]
 
+/** A URL's path and query, or the text itself when it is not a URL. */
+const pathOf = (url: string): string => {
+  try {
+    const parsed = new URL(url)
+    return `${parsed.pathname}${parsed.search}`
+  } catch {
+    return url
+  }
+}
+
 /**
  * Builds the service over an `HttpClient` and a resolved configuration.
  *
@@ -146,14 +156,15 @@ export const make: Effect.Effect<Service, never, HeliconeConfig.HeliconeConfig |
     // One timeout covers the whole attempt, the body included (a timeout costs two fibers). Every response's body is
     // read to its end, so that its connection goes back to the pool (keep-alive); an attempt that times out is
     // interrupted, which aborts its request. Once the status says accepted, a body cut short or slow to come does not
-    // change that. An answer to another URL than ours means the client followed a redirect: it is not an answer.
+    // change that. An answer to another request than ours (another method or path) means the client followed a
+    // redirect: it is not an answer. Only the origin may differ, as it does behind a client that rewrites it.
     const attempt = (request: HttpClientRequest.HttpClientRequest): Effect.Effect<void, SubmitScoreError> =>
       Effect.suspend(() => {
         let accepted = false
-        const url = HttpClientRequest.prependUrl(request, config.baseUrl).url
+        const sent = pathOf(HttpClientRequest.prependUrl(request, config.baseUrl).url)
         return execute(request).pipe(
           Effect.flatMap((response) =>
-            response.request.url !== url
+            response.request.method !== request.method || pathOf(response.request.url) !== sent
               ? followedRedirect(response, redact)
               : Effect.zipRight(
                 classify(response, redact),

@@ -108,7 +108,8 @@ describe("helicone-eval (subprocess)", { timeout: 90_000 }, () => {
       assert.strictEqual(lines[0], "## helicone-eval: failed")
       assert.strictEqual(lines[2], "### capitals: ❌ failed")
       assert.match(lines[4], /^- \*\*exactMatch: threshold mean 0\.800 &lt; 0\.9 \(mean 0\.800/)
-      assert.include(markdown, "| exactMatch | 0.800 | 0.800 | ≥ 0.9 | **FAIL** | 5 | 0 |")
+      // mean, its 95% interval, the threshold mean judged on, the threshold, the result, scored, errors
+      assert.include(markdown, "| exactMatch | 0.800 | 0.371–0.977 | 0.800 | ≥ 0.9 | **FAIL** | 5 | 0 |")
       // $GITHUB_STEP_SUMMARY gets the same text, after what the job's earlier steps wrote
       assert.strictEqual(Fs.readFileSync(stepSummary, "utf8"), `## an earlier step\n${markdown}`)
     }))

@@ -86,6 +86,18 @@ const chainOf = (item: Item): Array<Item> => {
   return all
 }
 
+/** Whether the entries still to deliver for an id (`inFlight`, then the `waiting` chain) hold every name of `scores`. */
+const covers = (inFlight: Item | undefined, waiting: Item | undefined, scores: ScoreMap): boolean => {
+  const names = new Set<string>()
+  if (inFlight !== undefined) { for (const name of Object.keys(inFlight.scores)) names.add(name) }
+  if (waiting !== undefined) {
+    for (const each of chainOf(waiting)) for (const name of Object.keys(each.scores)) names.add(name)
+  }
+  if (names.size === 0) return false
+  for (const name of Object.keys(scores)) if (!names.has(name)) return false
+  return true
+}
+
 /** Deliveries of one request id that may die with a defect (a bug) before its entry is dead-lettered. */
 const maxDefects = 3
 /** Entries per replay chunk: replay progress is recorded after each one. */
@@ -176,6 +188,9 @@ export const make = (
       viaOutbox = true
       if (newer.size === 0 || outbox.size() === 0) return
       for (const [requestId, { scores }] of newer) {
+        // an entry of that id still to deliver (in flight, or waiting) goes to the outbox itself, behind the
+        // backlog: when it holds every score name delivered beside it, a copy would only be a duplicate
+        if (covers(inFlight.get(requestId), pending.get(requestId), scores)) continue
         const item: Item = { requestId, scores: { ...scores }, barriers: undefined }
         handedOff.add(item)
         // the writer's input holds `capacity` entries and nothing went there before: it has room
