@@ -114,6 +114,19 @@ describe("helicone-eval (subprocess)", { timeout: 90_000 }, () => {
       assert.strictEqual(Fs.readFileSync(stepSummary, "utf8"), `## an earlier step\n${markdown}`)
     }))
 
+  it.scoped("a closed stdout (| head -1) ends the output, not the run: the reports are written, the exit code is the run's", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const run = yield* spawn(
+        [fixture("capitals.eval.ts"), "--threshold", "exactMatch=0.9", "--json", "r.json", "--markdown", "r.md"],
+        { cwd: dir, closeStdout: true }
+      )
+      assert.strictEqual(run.code, 1, run.stderr)
+      assert.notInclude(run.stderr, "EPIPE")
+      assert.isFalse((yield* readReport(Path.join(dir, "r.json"))).passed)
+      assert.isTrue(Fs.existsSync(Path.join(dir, "r.md")))
+    }))
+
   it.scoped("a missing dataset file, a task throwing on every case, nothing scored: exit 1, the reason first", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir

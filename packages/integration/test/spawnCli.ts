@@ -26,6 +26,8 @@ export interface SpawnOptions {
   readonly env?: Record<string, string | undefined>
   /** Sends SIGINT once stderr matches it. */
   readonly interruptOn?: RegExp
+  /** Closes the process's stdout at once, as `| head -1` does once it has its line. */
+  readonly closeStdout?: boolean
 }
 
 /**
@@ -55,7 +57,8 @@ export const spawnCli = (args: ReadonlyArray<string>, options: SpawnOptions) =>
       let stdout = ""
       let stderr = ""
       let interrupted = false
-      child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
+      if (options.closeStdout === true) child.stdout!.destroy()
+      else child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
       child.stderr!.on("data", (chunk: Buffer) => {
         stderr += chunk.toString()
         if (options.interruptOn !== undefined && !interrupted && options.interruptOn.test(stderr)) {

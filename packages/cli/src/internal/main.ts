@@ -25,7 +25,24 @@ const environment = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTer
 /** How long the process may stay after the report for what is still on its event loop. */
 const graceMs = 1000
 
-export const main = (options: Cli.RunOptions): void =>
+/**
+ * A closed stdout or stderr (`helicone-eval run … | head -1`) ends what is printed, not the run: the reports are
+ * still written and the exit code still says how the run went, instead of an unhandled EPIPE.
+ */
+const ignoreClosedPipes = (): void => {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error
+    })
+  }
+}
+
+export const main = (options: Cli.RunOptions): void => {
+  ignoreClosedPipes()
+  runMain(options)
+}
+
+const runMain = (options: Cli.RunOptions): void =>
   Cli.run(process.argv, options).pipe(
     Effect.provide(environment),
     NodeRuntime.runMain({

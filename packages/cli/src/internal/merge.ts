@@ -56,6 +56,11 @@ export const run = (
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const relative = (file: string) => NodePath.relative(env.cwd, file) || "."
+    if (args.files.length === 0) {
+      return yield* new CliError.MergeFailed({
+        reason: "give the shards' JSON reports: helicone-eval merge shard-*.json --json report.json"
+      })
+    }
     const files = yield* reportFiles(args.files, env.cwd)
     if (files.length === 0) {
       return yield* new CliError.MergeFailed({ reason: `no report matches ${args.files.join(" ")}` })
