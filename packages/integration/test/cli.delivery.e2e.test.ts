@@ -10,9 +10,8 @@ import { EvalReport } from "@helicone-effect/evaluator"
 import { LocalHelicone } from "@helicone-effect/local"
 import { Effect, Stream } from "effect"
 import * as Fs from "node:fs"
-import * as Net from "node:net"
 import * as Path from "node:path"
-import { fixture, spawnCli, tempDir } from "./spawnCli.js"
+import { closedPort, fixture, spawnCli, tempDir } from "./spawnCli.js"
 
 const readReport = (path: string) => EvalReport.fromJson(Fs.readFileSync(path, "utf8"))
 
@@ -25,17 +24,6 @@ const inOutbox = (dir: string) =>
     assert.isDefined(count, listed.stdout)
     return Number(count!.replace(/,/g, ""))
   }))
-
-/** A loopback port nothing listens on: connections to it are refused, as to a Helicone that is down. */
-const closedPort = Effect.promise(() =>
-  new Promise<number>((resolve) => {
-    const server = Net.createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as Net.AddressInfo).port
-      server.close(() => resolve(port))
-    })
-  })
-)
 
 describe("helicone-eval run --helicone (subprocess)", { timeout: 120_000 }, () => {
   // SLOW (~40 s on 2 cores): 20,000 cases, each with a score, through the CLI to a local server

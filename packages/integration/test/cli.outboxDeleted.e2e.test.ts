@@ -5,20 +5,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import * as Fs from "node:fs"
-import * as Net from "node:net"
 import * as Path from "node:path"
 import { eventually } from "../../core/test/fixtures/queue/Support.js"
-import { fixture, spawnCli, tempDir } from "./spawnCli.js"
-
-const closedPort = Effect.promise(() =>
-  new Promise<number>((resolve) => {
-    const server = Net.createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as Net.AddressInfo).port
-      server.close(() => resolve(port))
-    })
-  })
-)
+import { closedPort, fixture, spawnCli, tempDir } from "./spawnCli.js"
 
 describe("helicone-eval run --helicone with its outbox directory deleted (subprocess)", { timeout: 120_000 }, () => {
   it.scoped("the run ends with its summary, and the scores after the deletion are in a new outbox", () =>
