@@ -201,7 +201,9 @@ const stdlibText = [
 ].join("\n")
 // the HTML report's page bundles packages of its own (scripts/build-report-app.mjs): their notices follow
 const pageNotices = Path.join(pkg, "src", "internal", "report", "html", "THIRD_PARTY_NOTICES")
-const text = Fs.existsSync(pageNotices) ? `${stdlibText}\n${rule}\n\n${Fs.readFileSync(pageNotices, "utf8")}` : stdlibText
+const text = Fs.existsSync(pageNotices)
+  ? `${stdlibText}\n${rule}\n\n${Fs.readFileSync(pageNotices, "utf8")}`
+  : stdlibText
 const before = Fs.existsSync(notices) ? Fs.readFileSync(notices, "utf8") : ""
 if (before !== text) Fs.writeFileSync(notices, text)
 

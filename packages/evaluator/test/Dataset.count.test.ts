@@ -14,7 +14,7 @@ const tempDir = Effect.acquireRelease(
 /** Runs a JSONL suite and gives back the total its reporters were told at the start. */
 const totalOf = (path: string, trials = 1) =>
   Effect.gen(function*() {
-    let total: number | undefined | "not started" = "not started"
+    let total = "not started" as number | undefined | "not started"
     const reporter: Reporter.Reporter = { onStart: (run) => Effect.sync(() => void (total = run.total)) }
     const report = yield* Eval.run(
       Eval.make({
