@@ -12,6 +12,7 @@ import * as Reporter from "@helicone-effect/evaluator/Reporter"
 import * as Effect from "effect/Effect"
 import * as NodePath from "node:path"
 import * as CliError from "../CliError.js"
+import * as Load from "./load.js"
 
 /** The parsed command line of `merge`. */
 export interface MergeArgs {
@@ -42,11 +43,6 @@ const reportFiles = (args: ReadonlyArray<string>, cwd: string) =>
     }
     return [...new Set(files)]
   })
-
-const describe = (error: unknown): string =>
-  error instanceof Error || (typeof error === "object" && error !== null && "message" in error)
-    ? String((error as { readonly message: unknown }).message)
-    : String(error)
 
 /** Runs `merge`, answering with the exit code. */
 export const run = (
@@ -98,7 +94,9 @@ export const run = (
       yield* onEnd(merged).pipe(
         Effect.tap(() => written.push(relative(file))),
         Effect.catchAll((error) =>
-          Effect.sync(() => env.err(`helicone-eval: warning: ${relative(file)} was not written: ${describe(error)}\n`))
+          Effect.sync(() =>
+            env.err(`helicone-eval: warning: ${relative(file)} was not written: ${Load.reasonOf(error)}\n`)
+          )
         )
       )
     }
