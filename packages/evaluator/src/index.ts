@@ -36,6 +36,11 @@ export * as MarkdownReport from "./MarkdownReport.js"
 /**
  * @since 0.1.0
  */
+export * as ModelCalls from "./ModelCalls.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Reporter from "./Reporter.js"
 
 /**
