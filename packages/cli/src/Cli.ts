@@ -11,7 +11,8 @@
  * Exit codes: 0 every suite passed, 1 a suite failed (its data could not be read, nothing was scored, more cases
  * errored than `--max-errors` allows, or a threshold was missed; the reason is the summary's first line), 2 a usage or
  * configuration error (said in one line on stderr: also a type error with `--typecheck`, and Helicone refusing the
- * API key), 3 scores left in the outbox after `--delivery-timeout` with `CI` set or `--strict-delivery`, 130
+ * API key, a bad `--prices` table), 3 scores left in the outbox after `--delivery-timeout` with `CI` set or
+ * `--strict-delivery`, 4 `--max-cost` reached (cases were left unstarted; the partial report is printed), 130
  * interrupted (Ctrl-C: the cases in flight are stopped and the partial report is still printed and written).
  *
  * @since 0.1.0
@@ -47,6 +48,8 @@ export const ExitCode: {
   readonly usage: 2
   /** With `CI` set or `--strict-delivery`: scores still in the outbox when `--delivery-timeout` ran out. */
   readonly undelivered: 3
+  /** `--max-cost` was reached: the run stopped starting cases, and its partial report was printed and written. */
+  readonly budget: 4
   readonly interrupted: 130
 } = CliRun.ExitCode
 

@@ -298,6 +298,22 @@ export class MergeFailed extends Schema.TaggedError<MergeFailed>("@helicone-effe
 }
 
 /**
+ * The `--prices` table cannot be used: the file cannot be read, is not JSON, or has a price that is missing,
+ * negative or not a finite number. Nothing was run.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class BadPriceTable extends Schema.TaggedError<BadPriceTable>("@helicone-effect/cli/BadPriceTable")(
+  "BadPriceTable",
+  { path: Schema.String, reason: Schema.String }
+) {
+  override get message(): string {
+    return `--prices ${this.path}: ${this.reason}`
+  }
+}
+
+/**
  * Every failure of `helicone-eval` (`run`, `outbox`) that answers exit code 2.
  *
  * @since 0.1.0
@@ -322,3 +338,4 @@ export type CliError =
   | OptionNeeds
   | BadBaseline
   | MergeFailed
+  | BadPriceTable

@@ -364,7 +364,12 @@ describe("help", () => {
     "--typecheck",
     "--keep-runs",
     "--delivery-timeout",
-    "--strict-delivery"
+    "--strict-delivery",
+    "--cache",
+    "--cache-dir",
+    "--prices",
+    "--max-cost",
+    "--dry-run"
   ]
 
   it.effect("--help, on the program or on run, lists every option of run and the exit codes", () =>

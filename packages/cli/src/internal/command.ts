@@ -177,6 +177,43 @@ export const runOptions = {
     ),
     Options.withFallbackConfig(CliOptions.ciConfig)
   ),
+  cache: Options.choice("cache", CliOptions.cacheModes).pipe(
+    Options.withDescription(
+      "How model calls use the call cache (.helicone-eval/cache/): auto answers from it and stores what it lacks, " +
+        "record always calls and stores, replay answers from it only (a missing call fails its case, with no " +
+        "network call), off neither reads nor writes. Default: $HELICONE_EVAL_CACHE, else off."
+    ),
+    Options.withDefault(CliOptions.defaultCacheMode),
+    Options.withFallbackConfig(CliOptions.cacheConfig)
+  ),
+  cacheDir: Options.directory("cache-dir").pipe(
+    Options.withSchema(CliOptions.Value("cache-dir", "directory")),
+    Options.withDescription("The call cache --dry-run reads. Default .helicone-eval/cache."),
+    Options.withDefault(CliOptions.defaultCacheDir)
+  ),
+  prices: Options.file("prices").pipe(
+    Options.withSchema(CliOptions.Value("prices", "file")),
+    Options.withDescription(
+      "A JSON price table over the built-in prices: { \"<model>\": { \"input\": usd, \"output\": usd } }, in US " +
+        "dollars per million tokens. A bad table is exit 2 before anything runs."
+    ),
+    Options.optional
+  ),
+  maxCost: Options.float("max-cost").pipe(
+    Options.withPseudoName("usd"),
+    Options.withSchema(CliOptions.MaxCost),
+    Options.withDescription(
+      `Stop starting cases once the run's model calls cost this much, in US dollars, over every suite: the partial ` +
+        `report is printed and written, and the exit code is ${CliOptions.budgetExitCode}.`
+    ),
+    Options.optional
+  ),
+  dryRun: Options.boolean("dry-run").pipe(
+    Options.withDescription(
+      "Run nothing and send nothing: print per suite the cases and trials it would run, the calls the cache " +
+        "would answer, and the calls, tokens and cost to expect for the rest (from the cache's recorded calls)."
+    )
+  ),
   noColor: Options.boolean("no-color").pipe(
     Options.withDescription("No colours; also when NO_COLOR is set, or when the output is not a terminal."),
     Options.withFallbackConfig(Config.string("NO_COLOR").pipe(Config.map((value) => value !== "")))
@@ -208,7 +245,11 @@ export const valueOptions: ReadonlySet<string> = new Set([
   "--seed",
   "--case",
   "--keep-runs",
-  "--delivery-timeout"
+  "--delivery-timeout",
+  "--cache",
+  "--cache-dir",
+  "--prices",
+  "--max-cost"
 ])
 
 const footer = HelpDoc.blocks([
@@ -221,6 +262,9 @@ const footer = HelpDoc.blocks([
     "helicone-eval run evals --local",
     "HELICONE_API_KEY=sk-... helicone-eval run evals --helicone",
     "helicone-eval run evals --case refund --sample 20 --seed 7 --max-errors 2%",
+    "helicone-eval run evals --cache replay",
+    "helicone-eval run evals --dry-run --prices prices.json",
+    "helicone-eval run evals --cache auto --prices prices.json --max-cost 5",
     "helicone-eval outbox send"
   ].map((line) => HelpDoc.p(Span.code(line))),
   HelpDoc.h1("EXIT CODES"),
@@ -243,6 +287,10 @@ const footer = HelpDoc.blocks([
     [
       Span.text(String(CliOptions.deliveryExitCode)),
       HelpDoc.p("With CI set or --strict-delivery: scores still in the outbox after --delivery-timeout.")
+    ],
+    [
+      Span.text(String(CliOptions.budgetExitCode)),
+      HelpDoc.p("--max-cost was reached: cases were left unstarted; the partial report is printed and written.")
     ],
     [Span.text("130"), HelpDoc.p("Interrupted (Ctrl-C): the partial report is still printed and written.")]
   ])
@@ -329,6 +377,11 @@ export const make = <R, R2, R3>(
           local: options.local,
           deliveryTimeout: Option.getOrElse(options.deliveryTimeout, () => CliOptions.defaultDeliveryTimeout),
           strictDelivery: options.strictDelivery,
+          cache: options.cache,
+          cacheDir: options.cacheDir,
+          prices: Option.getOrUndefined(options.prices),
+          maxCost: Option.getOrUndefined(options.maxCost),
+          dryRun: options.dryRun,
           color: tty && !options.noColor
         })).pipe(Effect.flatMap((code) => Ref.set(exitCode, code)))
   ).pipe(

@@ -26,6 +26,31 @@ export const deliveryExitCode = 3
 /** How long `--helicone` / `--local` wait after the run for the scores to be delivered, by default. */
 export const defaultDeliveryTimeout: Duration.Duration = Duration.seconds(60)
 
+/** The exit code of a run that `--max-cost` stopped: its budget was spent before every case had started. */
+export const budgetExitCode = 4
+
+/** The modes of `--cache`, as `Eval.run`'s `cache` option takes them. */
+export const cacheModes = ["auto", "record", "replay", "off"] as const
+
+/** A mode of `--cache`. */
+export type CacheMode = typeof cacheModes[number]
+
+/** `--cache` when neither the command line nor `HELICONE_EVAL_CACHE` gives one. */
+export const defaultCacheMode: CacheMode = "off"
+
+/** `HELICONE_EVAL_CACHE`: the `--cache` mode of a machine (a CI job that replays), under the command line's. */
+export const cacheConfig: Config.Config<CacheMode> = Config.literal(...cacheModes)("HELICONE_EVAL_CACHE")
+
+/** Where the call cache is, relative to the working directory, by default. */
+export const defaultCacheDir = ".helicone-eval/cache"
+
+/** `--max-cost`: a budget in US dollars, finite and not negative (`Options.float` lets `NaN` and `Infinity` by). */
+export const MaxCost: Schema.Schema<number> = Schema.Number.pipe(
+  Schema.filter((usd) => Number.isFinite(usd) && usd >= 0, {
+    message: (issue) => `--max-cost expects an amount of US dollars >= 0 (such as 2.50), got ${issue.actual}`
+  })
+)
+
 /** Cases files kept per suite in `.helicone-eval/`, by default. */
 export const defaultKeepRuns = 10
 

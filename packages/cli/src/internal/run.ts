@@ -23,11 +23,13 @@ import * as NodePath from "node:path"
 import * as CliError from "../CliError.js"
 import * as CasesFiles from "./casesFiles.js"
 import * as Delivery from "./delivery.js"
+import * as DryRun from "./dryRun.js"
 import * as Files from "./files.js"
 import * as Load from "./load.js"
 import * as CliOptions from "./options.js"
 import * as PackageManager from "./packageManager.js"
 import * as Pick from "./pick.js"
+import * as Prices from "./prices.js"
 import * as Thresholds from "./thresholds.js"
 import * as TypeCheck from "./typecheck.js"
 
@@ -62,6 +64,15 @@ export interface RunArgs {
   readonly local: boolean
   readonly deliveryTimeout: Duration.Duration
   readonly strictDelivery: boolean
+  /** `--cache`: how the suites' model calls use the call cache, as `Eval.run`'s `cache`. */
+  readonly cache: CliOptions.CacheMode
+  /** `--cache-dir`: the call cache `--dry-run` reads. */
+  readonly cacheDir: string
+  /** `--prices`: a JSON price table, read and checked before any file is loaded. */
+  readonly prices: string | undefined
+  /** `--max-cost`: the budget of the whole run, in US dollars, over its suites. */
+  readonly maxCost: number | undefined
+  readonly dryRun: boolean
   readonly color: boolean
 }
 
@@ -85,6 +96,7 @@ export const ExitCode = {
   failed: 1,
   usage: 2,
   undelivered: CliOptions.deliveryExitCode,
+  budget: CliOptions.budgetExitCode,
   interrupted: 130
 } as const
 
@@ -130,6 +142,10 @@ export const run = (
 ): Effect.Effect<number, CliError.CliError, Scope.Scope | FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
     yield* checkLeftovers(args, env, valueOptions)
+    // before any file is loaded: a bad price table stops the run before anything ran
+    const prices = args.prices === undefined
+      ? undefined
+      : yield* Prices.read(NodePath.resolve(env.cwd, args.prices), args.prices)
     const overrides: CliOptions.Overrides = {
       concurrency: args.concurrency,
       trials: args.trials,
@@ -231,6 +247,23 @@ export const run = (
         `sampling ${plural(pick.sample, "case")} of each suite with --seed ${pick.seed}` +
           `${args.seed === undefined ? " (pass it to draw the same cases again)" : ""}\n`
       )
+    }
+
+    if (args.dryRun) {
+      const cacheDir = NodePath.resolve(env.cwd, args.cacheDir)
+      const cache = yield* DryRun.readCache(cacheDir)
+      const dryRunOptions = { cache: args.cache, shard: args.shard, prices: prices ?? {} }
+      const estimates: Array<DryRun.SuiteEstimate> = []
+      for (const found of selected) {
+        let suite = CliOptions.applyOverrides(found.suite, overrides)
+        if (Pick.picks(pick)) suite = Pick.apply(suite, pick)
+        // a dataset that needs a service of its file's layer is not read: building the layer may call out
+        estimates.push(
+          yield* (DryRun.estimate(suite, cache, dryRunOptions) as Effect.Effect<DryRun.SuiteEstimate, never, any>)
+        )
+      }
+      env.out(DryRun.render(estimates, cache, { ...dryRunOptions, cacheDir: relative(cacheDir) }))
+      return ExitCode.passed
     }
 
     // Helicone's client and the embedded server are loaded only for the runs that send scores

@@ -1,0 +1,77 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Either } from "effect"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import * as Cli from "../src/Cli.js"
+import * as Prices from "../src/internal/prices.js"
+import { cli, fixture, tempDir } from "./runInProcess.js"
+
+describe("--prices, --max-cost and --cache on the command line", () => {
+  it.scopedLive("a price table that cannot be used is exit 2 with one helicone-eval line, before anything runs", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const tables: Array<[string, string]> = [
+        ["{\"gpt-4o\": {\"input\": -1, \"output\": 10}}", "the input price of \"gpt-4o\" must be a number"],
+        ["{\"gpt-4o\": {\"input\": 2.5}}", "\"gpt-4o\" has no output price"],
+        ["{\"gpt-4o\": {\"input\": 2.5, \"output\": 1e999}}", "the output price of \"gpt-4o\" must be a number"],
+        ["{\"gpt-4o\": {\"input\": \"2.5\", \"output\": 10}}", "the input price of \"gpt-4o\""],
+        ["{\"gpt-4o\": 2.5}", "the prices of \"gpt-4o\" must be an object"],
+        ["[1, 2]", "expected an object of"],
+        ["{\"gpt-4o\": ", "not JSON"]
+      ]
+      for (const [text, reason] of tables) {
+        Fs.writeFileSync(Path.join(dir, "prices.json"), text)
+        const run = yield* cli([fixture("capitals.eval.ts"), "--prices", "prices.json", "--json", "r.json"], dir)
+        assert.strictEqual(run.code, Cli.ExitCode.usage, text)
+        const lines = run.stderr.trimEnd().split("\n")
+        assert.lengthOf(lines, 1, run.stderr)
+        assert.include(lines[0], `helicone-eval: --prices prices.json: ${reason}`, text)
+        assert.strictEqual(run.stdout, "", text)
+        assert.isFalse(Fs.existsSync(Path.join(dir, "r.json")), "nothing ran")
+      }
+      const missing = yield* cli([fixture("capitals.eval.ts"), "--prices", "nope.json"], dir)
+      assert.strictEqual(missing.code, Cli.ExitCode.usage)
+      assert.strictEqual(missing.stderr, "helicone-eval: --prices nope.json: no such file\n")
+    }))
+
+  it("a good price table reads as it is", () => {
+    assert.deepStrictEqual(
+      Prices.parse("{\"my-model\": {\"input\": 0.3, \"output\": 1.2}, \"free\": {\"input\": 0, \"output\": 0}}"),
+      Either.right({ "my-model": { input: 0.3, output: 1.2 }, free: { input: 0, output: 0 } })
+    )
+  })
+
+  it.scopedLive("--max-cost below zero, not a number, or infinite is exit 2; --cache takes only its four modes", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const capitals = fixture("capitals.eval.ts")
+      const reasons: Array<[ReadonlyArray<string>, string]> = [
+        [["--max-cost", "-1"], "--max-cost expects an amount of US dollars >= 0 (such as 2.50), got -1"],
+        [["--max-cost", "NaN"], "--max-cost expects an amount of US dollars >= 0 (such as 2.50), got NaN"],
+        [["--max-cost", "Infinity"], "--max-cost expects an amount of US dollars >= 0 (such as 2.50), got Infinity"],
+        [["--max-cost", "ten"], "'ten' is not a float"],
+        [["--cache", "sometimes"], "Expected one of the following cases: auto, record, replay, off"]
+      ]
+      for (const [args, reason] of reasons) {
+        const run = yield* cli([capitals, ...args, "--json", "r.json"], dir)
+        assert.strictEqual(run.code, Cli.ExitCode.usage, args.join(" "))
+        assert.include(run.stderr.split("\n")[0], reason, args.join(" "))
+        assert.isFalse(Fs.existsSync(Path.join(dir, "r.json")), "nothing ran")
+      }
+      const bad = yield* cli([capitals, "--dry-run"], dir, { HELICONE_EVAL_CACHE: "sometimes" })
+      assert.strictEqual(bad.code, Cli.ExitCode.usage)
+      assert.include(bad.stderr, "HELICONE_EVAL_CACHE")
+    }))
+
+  it.scopedLive("--cache defaults to HELICONE_EVAL_CACHE, then off; the command line wins", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const capitals = fixture("capitals.eval.ts")
+      const modeOf = (stdout: string) => /--cache (\w+)/.exec(stdout)?.[1]
+      assert.strictEqual(modeOf((yield* cli([capitals, "--dry-run"], dir)).stdout), "off")
+      const fromEnv = yield* cli([capitals, "--dry-run"], dir, { HELICONE_EVAL_CACHE: "replay" })
+      assert.strictEqual(modeOf(fromEnv.stdout), "replay")
+      const both = yield* cli([capitals, "--dry-run", "--cache", "auto"], dir, { HELICONE_EVAL_CACHE: "replay" })
+      assert.strictEqual(modeOf(both.stdout), "auto")
+    }))
+})
