@@ -40,10 +40,10 @@ import type * as AiError from "@effect/ai/AiError"
 import * as LanguageModel from "@effect/ai/LanguageModel"
 import * as Scorer from "@helicone-effect/evaluator/Scorer"
 import { MissingExpected } from "@helicone-effect/evaluator/Scorers"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import * as Retry from "./internal/judges/retry.js"
 
 /**
  * How to build a judge: its prompt, and the choices the model picks from with the score each stands for.
@@ -91,8 +91,6 @@ export type JudgeError = AiError.AiError | MissingExpected
 const placeholder = /\{\{\{\s*([A-Za-z_$][\w$]*(?:\.[\w$-]+)*)\s*\}\}\}|\{\{\s*([A-Za-z_$][\w$]*(?:\.[\w$-]+)*)\s*\}\}/g
 const exactPlaceholder = new RegExp(`^(?:${placeholder.source})$`)
 const roots = new Set(["input", "output", "expected", "metadata"])
-/** The longest wait between two attempts, as OpenAI's SDK. */
-const maxDelay = Duration.seconds(8)
 /** The name of the structured answer, as autoevals names its tool. */
 const objectName = "select_choice"
 
@@ -119,17 +117,6 @@ const lookup = (args: Scorer.ScorerArgs<unknown, unknown, unknown>, path: string
 /** The choices as a sentence: "A, B or C". */
 const listed = (choices: ReadonlyArray<string>): string =>
   choices.length === 1 ? choices[0] : `${choices.slice(0, -1).join(", ")} or ${choices[choices.length - 1]}`
-
-/**
- * What a provider answered that is worth asking again, as OpenAI's own SDK does: a transport failure, and the
- * statuses 408, 409, 429 and 5xx.
- */
-const retriable = (error: AiError.AiError): boolean =>
-  error._tag === "HttpRequestError"
-    ? error.reason === "Transport"
-    : error._tag === "HttpResponseError" && error.reason === "StatusCode" &&
-      (error.response.status === 408 || error.response.status === 409 || error.response.status === 429 ||
-        error.response.status >= 500)
 
 /**
  * A judge: renders the prompt for the case, asks the `LanguageModel` in the context for a structured answer (its
@@ -162,9 +149,21 @@ const retriable = (error: AiError.AiError): boolean =>
  */
 export const classifier = <Choice extends string, Input = unknown, Output = unknown, Expected = unknown>(
   options: ClassifierOptions<Choice>
+): Scorer.Scorer<Input, Output, Expected, JudgeError, LanguageModel.LanguageModel> =>
+  build(options, {}, "LlmJudge.classifier")
+
+/**
+ * A classifier whose prompt may also use the placeholders named in `fixed` (`{{{criteria}}}`), filled with the same
+ * text in every case. Placeholders are replaced in one pass, so a fixed text that holds braces reaches the model as it
+ * is.
+ */
+const build = <Choice extends string, Input, Output, Expected>(
+  options: ClassifierOptions<Choice>,
+  fixed: Readonly<Record<string, string>>,
+  constructor: string
 ): Scorer.Scorer<Input, Output, Expected, JudgeError, LanguageModel.LanguageModel> => {
   const refuse = (why: string): never => {
-    throw new Error(`LlmJudge.classifier "${options.name}": ${why}`)
+    throw new Error(`${constructor} "${options.name}": ${why}`)
   }
   const choices = Object.keys(options.choiceScores) as Array<Choice>
   if (choices.length === 0) refuse("choiceScores needs at least one choice")
@@ -182,22 +181,14 @@ export const classifier = <Choice extends string, Input = unknown, Output = unkn
     if (path === undefined) {
       refuse(`${braces} in the prompt is not a placeholder ({{input}}, {{output}}, {{expected}}, {{metadata.<key>}})`)
     }
+    if (Object.hasOwn(fixed, path)) continue
     const root = path.split(".")[0]
     if (!roots.has(root) || path === "metadata") {
       refuse(`the prompt's {{${path}}} is not a case field (input, output, expected or metadata.<key>)`)
     }
     if (root === "expected") usesExpected = true
   }
-  const maxAttempts = options.retry?.maxAttempts ?? 3
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) refuse(`retry.maxAttempts must be an integer >= 1`)
-  const retry = {
-    schedule: Schedule.exponential(options.retry?.baseDelay ?? "500 millis").pipe(
-      Schedule.jittered,
-      Schedule.modifyDelay((_, delay) => Duration.min(delay, maxDelay))
-    ),
-    times: maxAttempts - 1,
-    while: retriable
-  }
+  const retry = Retry.make(options.retry, refuse)
 
   const useCoT = options.useCoT ?? true
   const choice = Schema.Literal(...(choices as [Choice, ...Array<Choice>])).annotations({
@@ -235,10 +226,14 @@ export const classifier = <Choice extends string, Input = unknown, Output = unkn
       if (usesExpected && args.expected === undefined) return Effect.fail(new MissingExpected({ scorer: options.name }))
       const prompt = options.prompt.replace(
         placeholder,
-        (_, triple: string | undefined, double: string | undefined) =>
-          valueText(lookup(args as Scorer.ScorerArgs<unknown, unknown, unknown>, triple ?? double!))
+        (_, triple: string | undefined, double: string | undefined) => {
+          const path = triple ?? double!
+          return Object.hasOwn(fixed, path)
+            ? fixed[path]
+            : valueText(lookup(args as Scorer.ScorerArgs<unknown, unknown, unknown>, path))
+        }
       ) + instruction
-      return Effect.map(Effect.retry(ask(prompt), retry), ({ choice, rationale }) => ({
+      return Effect.map(retry(ask(prompt)), ({ choice, rationale }) => ({
         score: options.choiceScores[choice],
         metadata: rationale === undefined ? { choice } : { choice, rationale }
       }))
