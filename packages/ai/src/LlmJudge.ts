@@ -1,7 +1,8 @@
 /**
  * LLM-as-a-judge scorers on `@effect/ai`: a prompt asks a language model to pick one of a few labelled choices, and
- * each choice stands for a score. This is the model of autoevals' `LLMClassifier`; {@link factuality} is its
- * `Factuality` (same five choices, same scores, our wording of the prompt).
+ * each choice stands for a score. This is the model of autoevals' `LLMClassifier`; {@link factuality},
+ * {@link closedQA}, {@link battle}, {@link summary} and {@link sql} are its `Factuality`, `ClosedQA`, `Battle`,
+ * `Summary` and `Sql` (same choices, same scores, our wording of the prompts).
  *
  * The model comes from the context, so any `@effect/ai` provider works: provide a `LanguageModel` (for example
  * `OpenAiLanguageModel.model("gpt-4o-mini")` from `@effect/ai-openai`) to `Eval.run`. What a judge fails with (the
@@ -43,7 +44,9 @@ import { MissingExpected } from "@helicone-effect/evaluator/Scorers"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import * as Prompts from "./internal/judges/prompts.js"
 import * as Retry from "./internal/judges/retry.js"
+import * as Template from "./internal/judges/template.js"
 
 /**
  * How to build a judge: its prompt, and the choices the model picks from with the score each stands for.
@@ -87,36 +90,8 @@ export interface ClassifierOptions<Choice extends string> {
  */
 export type JudgeError = AiError.AiError | MissingExpected
 
-/** `{{{path}}}` or `{{path}}`, braces balanced; a path is a name, then `.key`s. */
-const placeholder = /\{\{\{\s*([A-Za-z_$][\w$]*(?:\.[\w$-]+)*)\s*\}\}\}|\{\{\s*([A-Za-z_$][\w$]*(?:\.[\w$-]+)*)\s*\}\}/g
-const exactPlaceholder = new RegExp(`^(?:${placeholder.source})$`)
-const roots = new Set(["input", "output", "expected", "metadata"])
 /** The name of the structured answer, as autoevals names its tool. */
 const objectName = "select_choice"
-
-/** A value as the prompt shows it: strings as they are, anything else as JSON (or `String` when it has a cycle). */
-const valueText = (value: unknown): string => {
-  if (value === undefined || value === null) return ""
-  if (typeof value === "string") return value
-  try {
-    return JSON.stringify(value) ?? String(value)
-  } catch {
-    return String(value)
-  }
-}
-
-const lookup = (args: Scorer.ScorerArgs<unknown, unknown, unknown>, path: string): unknown => {
-  let value: unknown = args
-  for (const key of path.split(".")) {
-    if (value === null || typeof value !== "object" || !Object.hasOwn(value, key)) return undefined
-    value = (value as Record<string, unknown>)[key]
-  }
-  return value
-}
-
-/** The choices as a sentence: "A, B or C". */
-const listed = (choices: ReadonlyArray<string>): string =>
-  choices.length === 1 ? choices[0] : `${choices.slice(0, -1).join(", ")} or ${choices[choices.length - 1]}`
 
 /**
  * A judge: renders the prompt for the case, asks the `LanguageModel` in the context for a structured answer (its
@@ -176,14 +151,14 @@ const build = <Choice extends string, Input, Output, Expected>(
   let usesExpected = false
   // every run of braces, so that a mustache section (`{{#expected}}`) or unbalanced braces (`{{{input}}`) are refused
   for (const [braces] of options.prompt.matchAll(/\{\{+[^{}]*\}*/g)) {
-    const [, triple, double] = exactPlaceholder.exec(braces) ?? []
+    const [, triple, double] = Template.exactPlaceholder.exec(braces) ?? []
     const path = triple ?? double
     if (path === undefined) {
       refuse(`${braces} in the prompt is not a placeholder ({{input}}, {{output}}, {{expected}}, {{metadata.<key>}})`)
     }
     if (Object.hasOwn(fixed, path)) continue
     const root = path.split(".")[0]
-    if (!roots.has(root) || path === "metadata") {
+    if (!Template.roots.has(root) || path === "metadata") {
       refuse(`the prompt's {{${path}}} is not a case field (input, output, expected or metadata.<key>)`)
     }
     if (root === "expected") usesExpected = true
@@ -192,7 +167,7 @@ const build = <Choice extends string, Input, Output, Expected>(
 
   const useCoT = options.useCoT ?? true
   const choice = Schema.Literal(...(choices as [Choice, ...Array<Choice>])).annotations({
-    description: `A single choice: ${listed(choices)}`
+    description: `A single choice: ${Template.listed(choices)}`
   })
   const reasons = Schema.String.annotations({
     description: "Your reasoning, step by step, written before the choice so that the choice follows from it"
@@ -213,8 +188,8 @@ const build = <Choice extends string, Input, Output, Expected>(
       )
   const instruction = useCoT
     ? `\n\nAnswer with your reasoning in \`reasons\`, step by step, before you commit to an answer; ` +
-      `then put a single choice, ${listed(choices)}, in \`choice\`.`
-    : `\n\nAnswer with a single choice, ${listed(choices)}, in \`choice\`.`
+      `then put a single choice, ${Template.listed(choices)}, in \`choice\`.`
+    : `\n\nAnswer with a single choice, ${Template.listed(choices)}, in \`choice\`.`
 
   return Scorer.make(
     options.name,
@@ -225,12 +200,12 @@ const build = <Choice extends string, Input, Output, Expected>(
     > => {
       if (usesExpected && args.expected === undefined) return Effect.fail(new MissingExpected({ scorer: options.name }))
       const prompt = options.prompt.replace(
-        placeholder,
+        Template.placeholder,
         (_, triple: string | undefined, double: string | undefined) => {
           const path = triple ?? double!
           return Object.hasOwn(fixed, path)
             ? fixed[path]
-            : valueText(lookup(args as Scorer.ScorerArgs<unknown, unknown, unknown>, path))
+            : Template.valueText(Template.lookup(args as Scorer.ScorerArgs<unknown, unknown, unknown>, path))
         }
       ) + instruction
       return Effect.map(retry(ask(prompt)), ({ choice, rationale }) => ({
@@ -247,25 +222,7 @@ const build = <Choice extends string, Input, Output, Expected>(
  * @since 0.1.0
  * @category prompts
  */
-export const factualityPrompt = `You are comparing a submitted answer with an expert's answer to a question.
-[BEGIN DATA]
-************
-[Question]: {{{input}}}
-************
-[Expert]: {{{expected}}}
-************
-[Submission]: {{{output}}}
-************
-[END DATA]
-
-Compare the facts in the submission with the facts in the expert's answer; differences in style, grammar or \
-punctuation do not count. The submission may hold fewer facts than the expert's answer, more facts, or facts that \
-contradict it. Decide which of these applies:
-(A) The submission is a subset of the expert's answer and fully consistent with it.
-(B) The submission is a superset of the expert's answer and fully consistent with it.
-(C) The submission has the same details as the expert's answer.
-(D) The submission and the expert's answer disagree.
-(E) The answers differ, but not in a way that matters for factuality.`
+export const factualityPrompt: string = Prompts.factuality
 
 /**
  * Whether the output states the same facts as `expected`, for the question in `input`, judged by the model in the
@@ -282,3 +239,160 @@ export const factuality: Scorer.Scorer<unknown, unknown, unknown, JudgeError, La
     choiceScores: { A: 0.4, B: 0.6, C: 1, D: 0, E: 1 }
   }
 )
+
+/**
+ * What a judge built for you takes besides its own parameter.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface JudgeOptions {
+  /** The scorer's name, as reports and Helicone show it. Default the judge's (`"closedQA"`, `"battle"`). */
+  readonly name?: string | undefined
+  /** As {@link ClassifierOptions.useCoT}. Default `true`. */
+  readonly useCoT?: boolean | undefined
+  /** As {@link ClassifierOptions.retry}. */
+  readonly retry?: ClassifierOptions<string>["retry"]
+}
+
+/**
+ * How {@link closedQA} judges.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClosedQAOptions extends JudgeOptions {
+  /** What the output must do or be ("names a city", "is polite"), the same for every case. */
+  readonly criteria: string
+}
+
+/**
+ * Whether the output, an answer to the task in `input`, meets `criteria`, judged by the model in the context.
+ * Choices and scores as autoevals' `ClosedQA`: Y (meets it) 1, N (does not) 0. `expected` is not used.
+ *
+ * Throws at construction when `criteria` is empty. The criteria reach the model as they are: braces in them are text,
+ * not placeholders.
+ *
+ * @example
+ * ```ts
+ * import * as LlmJudge from "@helicone-effect/ai/LlmJudge"
+ *
+ * const namesACity = LlmJudge.closedQA({ criteria: "The answer names a city." })
+ * ```
+ *
+ * @since 0.1.0
+ * @category scorers
+ */
+export const closedQA = (
+  options: ClosedQAOptions
+): Scorer.Scorer<unknown, unknown, unknown, JudgeError, LanguageModel.LanguageModel> => {
+  const name = options.name ?? "closedQA"
+  if (typeof options.criteria !== "string" || options.criteria.trim() === "") {
+    throw new Error(`LlmJudge.closedQA "${name}": criteria must be a non-empty string`)
+  }
+  return build(
+    { name, prompt: Prompts.closedQA, choiceScores: { Y: 1, N: 0 }, useCoT: options.useCoT, retry: options.retry },
+    { criteria: options.criteria },
+    "LlmJudge.closedQA"
+  )
+}
+
+/**
+ * How {@link battle} judges.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BattleOptions extends JudgeOptions {
+  /**
+   * The instructions both answers were written for, the same for every case. Default: each case's `input` (the
+   * instructions it gave the task).
+   */
+  readonly instructions?: string | undefined
+}
+
+/**
+ * Whether the output carries out the instructions better than `expected`, another answer to them (a baseline's, a
+ * previous model's), judged by the model in the context. Choices and scores as autoevals' `Battle`: Yes (the output is
+ * better) 1, No 0. The model must take a side: two answers of the same quality score 0 or 1, never ½.
+ *
+ * Without `instructions`, each case's `input` is the instructions. Throws at construction when `instructions` is
+ * given but empty.
+ *
+ * @example
+ * ```ts
+ * import * as LlmJudge from "@helicone-effect/ai/LlmJudge"
+ *
+ * const betterThanLastRelease = LlmJudge.battle()
+ * const betterHaiku = LlmJudge.battle({ name: "haiku", instructions: "Write a haiku about the sea." })
+ * ```
+ *
+ * @since 0.1.0
+ * @category scorers
+ */
+export const battle = (
+  options?: BattleOptions
+): Scorer.Scorer<unknown, unknown, unknown, JudgeError, LanguageModel.LanguageModel> => {
+  const name = options?.name ?? "battle"
+  const instructions = options?.instructions
+  if (instructions !== undefined && (typeof instructions !== "string" || instructions.trim() === "")) {
+    throw new Error(`LlmJudge.battle "${name}": instructions, when given, must be a non-empty string`)
+  }
+  return build(
+    {
+      name,
+      prompt: instructions === undefined
+        ? Prompts.battle.replace("{{{instructions}}}", "{{{input}}}")
+        : Prompts.battle,
+      choiceScores: { Yes: 1, No: 0 },
+      useCoT: options?.useCoT,
+      retry: options?.retry
+    },
+    instructions === undefined ? {} : { instructions },
+    "LlmJudge.battle"
+  )
+}
+
+/**
+ * The prompt of {@link summary}; a starting point for a judge of your own.
+ *
+ * @since 0.1.0
+ * @category prompts
+ */
+export const summaryPrompt: string = Prompts.summary
+
+/**
+ * Whether the output is a better summary of the text in `input` than `expected`, judged by the model in the context.
+ * Choices and scores as autoevals' `Summary`: the prompt shows `expected` as summary A and the output as summary B;
+ * A (expected is better) 0, B (the output is better) 1.
+ *
+ * @since 0.1.0
+ * @category scorers
+ */
+export const summary: Scorer.Scorer<unknown, unknown, unknown, JudgeError, LanguageModel.LanguageModel> = classifier({
+  name: "summary",
+  prompt: summaryPrompt,
+  choiceScores: { A: 0, B: 1 }
+})
+
+/**
+ * The prompt of {@link sql}; a starting point for a judge of your own.
+ *
+ * @since 0.1.0
+ * @category prompts
+ */
+export const sqlPrompt: string = Prompts.sql
+
+/**
+ * Whether the output, a SQL query answering the question in `input`, means the same as the expert's query in
+ * `expected` (returns the same result; whitespace, aliases and output column names do not count), judged by the model
+ * in the context. Choices and scores as autoevals' `Sql`: Correct 1, Incorrect 0.
+ *
+ * @since 0.1.0
+ * @category scorers
+ */
+export const sql: Scorer.Scorer<unknown, unknown, unknown, JudgeError, LanguageModel.LanguageModel> = classifier({
+  name: "sql",
+  prompt: sqlPrompt,
+  choiceScores: { Correct: 1, Incorrect: 0 }
+})
