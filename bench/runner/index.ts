@@ -7,7 +7,9 @@
  *    its own child process, so what V8 learnt from one mode does not slow or speed the other.
  * 2. Promises: 50,000 cases whose task answers with a Promise, with the default case timeout against the timeout off,
  *    in the same process (`promises.ts`): what the timeout costs a case that suspends.
- * 3. Memory: 1,000,000 cases read from a JSONL file (generated into a temp dir) in a child process that prints its
+ * 3. Effects: 50,000 cases whose task answers with an Effect against the same cases with a plain task, in the same
+ *    process (`effects.ts`): what a case that suspends into Effect costs (it is given `ModelCalls.CurrentCase`).
+ * 4. Memory: 1,000,000 cases read from a JSONL file (generated into a temp dir) in a child process that prints its
  *    own peak RSS (`million.ts`), run twice: through `tsx` (the TypeScript loader, as in development) and bundled to
  *    one JavaScript file by esbuild and run by plain `node` (what an application ships).
  *
@@ -85,6 +87,18 @@ const promises = () => {
   )
 }
 
+const effects = () => {
+  const n = Math.min(cases, 50_000)
+  const { effect, plain } = child(["--expose-gc", Path.join(here, "effects.ts"), String(n), String(rounds)])
+  console.log(`${n.toLocaleString("en-US")} cases, through Eval.run:`)
+  console.log(`  a plain task                                      ${ms(median(plain))}`)
+  console.log(
+    `  a task answering with an Effect                   ${ms(median(effect))}  ${
+      ratio(effect, plain)
+    } to the plain task`
+  )
+}
+
 const million = async () => {
   const file = Path.join(tmp, "million.jsonl")
   const out = Fs.createWriteStream(file)
@@ -127,6 +141,7 @@ const million = async () => {
 const main = async () => {
   throughput()
   promises()
+  effects()
   await million()
   Fs.rmSync(tmp, { recursive: true, force: true })
 }

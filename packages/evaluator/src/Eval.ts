@@ -12,10 +12,12 @@ import * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import * as Predicate from "effect/Predicate"
 import * as Levenshtein from "fastest-levenshtein"
+import type * as Cost from "./Cost.js"
 import * as Dataset from "./Dataset.js"
 import type { CaseResult, EvalReport, HeliconeSummary } from "./EvalReport.js"
 import * as Verdict from "./internal/report/verdict.js"
 import * as evalRun from "./internal/runner/evalRun.js"
+import type * as ModelCalls from "./ModelCalls.js"
 import type { Reporter } from "./Reporter.js"
 import type { Scorer } from "./Scorer.js"
 
@@ -56,6 +58,12 @@ export interface TaskContext {
    * calls go on after the case has ended, and may keep the process alive.
    */
   readonly signal: AbortSignal
+  /**
+   * The case as model layers see it: what the runner provides as `ModelCalls.CurrentCase` around an Effect task (and,
+   * as a judge's, around each scorer's Effect). A Promise task that runs Effect model calls provides it itself:
+   * `Effect.runPromise(Effect.provideService(call, ModelCalls.CurrentCase, ctx.currentCase))`. Made when first read.
+   */
+  readonly currentCase: ModelCalls.Case
 }
 
 /**
@@ -380,6 +388,26 @@ export interface RunOptions<R = never> {
   readonly passAtK?: number | undefined
   /** The seed of the baseline comparison's permutation test (for scores that are not 0/1). Default 1. */
   readonly seed?: number | undefined
+  /**
+   * How the model layers use the call cache (`ModelCalls.CacheMode`), given to them through `ModelCalls.CurrentCase`.
+   * Default `"off"`. A run with another mode in which no model call went through `CurrentCase` has a warning saying
+   * the mode had no effect.
+   */
+  readonly cache?: ModelCalls.CacheMode | undefined
+  /**
+   * Prices in USD per million tokens by model, merged over `Cost.builtInPrices`. A negative, non-finite or missing
+   * price fails the run with `Cost.PriceTableError` before any case starts; a model called that has no price gets
+   * one warning logged, and the run's cost is unknown (`report.usage.cost: null`).
+   */
+  readonly prices?: Cost.PriceTable | undefined
+  /**
+   * A budget in USD: once the run's cost so far (`report.usage.cost`, calls answered from the cache costing nothing)
+   * reaches it, no further case starts; the cases in flight finish. The report is then partial: `report.stopped` says
+   * so (`{ reason: "budget", maxCost, cost, casesNotRun }`), and it does not pass (a `"budget"` verdict reason).
+   * Calls of models with no price do not count. A value that is not a finite number >= 0 fails the run with
+   * `Cost.MaxCostError` before any case starts.
+   */
+  readonly maxCost?: number | undefined
 }
 
 /**
@@ -393,6 +421,17 @@ export type RunRequirements<O> =
   | (Given<O, "helicone"> extends false ? never : HeliconeScores)
   | (Given<O, "casesFile" | "outputDir"> extends false ? never : FileSystem.FileSystem | Path.Path)
 
+/**
+ * How a run with options `O` can fail, before any case starts: `Cost.PriceTableError` with a `prices` option,
+ * `Cost.MaxCostError` with a `maxCost` option; `never` otherwise.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RunError<O> =
+  | (Given<O, "prices"> extends false ? never : Cost.PriceTableError)
+  | (Given<O, "maxCost"> extends false ? never : Cost.MaxCostError)
+
 /** Whether options `O` may give a value for key `K`: `false` only when `K` is absent or can only be `undefined`. */
 type Given<O, K extends PropertyKey> = K extends keyof O ? [O[K]] extends [undefined] ? false : true : false
 
@@ -401,7 +440,12 @@ type Given<O, K extends PropertyKey> = K extends keyof O ? [O[K]] extends [undef
  * case run concurrently, a case's failure is recorded in its result and never stops the others, and memory does not
  * grow with the number of cases past `maxCases`.
  *
- * The returned Effect never fails. Interrupting it (Ctrl-C under `NodeRuntime.runMain`, `Fiber.interrupt`) stops
+ * Around an Effect task the runner provides `ModelCalls.CurrentCase` (role `"task"`), and around each scorer's
+ * Effect the same case as a judge's (role `"judge"`, `scorer` its name): model layers read it to give each call its
+ * request id and record it in the case's result (`calls`); the report totals them (`usage`). See `ModelCalls`.
+ *
+ * The returned Effect fails only with a configuration error of `prices` or `maxCost` ({@link RunError}), before any
+ * case starts; otherwise it never fails. Interrupting it (Ctrl-C under `NodeRuntime.runMain`, `Fiber.interrupt`) stops
  * taking new cases and interrupts the cases in flight (their forked scorers too). The fiber then ends as
  * interrupted, as every interrupted Effect does, so the caller gets no report value — but before that, the partial
  * report (the finished cases, then the ones that were in flight with an `interrupted` error and whatever scores they
@@ -469,7 +513,7 @@ type Given<O, K extends PropertyKey> = K extends keyof O ? [O[K]] extends [undef
 export const run = <Input, Output, Expected, R, RR = never, const O extends RunOptions<any> = {}>(
   suite: Suite<Input, Output, Expected, R>,
   options?: RunOptions<RR> & O
-): Effect.Effect<EvalReport, never, R | RR | RunRequirements<O>> => {
+): Effect.Effect<EvalReport, RunError<O>, R | RR | RunRequirements<O>> => {
   if (options?.maxErrors !== undefined) Verdict.checkMaxErrors(options.maxErrors)
   const shard = options?.shard
   if (
@@ -489,7 +533,7 @@ export const run = <Input, Output, Expected, R, RR = never, const O extends RunO
   if (minimumDifference !== undefined && !(minimumDifference >= 0 && minimumDifference <= 1)) {
     throw new RangeError(`failOnRegression.minimumDifference must be from 0 to 1, got ${minimumDifference}`)
   }
-  return evalRun.run(suite, options)
+  return evalRun.run(suite, options) as Effect.Effect<EvalReport, RunError<O>, any>
 }
 
 /**

@@ -14,6 +14,7 @@ import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Comparison from "./Comparison.js"
+import * as Cost from "./Cost.js"
 import type { MaxErrors, Threshold } from "./Eval.js"
 import * as Baseline from "./internal/report/baseline.js"
 import * as Labels from "./internal/report/labels.js"
@@ -24,6 +25,7 @@ import { Summary } from "./internal/report/summary.js"
 import { safeStringify } from "./internal/report/text.js"
 import * as Verdict_ from "./internal/report/verdict.js"
 import * as Submitter from "./internal/runner/submitter.js"
+import * as ModelCalls from "./ModelCalls.js"
 import { Score } from "./Scorer.js"
 
 /**
@@ -51,7 +53,8 @@ export interface CaseError extends Schema.Schema.Type<typeof CaseError> {}
  * One case of one trial, finished or, when the run was interrupted while it was in flight, stopped (with an
  * `interrupted` error). `duration` is in milliseconds, rounded to the microsecond (3 decimals: the digits below are
  * timer noise); `requestId` is the Helicone request id the task was given (`ctx.requestId`), under which the scores
- * were submitted.
+ * were submitted. `calls` lists the case's model calls (absent when it made none; see `ModelCalls`), `cache` counts
+ * those that went through the call cache, `waitedMs` is the time it waited for a rate limiter.
  *
  * @since 0.1.0
  * @category models
@@ -67,7 +70,10 @@ export const CaseResult = Schema.Struct({
   scores: Schema.Array(Score),
   errors: Schema.Array(CaseError),
   duration: Schema.Number,
-  requestId: Schema.String
+  requestId: Schema.String,
+  calls: Schema.optional(Schema.Array(ModelCalls.ModelCall)),
+  cache: Schema.optional(ModelCalls.CacheCounts),
+  waitedMs: Schema.optional(Schema.Number)
 }).annotations({ identifier: "CaseResult" })
 
 /**
@@ -310,13 +316,15 @@ export interface Timings extends Schema.Schema.Type<typeof Timings> {}
  *   correction (`pValue`, adjusted) and by at least the minimum difference (`value` is the difference);
  * - `"baseline"`: with `failOnRegression`, the baseline could not be compared (its cases file could not be read);
  * - `"delivery"`: with `helicone.strict` (or added by `helicone-eval` with `--strict-delivery`), Helicone did not take
- *   every score.
+ *   every score;
+ * - `"budget"`: the run's cost reached `maxCost`, so cases were left unrun (`report.stopped`).
  *
  * @since 0.1.0
  * @category models
  */
 export const VerdictReason = Schema.Struct({
   kind: Schema.Literal(
+    "budget",
     "unreadable-data",
     "nothing-scored",
     "errors",
@@ -376,6 +384,8 @@ export interface Verdict extends Schema.Schema.Type<typeof Verdict> {}
  *
  * `maxErrors` is what the run allowed (so that {@link merge} judges as the run did); `shard` is there when the run
  * ran one shard of its cases; `baseline` when it was compared with a baseline ({@link Comparison.BaselineComparison}).
+ * `usage` totals the run's model calls when it made any ({@link ModelCalls.Usage}); `stopped` is there when the run
+ * stopped starting cases at its `maxCost` ({@link Cost.Stopped}): the report is then partial and does not pass.
  *
  * @since 0.1.0
  * @category models
@@ -397,7 +407,9 @@ export const EvalReport = Schema.Struct({
   warnings: Schema.optional(Schema.Array(Schema.String)),
   maxErrors: Schema.optional(Schema.Union(Schema.Number, Schema.TemplateLiteral(Schema.Number, "%"))),
   shard: Schema.optional(Schema.Struct({ index: Schema.Number, count: Schema.Number })),
-  baseline: Schema.optional(Comparison.BaselineComparison)
+  baseline: Schema.optional(Comparison.BaselineComparison),
+  usage: Schema.optional(ModelCalls.Usage),
+  stopped: Schema.optional(Cost.Stopped)
 }).annotations({ identifier: "EvalReport" })
 
 /**

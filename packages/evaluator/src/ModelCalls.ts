@@ -10,6 +10,7 @@
  */
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 
 /**
  * Who made a model call: the task under evaluation, or a scorer judging its output.
@@ -68,6 +69,86 @@ export interface ModelCall {
   /** Whether the call failed (the error is the task's or the scorer's). */
   readonly failed: boolean
 }
+
+/**
+ * A {@link ModelCall} as a report's JSON holds it (where a field that is `undefined` is absent), to read it back.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ModelCall = Schema.Struct({
+  requestId: Schema.String,
+  role: Schema.Literal("task", "judge"),
+  scorer: Schema.optional(Schema.String),
+  provider: Schema.String,
+  model: Schema.String,
+  inputTokens: Schema.optional(Schema.Number),
+  outputTokens: Schema.optional(Schema.Number),
+  latencyMs: Schema.Number,
+  cache: Schema.Literal("hit", "miss", "off"),
+  waitedMs: Schema.Number,
+  failed: Schema.Boolean
+}).annotations({ identifier: "ModelCall" })
+
+/**
+ * A case's calls that went through the cache: answered from it (`hits`), or by the model and stored (`misses`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const CacheCounts = Schema.Struct({ hits: Schema.Number, misses: Schema.Number }).annotations({
+  identifier: "CacheCounts"
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface CacheCounts extends Schema.Schema.Type<typeof CacheCounts> {}
+
+/**
+ * Tokens by who spent them, and in all.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const TokensByRole = Schema.Struct({ task: Schema.Number, judge: Schema.Number, total: Schema.Number })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface TokensByRole extends Schema.Schema.Type<typeof TokensByRole> {}
+
+/**
+ * The totals of a run's model calls (`report.usage`), present when the run made any:
+ * - `calls`: how many the task and the judges made;
+ * - `inputTokens`, `outputTokens`: by role and in all, replayed calls counting their recorded tokens;
+ * - `cost`: USD, over the calls not answered from the cache, at the run's prices (`Cost`); `null` when a model
+ *   called has no price (`unknownPriceModels` names them): an unknown cost is never 0;
+ * - `cache`: calls answered from the cache (`hits`) and by the model then stored (`misses`);
+ * - `waitedMs`: the time cases spent waiting for a rate limiter, summed over cases (kept out of their timeouts);
+ * - `latencyMs`: the calls' latencies, summed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Usage = Schema.Struct({
+  calls: Schema.Struct({ task: Schema.Number, judge: Schema.Number }),
+  inputTokens: TokensByRole,
+  outputTokens: TokensByRole,
+  cost: Schema.NullOr(Schema.Number),
+  unknownPriceModels: Schema.Array(Schema.String),
+  cache: CacheCounts,
+  waitedMs: Schema.Number,
+  latencyMs: Schema.Number
+}).annotations({ identifier: "Usage" })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Usage extends Schema.Schema.Type<typeof Usage> {}
 
 /**
  * The case in progress, as a task or a scorer sees it from inside a model layer.

@@ -6,6 +6,11 @@ export * as Comparison from "./Comparison.js"
 /**
  * @since 0.1.0
  */
+export * as Cost from "./Cost.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Dataset from "./Dataset.js"
 
 /**

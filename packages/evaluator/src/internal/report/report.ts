@@ -4,8 +4,10 @@
  *
  * @internal
  */
+import type { Stopped } from "../../Cost.js"
 import type { MaxErrors } from "../../Eval.js"
 import type { CaseResult, EvalReport, HeliconeSummary } from "../../EvalReport.js"
+import type { Usage } from "../../ModelCalls.js"
 import * as Comparison from "./comparison.js"
 import type { Summary } from "./summary.js"
 import * as Verdict from "./verdict.js"
@@ -28,6 +30,10 @@ export interface Parts {
   readonly baseline?: { readonly prepared: Comparison.Prepared; readonly rule: Comparison.Rule } | undefined
   /** Why a baseline that was to gate the run (`failOnRegression`) could not be compared: a failing reason. */
   readonly baselineProblem?: string | undefined
+  /** The totals of the run's model calls, when it made any. */
+  readonly usage?: Usage | undefined
+  /** Why the run stopped starting cases early: its budget. */
+  readonly stopped?: Stopped | undefined
 }
 
 /**
@@ -56,7 +62,8 @@ export const build = (parts: Parts): { -readonly [K in keyof EvalReport]: EvalRe
       baseline === undefined ?
       undefined :
       Comparison.regressions(baseline),
-    helicone
+    helicone,
+    budget: parts.stopped
   })
   const report: { -readonly [K in keyof EvalReport]: EvalReport[K] } = {
     version: 2,
@@ -82,5 +89,7 @@ export const build = (parts: Parts): { -readonly [K in keyof EvalReport]: EvalRe
   if (parts.maxErrors !== undefined) report.maxErrors = parts.maxErrors
   if (parts.shard !== undefined) report.shard = parts.shard
   if (baseline !== undefined) report.baseline = baseline
+  if (parts.usage !== undefined) report.usage = parts.usage
+  if (parts.stopped !== undefined) report.stopped = parts.stopped
   return report
 }

@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import type { Stopped } from "../../Cost.js"
 import type { MaxErrors } from "../../Eval.js"
 import type { HeliconeSummary, ScorerSummary, Verdict, VerdictReason } from "../../EvalReport.js"
 import * as Submitter from "../runner/submitter.js"
@@ -29,6 +30,8 @@ export interface Facts {
   /** The `regression` reasons of a baseline comparison that fails the run. */
   readonly regressions?: ReadonlyArray<VerdictReason> | undefined
   readonly helicone?: { readonly summary: HeliconeSummary; readonly strict: boolean } | undefined
+  /** Why the run stopped starting cases early: its budget. */
+  readonly budget?: Stopped | undefined
 }
 
 /** `maxErrors` read and checked; a `RangeError` names the bad value. */
@@ -74,6 +77,7 @@ export const judge = (facts: Facts): Verdict => {
       }`
     })
   }
+  if (facts.budget !== undefined) reasons.push(budgetReason(facts.budget))
   if (facts.unreadable > 0) {
     reasons.push({
       kind: "unreadable-data",
@@ -148,3 +152,14 @@ export const deliveryReason = (h: HeliconeSummary): VerdictReason => {
   if ((h.outbox ?? 0) > 0) parts.push(`${h.outbox} left in the outbox`)
   return { kind: "delivery", message: `Helicone did not take every score (strict): ${parts.join(", ")}` }
 }
+
+const usd = (n: number): string => `$${n < 1 ? n.toFixed(4) : n.toFixed(2)}`
+
+const budgetReason = (stopped: Stopped): VerdictReason => ({
+  kind: "budget",
+  message: `stopped at the budget: ${usd(stopped.cost)} spent of maxCost ${usd(stopped.maxCost)}${
+    stopped.casesNotRun === null
+      ? ", the rest of the cases not run"
+      : `, ${plural(stopped.casesNotRun, "case")} not run`
+  }`
+})

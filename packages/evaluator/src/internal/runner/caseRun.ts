@@ -12,6 +12,7 @@
 import type * as RequestId from "@helicone-effect/core/RequestId"
 import * as Cause from "effect/Cause"
 import type * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -20,27 +21,59 @@ import * as FiberId from "effect/FiberId"
 import type * as Runtime from "effect/Runtime"
 import type * as Dataset from "../../Dataset.js"
 import type { CaseError, CaseResult } from "../../EvalReport.js"
+import { CurrentCase } from "../../ModelCalls.js"
+import type * as ModelCalls from "../../ModelCalls.js"
 import * as Scorer from "../../Scorer.js"
 import { describe, describeFailure } from "../report/text.js"
 import { clock, isEffect, suspends } from "./hot.js"
+import { CaseCalls, type RunCalls, type Waits } from "./modelCalls.js"
 import * as RequestIds from "./requestIds.js"
 import type * as source from "./source.js"
 
 /**
- * What the task receives; the Helicone headers object and the signal are built only when asked for: a case whose
- * task and scorers never read `signal` costs no `AbortController`.
+ * What the task receives; the Helicone headers object, the signal and the case's model calls are built only when
+ * asked for: a case whose task and scorers never read `signal` costs no `AbortController`, and one that makes no
+ * model call no `CaseCalls`.
  */
 class TaskContext {
   #controller: AbortController | undefined = undefined
   /** Why the case was stopped, once it was: a signal first asked for after that is aborted already. */
   #reason: unknown = undefined
+  #calls: CaseCalls | undefined = undefined
+  /** The case's state once it suspended: where its deadline is. */
+  run: CaseRun | undefined = undefined
+  readonly #cases: Cases
+  readonly #item: Case
+  readonly #key: string | undefined
   constructor(
     readonly index: number,
     readonly trial: number,
     readonly requestId: RequestId.RequestId,
     readonly name: string | undefined,
-    readonly metadata: Readonly<Record<string, unknown>>
-  ) {}
+    readonly metadata: Readonly<Record<string, unknown>>,
+    cases: Cases,
+    item: Case,
+    key: string | undefined
+  ) {
+    this.#cases = cases
+    this.#item = item
+    this.#key = key
+  }
+  /** The case's model calls, if any model layer or the task asked for them. */
+  get callsIfAny(): CaseCalls | undefined {
+    return this.#calls
+  }
+  /** The case's model calls: its `ModelCalls.Case` in the role of the task. */
+  calls(): CaseCalls {
+    if (this.#calls === undefined) {
+      this.#calls = this.#cases.callsFor(this, this.#item, this.#key)
+      this.#calls.owner = this
+    }
+    return this.#calls
+  }
+  get currentCase(): ModelCalls.Case {
+    return this.calls()
+  }
   get heliconeHeaders(): { readonly "Helicone-Request-Id": string } {
     return { "Helicone-Request-Id": this.requestId }
   }
@@ -119,7 +152,8 @@ const resultOf = (
   scores: ReadonlyArray<Scorer.Score>,
   errors: ReadonlyArray<CaseError>,
   start: number,
-  requestId: string
+  requestId: string,
+  calls: CaseCalls | undefined
 ): CaseResult => {
   const result: { -readonly [K in keyof CaseResult]: CaseResult[K] } = {
     index,
@@ -134,7 +168,16 @@ const resultOf = (
   }
   if (item.name !== undefined) result.name = item.name
   if (item.metadata !== undefined) result.metadata = item.metadata
+  if (calls !== undefined) withCalls(result, calls)
   return result
+}
+
+/** A case's model calls, its cache counts and the time it waited, on its result: each only when there is one. */
+const withCalls = (result: { -readonly [K in keyof CaseResult]: CaseResult[K] }, calls: CaseCalls): void => {
+  if (calls.log !== undefined && calls.log.length > 0) result.calls = calls.log.slice()
+  const cache = calls.cacheCounts()
+  if (cache !== undefined) result.cache = cache
+  if (calls.waitedMs > 0) result.waitedMs = micros(calls.waitedMs)
 }
 
 const isScore = (slot: Eager): slot is Scorer.Score => !(slot instanceof Scorer.ScorerError) && !isEffect(slot)
@@ -179,6 +222,7 @@ class CaseRun {
     readonly ctx: TaskContext
   ) {
     this.slots = new Array(scorers)
+    ctx.run = this
   }
 
   fail(error: CaseError): void {
@@ -194,7 +238,10 @@ class CaseRun {
     }
     // The common case (every scorer scored, nothing failed) uses the slots as the scores: no copy.
     const { index, item, output, requestId, start, trial } = this
-    if (clean) return resultOf(index, trial, item, output, slots as Array<Scorer.Score>, noErrors, start, requestId)
+    const calls = this.ctx.callsIfAny
+    if (clean) {
+      return resultOf(index, trial, item, output, slots as Array<Scorer.Score>, noErrors, start, requestId, calls)
+    }
     const scores: Array<Scorer.Score> = []
     const errors = this.errors === undefined ? [] : this.errors.slice()
     for (let i = 0; i < slots.length; i++) {
@@ -203,12 +250,12 @@ class CaseRun {
       if (slot instanceof Scorer.ScorerError) errors.push(scorerError(slot))
       else scores.push(slot)
     }
-    return resultOf(index, trial, item, output, scores, errors, start, requestId)
+    return resultOf(index, trial, item, output, scores, errors, start, requestId, calls)
   }
 }
 
 /** Runs the cases of one run: `run` gives the result itself when everything answered synchronously. */
-export class Cases {
+export class Cases implements Waits {
   /** Scorers that return an Effect: `inline[i]` once scorer i was seen to finish synchronously and quickly. */
   private readonly inline: Array<boolean>
   /** By scorer: the score objects that stand in for every 0, 1, `false` and `true` it gives. */
@@ -221,6 +268,14 @@ export class Cases {
   private readonly running = new Set<CaseRun>()
   /** The cases under the timeout, by deadline: every case has the same timeout, so the earliest started first. */
   private readonly timed = new Set<CaseRun>()
+  /**
+   * The cases under the timeout that are waiting (`ModelCalls.Case.waiting`) or whose deadline a wait moved: out of
+   * the order of `timed`, so looked through one by one (there are at most as many as cases in flight).
+   */
+  private readonly extended = new Set<CaseRun>()
+  /** When `expire` wakes next (the run's clock), and what wakes it sooner: a wait that ended before then. */
+  private wakeAt = Infinity
+  private wake: Deferred.Deferred<void> | undefined = undefined
   constructor(
     private readonly task: (input: unknown, ctx: TaskContext) => unknown,
     private readonly scorers: ReadonlyArray<Scorer.Scorer<any, any, any, any, any>>,
@@ -232,7 +287,9 @@ export class Cases {
     /** Gets the result of a case that was in flight when the run was interrupted. */
     private readonly interrupted: (result: CaseResult) => void,
     /** The run's clock: the deadlines are read from it, and `expire` sleeps on it (a `TestClock` in tests). */
-    private readonly clock: Clock.Clock
+    private readonly clock: Clock.Clock,
+    /** What every case's `ModelCalls.Case` shares. */
+    private readonly modelCalls: RunCalls
   ) {
     this.inline = scorers.map(() => false)
     this.shared = scorers.map((scorer) => Scorer.sharedScores(scorer.name))
@@ -249,22 +306,66 @@ export class Cases {
   get expire(): Effect.Effect<void> {
     const timeout = this.timeout
     if (timeout === undefined) return Effect.void
-    return Effect.forever(Effect.suspend(() => this.clock.sleep(this.expireDue(timeout))))
+    return Effect.forever(Effect.suspend(() => {
+      const due = this.expireDue(timeout)
+      const wake = this.wake = Deferred.unsafeMake<void>(FiberId.none)
+      return Effect.raceFirst(this.clock.sleep(due), Deferred.await(wake))
+    }))
   }
 
   /** Stops the cases past their deadline; gives how long to sleep until the next one can be. */
   private expireDue(timeout: Duration.Duration): Duration.Duration {
     const now = this.clock.unsafeCurrentTimeMillis()
+    // A case started after this sleep began has its deadline after it ends: no case is woken late.
+    let next = now + this.timeoutMs
     for (const run of this.timed) {
-      // A case started after this sleep began has its deadline after it ends: no case is woken late.
-      if (run.deadline > now) return Duration.millis(run.deadline - now)
+      if (run.deadline > now) {
+        next = run.deadline
+        break
+      }
       this.timed.delete(run)
-      run.expired = this.timedOut(run) // what had finished at the timeout
-      // A Promise cannot be interrupted: the signal is what can stop the task's and the scorers' calls.
-      run.ctx.abort(timeoutReason(timeout))
-      run.fiber!.unsafeInterruptAsFork(FiberId.none)
+      if (isWaiting(run)) this.extended.add(run)
+      else this.expireRun(run, timeout)
     }
-    return timeout
+    for (const run of this.extended) {
+      if (isWaiting(run)) continue
+      if (run.deadline > now) next = Math.min(next, run.deadline)
+      else {
+        this.extended.delete(run)
+        this.expireRun(run, timeout)
+      }
+    }
+    this.wakeAt = next
+    return Duration.millis(next - now)
+  }
+
+  private expireRun(run: CaseRun, timeout: Duration.Duration): void {
+    run.expired = this.timedOut(run) // what had finished at the timeout
+    // A Promise cannot be interrupted: the signal is what can stop the task's and the scorers' calls.
+    run.ctx.abort(timeoutReason(timeout))
+    run.fiber!.unsafeInterruptAsFork(FiberId.none)
+  }
+
+  // --- model calls (`ModelCalls.CurrentCase`) ---------------------------------------------------------------
+
+  /** The model calls of a case, made the first time the case or a model layer asks for them. */
+  callsFor(ctx: TaskContext, item: Case, key: string | undefined): CaseCalls {
+    return new CaseCalls(this.modelCalls, this, ctx.index, ctx.trial, ctx.name, ctx.requestId, item.input, key)
+  }
+
+  readonly now = (): number => this.clock.unsafeCurrentTimeMillis()
+
+  /** A case's waits ended: its deadline moves later by the time waited, and `expire` wakes if it is due sooner. */
+  readonly waited = (calls: CaseCalls, waited: number): void => {
+    const run = (calls.owner as TaskContext | undefined)?.run
+    if (run === undefined || run.fiber === undefined || run.expired !== undefined) return
+    if (!this.timed.delete(run) && !this.extended.has(run)) return // finished
+    run.deadline += waited
+    this.extended.add(run)
+    if (run.deadline < this.wakeAt && this.wake !== undefined) {
+      this.wakeAt = -Infinity
+      Deferred.unsafeDone(this.wake, Effect.void)
+    }
   }
 
   /** Up to `limit` of the cases in flight, the longest-running first. */
@@ -283,11 +384,12 @@ export class Cases {
     return found
   }
 
-  run(item: Case, index: number, trial: number): CaseResult | Effect.Effect<CaseResult> {
+  /** Runs a case; `key` is its case key when the runner made one (for a baseline, shards or the cache). */
+  run(item: Case, index: number, trial: number, key?: string): CaseResult | Effect.Effect<CaseResult> {
     const requestId = RequestIds.make()
     const start = clock.now()
     const metadata = item.metadata ?? noMetadata
-    const ctx = new TaskContext(index, trial, requestId, item.name, metadata)
+    const ctx = new TaskContext(index, trial, requestId, item.name, metadata, this, item, key)
     let output: unknown
     let later: boolean
     try {
@@ -297,7 +399,7 @@ export class Cases {
       later = suspends(output)
     } catch (error) {
       const failed: CaseError = { source: "task", message: describe(error) }
-      return this.late(resultOf(index, trial, item, undefined, [], [failed], start, requestId))
+      return this.late(resultOf(index, trial, item, undefined, [], [failed], start, requestId, ctx.callsIfAny))
     }
     if (later) {
       return this.suspended(new CaseRun(index, trial, item, requestId, start, this.scorers.length, ctx), output)
@@ -319,7 +421,7 @@ export class Cases {
       run.taskDone = true
       return this.inFlight(run, this.withTimeout(run, this.scoreFrom(run, args, i, slot)))
     }
-    return this.late(resultOf(index, trial, item, output, scores, noErrors, start, requestId))
+    return this.late(resultOf(index, trial, item, output, scores, noErrors, start, requestId, ctx.callsIfAny))
   }
 
   /**
@@ -327,7 +429,8 @@ export class Cases {
    * scores kept) gets a `timeout` error, so that a slow synchronous task or scorer does not go unnoticed.
    */
   private late(result: CaseResult): CaseResult {
-    if (result.duration <= this.timeoutMs) return result
+    // the time waited for a rate limiter does not count against the timeout
+    if (result.duration - (result.waitedMs ?? 0) <= this.timeoutMs) return result
     const timeout = this.timeout!
     if (result.errors.some((error) => error.source === "timeout")) return result
     const error: CaseError = {
@@ -369,10 +472,13 @@ export class Cases {
       return this.late(run.result())
     }
     const body = effect ?
-      Effect.matchCauseEffect(out as Effect.Effect<unknown, unknown>, {
-        onFailure: (cause) => this.taskFailed(run, cause),
-        onSuccess: (output) => lift(this.score(run, output))
-      }) :
+      Effect.matchCauseEffect(
+        Effect.provideService(out as Effect.Effect<unknown, unknown>, CurrentCase, run.ctx.calls()),
+        {
+          onFailure: (cause) => this.taskFailed(run, cause),
+          onSuccess: (output) => lift(this.score(run, output))
+        }
+      ) :
       Effect.matchCauseEffect(Effect.tryPromise(() => out as PromiseLike<unknown>), {
         onFailure: (cause) => this.taskFailed(run, Cause.map(cause, (e) => e.error)),
         onSuccess: (output) => lift(this.score(run, output))
@@ -434,8 +540,12 @@ export class Cases {
       const slot = i === from && first !== undefined ? first : Scorer.runEager(scorers[i], args, this.shared[i])
       if (slot instanceof Scorer.ScorerError || !isEffect(slot)) run.slots[i] = slot
       else {
-        ;(effects ??= []).push(i)
-        ;(run.effects ??= [])[i] = slot as Effect.Effect<Scorer.Score, Scorer.ScorerError>
+        ;(effects ??= []).push(i) // the scorer's model calls are the case's, as a judge's
+        ;(run.effects ??= [])[i] = Effect.provideService(
+          slot as Effect.Effect<Scorer.Score, Scorer.ScorerError>,
+          CurrentCase,
+          run.ctx.calls().judge(scorers[i].name)
+        )
       }
     }
     return effects === undefined ? run.result() : this.scoreEffects(run, effects)
@@ -512,15 +622,18 @@ export class Cases {
     run.deadline = this.clock.unsafeCurrentTimeMillis() + this.timeoutMs
     const timed = this.timed
     timed.add(run)
+    const extended = this.extended
     return Effect.async<CaseResult>((resume) => {
       fiber.addObserver((exit) => {
         timed.delete(run)
+        extended.delete(run)
         if (run.expired !== undefined) resume(Effect.succeed(run.expired))
         else resume(Exit.isSuccess(exit) ? Effect.succeed(this.late(exit.value)) : exit)
       })
       // The worker was interrupted (so was the run): the case's fiber is stopped, and awaited.
       return Effect.suspend(() => {
         timed.delete(run)
+        extended.delete(run)
         return Fiber.interrupt(fiber)
       })
     })
@@ -543,6 +656,12 @@ export class Cases {
     }
     return run.result()
   }
+}
+
+/** Whether a case is waiting for a rate limiter: its timeout is held meanwhile. */
+const isWaiting = (run: CaseRun): boolean => {
+  const calls = run.ctx.callsIfAny
+  return calls !== undefined && calls.depth > 0
 }
 
 const lift = (result: CaseResult | Effect.Effect<CaseResult>): Effect.Effect<CaseResult> =>

@@ -7,6 +7,7 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Cost from "../../Cost.js"
 import * as Dataset from "../../Dataset.js"
 import type { HeliconeOptions, RunOptions, Suite } from "../../Eval.js"
 import type { CaseResult, EvalReport, HeliconeSummary } from "../../EvalReport.js"
@@ -57,11 +58,28 @@ const loadCore = Effect.promise(() =>
   Promise.all([import("@helicone-effect/core/HeliconeScores"), import("@helicone-effect/core/ScoreQueue")])
 )
 
-/** `Eval.run`; `firstIndex` is the index of the suite's first case (for a suite cut down to one case). */
+/**
+ * `Eval.run`: fails with a price table or a budget that cannot be used, before any case starts.
+ */
 export const run = (
   suite: Suite<any, any, any, any>,
   options: RunOptions<any> = {},
   firstIndex = 0
+): Effect.Effect<EvalReport, Cost.PriceTableError | Cost.MaxCostError, any> => {
+  if (options.prices === undefined && options.maxCost === undefined) {
+    return runWith(suite, options, firstIndex, Cost.builtInPrices)
+  }
+  return Effect.flatMap(
+    options.maxCost === undefined ? Effect.void : Cost.checkMaxCost(options.maxCost),
+    () => Effect.flatMap(Cost.merge(options.prices), (prices) => runWith(suite, options, firstIndex, prices))
+  )
+}
+
+const runWith = (
+  suite: Suite<any, any, any, any>,
+  options: RunOptions<any>,
+  firstIndex: number,
+  prices: Cost.PriceTable
 ): Effect.Effect<EvalReport, never, any> => {
   const config = (
     helicone: runner.Config["helicone"],
@@ -82,6 +100,9 @@ export const run = (
     reporters: options.reporters ?? [],
     helicone,
     firstIndex,
+    cache: options.cache,
+    prices,
+    maxCost: options.maxCost,
     k: options.passAtK,
     shard: options.shard,
     baseline: typeof baseline === "string" ? undefined : baseline,
@@ -142,6 +163,6 @@ export const runCase = (
   any
 > =>
   Effect.map(
-    run({ ...suite, data: Dataset.fromIterable([item]), concurrency: 1 }, { helicone }, index),
+    runWith({ ...suite, data: Dataset.fromIterable([item]), concurrency: 1 }, { helicone }, index, Cost.builtInPrices),
     (report) => ({ cases: report.cases, helicone: report.helicone })
   )

@@ -40,9 +40,11 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Scope from "effect/Scope"
+import type * as Cost from "../../Cost.js"
 import type * as Dataset from "../../Dataset.js"
 import type { MaxErrors, Threshold } from "../../Eval.js"
 import type { CaseResult, EvalReport } from "../../EvalReport.js"
+import type * as ModelCalls from "../../ModelCalls.js"
 import { type Progress, type Reporter, ReporterWarning, type RunInfo } from "../../Reporter.js"
 import type * as Scorer from "../../Scorer.js"
 import type * as Comparison from "../report/comparison.js"
@@ -50,10 +52,13 @@ import { suiteSlug } from "../report/labels.js"
 import * as Report from "../report/report.js"
 import { earlier, Summary } from "../report/summary.js"
 import { prettyCause } from "../report/text.js"
+import * as Usage from "../report/usage.js"
 import { caseKey, shardOf } from "../stats/caseKey.js"
 import { Cases, type Running } from "./caseRun.js"
 import * as CasesFile from "./casesFile.js"
 import { clock, isEffect } from "./hot.js"
+import { RunCalls } from "./modelCalls.js"
+import * as RequestIds from "./requestIds.js"
 import * as source from "./source.js"
 import * as Submitter from "./submitter.js"
 
@@ -90,6 +95,12 @@ export interface Config {
     | undefined
   /** The index of the dataset's first case. Default 0. */
   readonly firstIndex?: number | undefined
+  /** The run's cache mode, given to model layers through `ModelCalls.CurrentCase`. Default `"off"`. */
+  readonly cache?: ModelCalls.CacheMode | undefined
+  /** The prices, checked and merged over the built-in ones (`Cost.merge`). */
+  readonly prices: Cost.PriceTable
+  /** USD: once the run's cost reaches it, no further case starts. Checked by `Eval.run`. */
+  readonly maxCost?: number | undefined
 }
 
 export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
@@ -113,7 +124,26 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       const total = size === undefined || shard !== undefined ? undefined : size * trials
       // Case keys, for a baseline to match cases by and for shards to split them by: counted over the whole data,
       // so that a repeated key is told apart by its order there (`name:a#2`), in every shard alike.
-      const seen = shard !== undefined || config.baseline !== undefined ? new Map<string, number>() : undefined
+      // A run with a call cache keys its cases too: a cache entry names its case by key.
+      const cacheMode = config.cache ?? "off"
+      const keyed = shard !== undefined || config.baseline !== undefined
+      const seen = keyed || cacheMode !== "off" ? new Map<string, number>() : undefined
+      let key: string | undefined
+      const modelCalls = new RunCalls(
+        config.name,
+        RequestIds.make(),
+        cacheMode,
+        new Usage.Accumulator(config.prices, (model) => {
+          Runtime.runFork(runtime)(
+            Effect.logWarning(
+              `no price for the model ${JSON.stringify(model)}: the cost of its calls is unknown (give its price in ` +
+                "the prices option)"
+            )
+          )
+        })
+      )
+      const maxCost = config.maxCost
+      let stoppedAtBudget = false
 
       let kept: Array<CaseResult> = []
       let file: CasesFile.CasesFile | undefined
@@ -232,7 +262,8 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
         config.timeout,
         Runtime.runFork(runtime),
         record,
-        yield* Effect.clock
+        yield* Effect.clock,
+        modelCalls
       )
       inFlight = cases
       const expiring = yield* Effect.fork(Effect.interruptible(cases.expire))
@@ -291,12 +322,12 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
               const raw = next instanceof source.Invalid ? caseKey({}) : caseKey({ name: next.name, input: next.input })
               const n = (seen.get(raw) ?? 0) + 1
               seen.set(raw, n)
-              const key = n === 1 ? raw : `${raw}#${n}`
+              key = n === 1 ? raw : `${raw}#${n}`
               if (shard !== undefined && shardOf(key, shard.count) !== shard.index) {
                 trial = trials
                 continue
               }
-              summary.keyCase(index, next instanceof source.Invalid ? undefined : next.name, key)
+              if (keyed) summary.keyCase(index, next instanceof source.Invalid ? undefined : next.name, key)
             }
             if (next instanceof source.Invalid) {
               trial = trials
@@ -305,7 +336,13 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
               continue
             }
           }
-          const result = cases.run(current as Dataset.Case<unknown, unknown>, index, trial++)
+          if (maxCost !== undefined && modelCalls.totals.cost >= maxCost) {
+            // the budget is spent: no further case starts; the cases in flight finish
+            stoppedAtBudget = true
+            stop()
+            return Effect.void
+          }
+          const result = cases.run(current as Dataset.Case<unknown, unknown>, index, trial++, key)
           if (isEffect(result)) return finishLater(result)
           const wait = finish(result)
           if (wait !== undefined) return wait
@@ -371,8 +408,23 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
         casesFile: file?.path,
         shard,
         baseline: config.baseline,
-        baselineProblem: config.baselineProblem?.failOnRegression ? config.baselineProblem.message : undefined
+        baselineProblem: config.baselineProblem?.failOnRegression ? config.baselineProblem.message : undefined,
+        usage: modelCalls.totals.usage(),
+        stopped: stoppedAtBudget ?
+          {
+            reason: "budget",
+            maxCost: maxCost!,
+            cost: modelCalls.totals.cost,
+            casesNotRun: total === undefined ? null : Math.max(0, total - summary.cases)
+          } :
+          undefined
       })
+      if (cacheMode !== "off" && modelCalls.totals.calls === 0) {
+        const warning = `the cache mode "${cacheMode}" had no effect: no model call went through the run's model ` +
+          "layers (give the task and the judges @helicone-effect/ai's model layers)"
+        warnings.push(warning)
+        yield* Effect.logWarning(warning)
+      }
       // The reporters see the run's warnings (a cases file that could not be written, a reporter that failed to
       // start); the array is the report's, so a reporter that fails below is listed too in the returned report.
       if (warnings.length > 0) report.warnings = warnings
