@@ -1,10 +1,12 @@
 /**
- * A Helicone-compatible score API in one process: the routes of Helicone's self-hosted server, stored in SQLite, with
- * optional fault injection.
+ * A Helicone-compatible server in one process: the score routes of Helicone's self-hosted server and an
+ * OpenAI-compatible gateway that logs each model call, stored in SQLite, with optional fault injection.
  *
  * @since 0.1.0
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
@@ -13,6 +15,7 @@ import type * as SqlError from "@effect/sql/SqlError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
@@ -20,6 +23,7 @@ import * as Http from "node:http"
 import * as Faults from "./Faults.js"
 import * as Address from "./internal/address.js"
 import * as InternalFaults from "./internal/faults.js"
+import * as Recording from "./internal/recording.js"
 import * as Routes from "./internal/routes.js"
 import * as Store from "./internal/store.js"
 
@@ -45,6 +49,11 @@ export interface Service {
    * nothing is stored for it.
    */
   readonly scores: (requestId: string) => Effect.Effect<Readonly<Record<string, number>> | null>
+  /**
+   * A request logged by the gateway, shaped as `GET /v1/request/{id}` answers it (Helicone's `HeliconeRequest`, with
+   * its `scores`), or `null` when the gateway never logged it.
+   */
+  readonly request: (requestId: string) => Effect.Effect<Readonly<Record<string, unknown>> | null>
   /** How many requests the server received, on every route, faulted ones included. */
   readonly requestCount: Effect.Effect<number>
 }
@@ -81,6 +90,28 @@ export interface Options {
   readonly seed?: number | undefined
   /** Requests allowed per API key per 5-minute window, like Helicone's limiter; unlimited by default. */
   readonly rateLimit?: number | undefined
+  /**
+   * Keep scores (and feedback) for any request id. By default, as Helicone, a score for a request the gateway never
+   * logged is answered 201 and dropped.
+   */
+  readonly acceptUnknownRequests?: boolean | undefined
+  /**
+   * The provider's base URL the gateway forwards model calls to, e.g. `https://api.openai.com/v1`
+   * (`POST /v1/responses` goes to `<upstream>/responses`).
+   */
+  readonly upstream?: string | undefined
+  /**
+   * The provider key sent upstream for calls that authenticate AI Gateway style (a proxy-style call's own
+   * `Authorization` is forwarded instead). Never logged, stored or recorded.
+   */
+  readonly upstreamApiKey?: Redacted.Redacted | string | undefined
+  /**
+   * A recording (JSONL) to answer model calls from. A call it lacks goes to `upstream` when there is one, and is
+   * otherwise answered 404 with an OpenAI error naming what was missing.
+   */
+  readonly recording?: string | undefined
+  /** A recording file to write each answer forwarded to `upstream` into (answers already in it are kept). */
+  readonly record?: string | undefined
 }
 
 /**
@@ -128,6 +159,28 @@ export class DatabaseOpenError extends Schema.TaggedError<DatabaseOpenError>(
 }
 
 /**
+ * A recording could not be read (missing, unreadable, or a line that is not a recorded answer) or its file could not
+ * be opened for recording.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RecordingError extends Schema.TaggedError<RecordingError>("@helicone-effect/local/RecordingError")(
+  "RecordingError",
+  {
+    file: Schema.String,
+    reason: Schema.String
+  }
+) {
+  /**
+   * @since 0.1.0
+   */
+  override get message(): string {
+    return `could not read the recording "${this.file}": ${this.reason}`
+  }
+}
+
+/**
  * Why the server could not start.
  *
  * @since 0.1.0
@@ -140,6 +193,7 @@ export type StartError =
   | Faults.InvalidFaultSpec
   | DatabaseDirectoryError
   | DatabaseOpenError
+  | RecordingError
 
 const directoryError = (database: string, reason: string) =>
   new DatabaseDirectoryError({ database, directory: Store.directoryOf(database) ?? database, reason })
@@ -163,6 +217,15 @@ export const make = (options: Options = {}): Effect.Effect<Service, StartError, 
           Effect.fail(new DatabaseOpenError({ database, reason: error.reason, cause: error.cause }))
       })
     )
+    const toRecordingError = (error: Recording.RecordingFailed) =>
+      new RecordingError({ file: error.file, reason: error.reason })
+    const recording = options.recording === undefined
+      ? undefined
+      : yield* Recording.load(options.recording).pipe(Effect.mapError(toRecordingError))
+    const recorder = options.record === undefined
+      ? undefined
+      : yield* Recording.recorder(options.record).pipe(Effect.mapError(toRecordingError))
+    const client = yield* HttpClient.HttpClient.pipe(Effect.provide(FetchHttpClient.layer))
     const host = options.host ?? "127.0.0.1"
     const server = yield* NodeHttpServer.make(() => Http.createServer(), { port: options.port ?? 0, host })
     // Added after the server, so it runs before `server.close()`, which would otherwise wait for stalled requests.
@@ -171,7 +234,26 @@ export const make = (options: Options = {}): Effect.Effect<Service, StartError, 
 
     const counter = yield* Ref.make(0)
     const apiKeys = options.apiKeys !== undefined && options.apiKeys.length > 0 ? new Set(options.apiKeys) : undefined
-    const router = Routes.make({ store, apiKeys, rateLimit: InternalFaults.makeRateLimiter(options.rateLimit) })
+    const rateLimit = InternalFaults.makeRateLimiter(options.rateLimit)
+    const upstreamApiKey = typeof options.upstreamApiKey === "string"
+      ? Redacted.make(options.upstreamApiKey)
+      : options.upstreamApiKey
+    const router = Routes.make({
+      store,
+      apiKeys,
+      rateLimit,
+      acceptUnknownRequests: options.acceptUnknownRequests ?? false,
+      gateway: {
+        store,
+        apiKeys,
+        rateLimit,
+        client,
+        upstream: options.upstream,
+        upstreamApiKey,
+        recording,
+        recorder
+      }
+    })
     const app = Effect.gen(function*() {
       const n = yield* Ref.getAndUpdate(counter, (n) => n + 1)
       const fault = Faults.faultAt(faults, seed, n)
@@ -198,6 +280,13 @@ export const make = (options: Options = {}): Effect.Effect<Service, StartError, 
       faults,
       scores: (requestId) =>
         store.scores(requestId.toLowerCase()).pipe(Effect.map((scores) => scores ?? null), Effect.orDie),
+      request: (requestId) =>
+        Effect.gen(function*() {
+          const id = requestId.toLowerCase()
+          const logged = yield* store.loggedRequest(id)
+          if (logged === undefined) return null
+          return Routes.heliconeRequest(logged, (yield* store.scores(id)) ?? null, false)
+        }).pipe(Effect.orDie),
       requestCount: Ref.get(counter)
     } satisfies Service
   })

@@ -53,6 +53,36 @@ const rateLimit = Options.integer("rate-limit").pipe(
   Options.withDescription("Requests allowed per API key per 5-minute window, like Helicone's limiter")
 )
 
+const acceptUnknownRequests = Options.boolean("accept-unknown-requests").pipe(
+  Options.withDescription(
+    "Keep scores for any request id; by default, as Helicone, a score for a request the gateway never logged is " +
+      "answered 201 and dropped"
+  )
+)
+const upstream = Options.text("upstream").pipe(
+  Options.optional,
+  Options.withDescription(
+    "Provider base URL to forward model calls to, e.g. https://api.openai.com/v1 (POST /v1/responses goes to " +
+      "<url>/responses)"
+  )
+)
+const upstreamApiKey = Options.redacted("upstream-api-key").pipe(
+  Options.withFallbackConfig(Config.redacted("HELICONE_LOCAL_UPSTREAM_API_KEY")),
+  Options.optional,
+  Options.withDescription(
+    "Provider key sent upstream for calls authenticated AI Gateway style (also HELICONE_LOCAL_UPSTREAM_API_KEY, " +
+      "which keeps it out of the process list); never printed or stored"
+  )
+)
+const recording = Options.file("recording").pipe(
+  Options.optional,
+  Options.withDescription("JSONL recording to answer model calls from, offline; a call it lacks is a 404")
+)
+const record = Options.file("record").pipe(
+  Options.optional,
+  Options.withDescription("JSONL file to record each answer forwarded to --upstream into")
+)
+
 const envApiKeys = Config.string("HELICONE_LOCAL_API_KEYS").pipe(
   Config.withDefault(""),
   Config.map((value) => value.split(",").map((key) => key.trim()).filter((key) => key !== ""))
@@ -60,7 +90,20 @@ const envApiKeys = Config.string("HELICONE_LOCAL_API_KEYS").pipe(
 
 const command = Command.make(
   "helicone-local",
-  { port, host, db, apiKeys, faults, seed, rateLimit },
+  {
+    port,
+    host,
+    db,
+    apiKeys,
+    faults,
+    seed,
+    rateLimit,
+    acceptUnknownRequests,
+    upstream,
+    upstreamApiKey,
+    recording,
+    record
+  },
   (options) =>
     Effect.gen(function*() {
       const keys = options.apiKeys.length > 0 ? options.apiKeys : yield* envApiKeys
@@ -71,7 +114,12 @@ const command = Command.make(
         apiKeys: keys,
         faults: Option.getOrUndefined(options.faults),
         seed: Option.getOrUndefined(options.seed),
-        rateLimit: Option.getOrUndefined(options.rateLimit)
+        rateLimit: Option.getOrUndefined(options.rateLimit),
+        acceptUnknownRequests: options.acceptUnknownRequests,
+        upstream: Option.getOrUndefined(options.upstream),
+        upstreamApiKey: Option.getOrUndefined(options.upstreamApiKey),
+        recording: Option.getOrUndefined(options.recording),
+        record: Option.getOrUndefined(options.record)
       })
       yield* Console.log(`helicone-local listening on ${listening(options.host, server.port)}`)
       yield* Console.log(`  database: ${options.db}`)
@@ -92,6 +140,12 @@ const command = Command.make(
       if (Option.isSome(options.rateLimit)) {
         yield* Console.log(`  rate limit: ${options.rateLimit.value} requests per key per 5 minutes`)
       }
+      yield* Console.log(`  gateway: ${gatewayLine(options)}`)
+      yield* Console.log(
+        options.acceptUnknownRequests
+          ? "  scores: kept for any request id (--accept-unknown-requests)"
+          : "  scores: kept for requests logged through the gateway; others are answered 201 and dropped, as Helicone"
+      )
       yield* Console.log("Press Ctrl-C to stop.")
       return yield* Effect.never
     }).pipe(
@@ -100,13 +154,14 @@ const command = Command.make(
         InvalidFaultSpec: (error) => exitWith(error.message),
         DatabaseDirectoryError: (error) => exitWith(error.message),
         DatabaseOpenError: (error) => exitWith(error.message),
+        RecordingError: (error) => exitWith(error.message),
         ServeError: (error) =>
           exitWith(`could not listen on ${options.host}:${options.port}: ${String((error.cause as Error)?.message)}`),
         SqlError: (error) => exitWith(`could not open the database ${options.db}: ${withCause(error)}`),
         MigrationError: (error) => exitWith(`could not prepare the database ${options.db}: ${withCause(error)}`)
       })
     )
-).pipe(Command.withDescription("A Helicone-compatible score API on your machine, stored in SQLite"))
+).pipe(Command.withDescription("A Helicone-compatible score API and gateway on your machine, stored in SQLite"))
 
 /**
  * What the server is bound to and the URLs that reach it: for a wildcard address, the loopback URL and one per
@@ -122,6 +177,27 @@ const listening = (host: string, port: number): string => {
   return `${Address.urlHost(host)}:${port}, ${every}, reachable from other machines\n` +
     `  urls: http://127.0.0.1:${port} from this machine` +
     (others.length > 0 ? `; ${others.join(", ")} from others` : "")
+}
+
+/** Where model calls are answered from; the upstream key is only said to be there. */
+const gatewayLine = (options: {
+  readonly upstream: Option.Option<string>
+  readonly upstreamApiKey: Option.Option<unknown>
+  readonly recording: Option.Option<string>
+  readonly record: Option.Option<string>
+}): string => {
+  const parts: Array<string> = []
+  if (Option.isSome(options.recording)) parts.push(`answers from the recording ${options.recording.value}`)
+  if (Option.isSome(options.upstream)) {
+    parts.push(
+      `${Option.isSome(options.recording) ? "the rest forwarded" : "forwards"} to ${options.upstream.value}` +
+        (Option.isSome(options.upstreamApiKey) ? " with the configured provider key" : "")
+    )
+  }
+  if (Option.isSome(options.record)) parts.push(`recording answers into ${options.record.value}`)
+  return parts.length > 0
+    ? `POST /v1/responses, /v1/chat/completions, /v1/embeddings; ${parts.join(", ")}`
+    : "no --upstream or --recording, so model calls are answered 501"
 }
 
 /** The error's message and, when it wraps one, SQLite's own ("SQLITE_READONLY: …"), on one line. */

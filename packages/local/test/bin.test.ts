@@ -99,7 +99,7 @@ describe("helicone-local", () => {
     () =>
       Effect.gen(function*() {
         const dir = yield* TempDir.make("helicone-local-bin-")
-        const running = yield* start(["--port", "0", "--api-key", "sk-bin"], dir)
+        const running = yield* start(["--port", "0", "--api-key", "sk-bin", "--accept-unknown-requests"], dir)
         assert.include(running.output(), "api keys: 1 configured")
 
         const id = randomUUID()

@@ -62,7 +62,7 @@ const outcome = (fault: Faults.Fault | undefined): number | "reset" | "stall" =>
 /** Sends `count` score submissions one after another; returns what each got (a status, or "reset"). */
 const run = (seed: number, count: number) =>
   Effect.gen(function*() {
-    const local = yield* LocalHelicone.make({ faults: httpSpec, seed })
+    const local = yield* LocalHelicone.make({ acceptUnknownRequests: true, faults: httpSpec, seed })
     const id = randomUUID()
     const outcomes: Array<number | "reset" | "stall"> = []
     for (let i = 0; i < count; i++) {
@@ -103,16 +103,18 @@ describe("fault injection over HTTP", () => {
 
   it.scoped("the running server exposes the faults it parsed, which is what the bin prints", () =>
     Effect.gen(function*() {
-      const local = yield* LocalHelicone.make({ faults: " 503=0.05, STALL=0.02", seed: 3 })
+      const local = yield* LocalHelicone.make({ acceptUnknownRequests: true, faults: " 503=0.05, STALL=0.02", seed: 3 })
       assert.deepStrictEqual(local.faults, { 503: 0.05, stall: 0.02 })
       assert.strictEqual(Faults.format(local.faults), "503=0.05,stall=0.02")
-      assert.deepStrictEqual((yield* LocalHelicone.make()).faults, {})
+      assert.deepStrictEqual((yield* LocalHelicone.make({ acceptUnknownRequests: true })).faults, {})
     }))
 
   it.live("a stalled request is never answered and does not keep the server from shutting down", () =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()
-      const local = yield* LocalHelicone.make({ faults: "stall=1" }).pipe(Scope.extend(scope))
+      const local = yield* LocalHelicone.make({ acceptUnknownRequests: true, faults: "stall=1" }).pipe(
+        Scope.extend(scope)
+      )
       const id = randomUUID()
       const pending = yield* Effect.fork(postScore(local.baseUrl, id, { scores: { a: 1 } }))
       while ((yield* local.requestCount) < 1) yield* Effect.sleep("5 millis")
@@ -125,7 +127,7 @@ describe("fault injection over HTTP", () => {
 
   it.live("--rate-limit answers 429 with Retry-After past N requests per key in the window, and stores nothing", () =>
     Effect.gen(function*() {
-      const local = yield* LocalHelicone.make({ rateLimit: 3 })
+      const local = yield* LocalHelicone.make({ acceptUnknownRequests: true, rateLimit: 3 })
       const id = randomUUID()
       const statuses: Array<number> = []
       for (let i = 0; i < 5; i++) {
@@ -147,7 +149,7 @@ describe("fault injection over HTTP", () => {
 
   it.effect("the window resets five minutes after the key's first request (Clock-driven: TestClock)", () =>
     Effect.gen(function*() {
-      const local = yield* LocalHelicone.make({ rateLimit: 2 })
+      const local = yield* LocalHelicone.make({ acceptUnknownRequests: true, rateLimit: 2 })
       const post = (name: string) => postScore(local.baseUrl, id, { scores: { [name]: 1 } }, "sk-a")
       const id = randomUUID()
       assert.strictEqual((yield* post("a")).status, 201)

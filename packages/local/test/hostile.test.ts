@@ -12,7 +12,7 @@ const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth)
 const truncated = (text: string) => `${text.slice(0, 200)}… (truncated, ${text.length} characters)`
 
 describe("a client without a valid key", () => {
-  layer(LocalHelicone.layer({ apiKeys: ["sk-test"] }))((it) => {
+  layer(LocalHelicone.layer({ acceptUnknownRequests: true, apiKeys: ["sk-test"] }))((it) => {
     it.effect("is answered 401 before it has sent its body, on both POST routes", () =>
       Effect.gen(function*() {
         const local = yield* server
@@ -67,7 +67,7 @@ describe("a client without a valid key", () => {
 })
 
 describe("a 422 quotes large inputs truncated", () => {
-  layer(LocalHelicone.layer({ apiKeys: ["sk-test"] }))((it) => {
+  layer(LocalHelicone.layer({ acceptUnknownRequests: true, apiKeys: ["sk-test"] }))((it) => {
     it.effect("a 5 MB value is quoted as its first 200 characters and its length", () =>
       Effect.gen(function*() {
         const local = yield* server
@@ -164,7 +164,7 @@ describe("a 422 quotes large inputs truncated", () => {
 })
 
 describe("deeply nested JSON", () => {
-  layer(LocalHelicone.layer({ apiKeys: ["sk-test"] }))((it) => {
+  layer(LocalHelicone.layer({ acceptUnknownRequests: true, apiKeys: ["sk-test"] }))((it) => {
     it.effect("100,000 nested arrays get a 400 with a JSON body, on both POST routes, and nothing is stored", () =>
       Effect.gen(function*() {
         const local = yield* server
@@ -217,7 +217,9 @@ describe("the log", () => {
       const capture = Logger.make(({ message }) => {
         messages.push(Array.isArray(message) ? message.join(" ") : String(message))
       })
-      const local = yield* LocalHelicone.make().pipe(Effect.provide(Logger.replace(Logger.defaultLogger, capture)))
+      const local = yield* LocalHelicone.make({ acceptUnknownRequests: true }).pipe(
+        Effect.provide(Logger.replace(Logger.defaultLogger, capture))
+      )
       const reply = yield* call(local.baseUrl, "/v1/request/abc%0Dlevel=ERROR%0Aforged%E2%80%A8%C2%85%1B[2J/score", {
         body: `{"scores":{"a":1}}`,
         headers: auth()

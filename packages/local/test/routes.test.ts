@@ -7,7 +7,7 @@ import { auth, call, postScore } from "./fixtures/Http.js"
 const server = LocalHelicone.LocalHelicone
 
 describe("POST /v1/request/:requestId/score", () => {
-  layer(LocalHelicone.layer({ apiKeys: ["sk-test", "sk-other"] }))((it) => {
+  layer(LocalHelicone.layer({ acceptUnknownRequests: true, apiKeys: ["sk-test", "sk-other"] }))((it) => {
     it.effect("accepts integers and booleans with 201 and Helicone's body, and stores them as Helicone does", () =>
       Effect.gen(function*() {
         const local = yield* server
@@ -197,7 +197,7 @@ describe("POST /v1/request/:requestId/score", () => {
 })
 
 describe("POST /v1/request/:requestId/feedback", () => {
-  layer(LocalHelicone.layer({ apiKeys: ["sk-test"] }))((it) => {
+  layer(LocalHelicone.layer({ acceptUnknownRequests: true, apiKeys: ["sk-test"] }))((it) => {
     it.effect("stores the rating as helicone-score-feedback 1/0 next to the scores", () =>
       Effect.gen(function*() {
         const local = yield* server
@@ -262,7 +262,9 @@ describe("logs", () => {
       const capture = Logger.make(({ logLevel, message }) => {
         lines.push({ level: logLevel.label, message: Array.isArray(message) ? message.join(" ") : String(message) })
       })
-      const local = yield* LocalHelicone.make().pipe(Effect.provide(Logger.replace(Logger.defaultLogger, capture)))
+      const local = yield* LocalHelicone.make({ acceptUnknownRequests: true }).pipe(
+        Effect.provide(Logger.replace(Logger.defaultLogger, capture))
+      )
       const v7 = "01890a5d-ac96-774b-bcce-b302099a8057"
       assert.strictEqual((yield* postScore(local.baseUrl, v7, { scores: { a: 1 } })).status, 201)
       assert.strictEqual((yield* postScore(local.baseUrl, randomUUID(), { scores: { a: 1 } })).status, 201)
@@ -275,7 +277,7 @@ describe("logs", () => {
 })
 
 describe("GET routes", () => {
-  layer(LocalHelicone.layer({ apiKeys: ["sk-test"] }))((it) => {
+  layer(LocalHelicone.layer({ acceptUnknownRequests: true, apiKeys: ["sk-test"] }))((it) => {
     it.effect("GET /v1/request/:requestId returns the stored scores", () =>
       Effect.gen(function*() {
         const local = yield* server
@@ -327,7 +329,7 @@ describe("GET routes", () => {
 })
 
 describe("without configured API keys", () => {
-  layer(LocalHelicone.layer())((it) => {
+  layer(LocalHelicone.layer({ acceptUnknownRequests: true }))((it) => {
     it.effect("accepts any non-empty bearer token but still rejects a missing header", () =>
       Effect.gen(function*() {
         const local = yield* server

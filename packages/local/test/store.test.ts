@@ -15,14 +15,14 @@ describe("storage", () => {
       const id = randomUUID()
 
       yield* Effect.scoped(Effect.gen(function*() {
-        const local = yield* LocalHelicone.make({ database })
+        const local = yield* LocalHelicone.make({ acceptUnknownRequests: true, database })
         const reply = yield* postScore(local.baseUrl, id, { scores: { accuracy: 90, pass: true } })
         assert.strictEqual(reply.status, 201)
       }))
       assert.isTrue(Fs.existsSync(database))
 
       yield* Effect.scoped(Effect.gen(function*() {
-        const local = yield* LocalHelicone.make({ database })
+        const local = yield* LocalHelicone.make({ acceptUnknownRequests: true, database })
         assert.deepStrictEqual(yield* local.scores(id), { accuracy: 90, "pass-hcone-bool": 1 })
         yield* postScore(local.baseUrl, id, { scores: { accuracy: 95 } })
         const reply = yield* call(local.baseUrl, `/v1/request/${id}`, { headers: auth() })
@@ -39,7 +39,7 @@ describe("storage", () => {
       const blocker = Path.join(dir, "a-file")
       Fs.writeFileSync(blocker, "")
       const database = Path.join(blocker, "nested", "helicone.db")
-      const error = yield* Effect.flip(LocalHelicone.make({ database }))
+      const error = yield* Effect.flip(LocalHelicone.make({ acceptUnknownRequests: true, database }))
       assert.strictEqual(error._tag, "DatabaseDirectoryError")
       assert.include(error.message, Path.join(blocker, "nested"))
       assert.include(error.message, "helicone.db")
@@ -48,7 +48,7 @@ describe("storage", () => {
   it.live("a database path that is a directory fails with DatabaseOpenError", () =>
     Effect.gen(function*() {
       const dir = yield* TempDir.make()
-      const error = yield* Effect.flip(LocalHelicone.make({ database: dir }))
+      const error = yield* Effect.flip(LocalHelicone.make({ acceptUnknownRequests: true, database: dir }))
       assert.strictEqual(error._tag, "DatabaseOpenError")
       assert.strictEqual(
         error.message,
@@ -66,7 +66,7 @@ describe("storage", () => {
         Fs.chmodSync(dir, 0o500)
         yield* Effect.addFinalizer(() => Effect.sync(() => Fs.chmodSync(dir, 0o700)))
         const database = root ? "/proc/helicone-local-test.db" : Path.join(dir, "helicone.db")
-        const error = yield* Effect.flip(LocalHelicone.make({ database }))
+        const error = yield* Effect.flip(LocalHelicone.make({ acceptUnknownRequests: true, database }))
         assert.strictEqual(error._tag, "DatabaseOpenError")
         assert.include(error.message, `could not open the database "${database}": SQLite cannot open or create`)
         assert.isFalse(Fs.existsSync(database))
@@ -79,7 +79,7 @@ describe("storage", () => {
       const database = Path.join(dir, "notes.txt")
       const text = "not a database\n".repeat(100)
       Fs.writeFileSync(database, text)
-      const error = yield* Effect.flip(LocalHelicone.make({ database }))
+      const error = yield* Effect.flip(LocalHelicone.make({ acceptUnknownRequests: true, database }))
       assert.strictEqual(error._tag, "DatabaseOpenError")
       assert.include(error.message, "the file is not a SQLite database")
       assert.strictEqual(Fs.readFileSync(database, "utf8"), text)
@@ -89,7 +89,7 @@ describe("storage", () => {
     "an in-memory server keeps every score across many upserts",
     () =>
       Effect.gen(function*() {
-        const local = yield* LocalHelicone.make()
+        const local = yield* LocalHelicone.make({ acceptUnknownRequests: true })
         const ids = Array.from({ length: 300 }, () => randomUUID())
         const first = yield* Effect.forEach(ids, (id, i) => postScore(local.baseUrl, id, { scores: { n: i } }), {
           concurrency: 16
@@ -111,7 +111,7 @@ describe("storage", () => {
     "1,000 concurrent submissions with overlapping keys for one request are all merged",
     () =>
       Effect.gen(function*() {
-        const local = yield* LocalHelicone.make()
+        const local = yield* LocalHelicone.make({ acceptUnknownRequests: true })
         const id = randomUUID()
         const submissions = Array.from({ length: 1000 }, (_, i) => ({ [`shared${i % 50}`]: 7, [`own${i}`]: i }))
         const replies = yield* Effect.forEach(submissions, (scores) => postScore(local.baseUrl, id, { scores }), {

@@ -44,6 +44,46 @@ export interface Store {
   /** `undefined`: the request was never scored; `null`: it was, but holds no score. */
   readonly scores: (requestId: string) => Effect.Effect<Record<string, number> | null | undefined, SqlError>
   readonly scoreNames: Effect.Effect<ReadonlyArray<string>, SqlError>
+  /** Writes one request the gateway answered; it is stored when the effect succeeds. */
+  readonly logRequest: (request: LoggedRequest) => Effect.Effect<void, SqlError>
+  /** Whether the gateway logged a request under this id. */
+  readonly isLogged: (requestId: string) => Effect.Effect<boolean, SqlError>
+  /** The request the gateway logged under this id, or `undefined`. */
+  readonly loggedRequest: (requestId: string) => Effect.Effect<LoggedRequest | undefined, SqlError>
+}
+
+/**
+ * One request through the gateway, as it is logged: what Helicone keeps of a request and its response.
+ *
+ * @internal
+ */
+export interface LoggedRequest {
+  readonly requestId: string
+  /** ISO time the request arrived. */
+  readonly createdAt: string
+  /** ISO time the answer was complete. */
+  readonly respondedAt: string
+  /** The route asked for, e.g. `/v1/responses`. */
+  readonly path: string
+  /** Where the answer came from: the upstream URL it was forwarded to, or `recording:<file>`. */
+  readonly targetUrl: string
+  readonly model: string | null
+  readonly responseModel: string | null
+  readonly status: number
+  readonly latencyMs: number
+  readonly promptTokens: number | null
+  readonly completionTokens: number | null
+  readonly totalTokens: number | null
+  /** `Helicone-Property-*` values by name, and the `Helicone-Session-*` headers under their own names, as Helicone. */
+  readonly properties: Readonly<Record<string, string>>
+  readonly userId: string | null
+  readonly sessionId: string | null
+  readonly sessionPath: string | null
+  readonly sessionName: string | null
+  /** The request body as JSON text. */
+  readonly requestBody: string
+  /** The answer's body as sent to the client (JSON or event-stream text). */
+  readonly responseBody: string
 }
 
 /**
@@ -66,6 +106,31 @@ export const migrations = Migrator.fromRecord({
       PRIMARY KEY (request_id, name)
     )`
     yield* sql`CREATE INDEX scores_name ON scores (name)`
+  }),
+  "0002_create_request_log": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`CREATE TABLE request_log (
+      request_id TEXT PRIMARY KEY NOT NULL,
+      created_at TEXT NOT NULL,
+      responded_at TEXT NOT NULL,
+      path TEXT NOT NULL,
+      target_url TEXT NOT NULL,
+      model TEXT,
+      response_model TEXT,
+      status INTEGER NOT NULL,
+      latency_ms INTEGER NOT NULL,
+      prompt_tokens INTEGER,
+      completion_tokens INTEGER,
+      total_tokens INTEGER,
+      properties TEXT NOT NULL,
+      user_id TEXT,
+      session_id TEXT,
+      session_path TEXT,
+      session_name TEXT,
+      request_body TEXT NOT NULL,
+      response_body TEXT NOT NULL
+    )`
+    yield* sql`CREATE INDEX request_log_session ON request_log (session_id)`
   })
 })
 
@@ -156,6 +221,50 @@ const open = (url: string): Effect.Effect<SqlClient.SqlClient, OpenFailed, Scope
     )
     return sql
   })
+
+interface LogRow {
+  readonly request_id: string
+  readonly created_at: string
+  readonly responded_at: string
+  readonly path: string
+  readonly target_url: string
+  readonly model: string | null
+  readonly response_model: string | null
+  readonly status: number
+  readonly latency_ms: number
+  readonly prompt_tokens: number | null
+  readonly completion_tokens: number | null
+  readonly total_tokens: number | null
+  readonly properties: string
+  readonly user_id: string | null
+  readonly session_id: string | null
+  readonly session_path: string | null
+  readonly session_name: string | null
+  readonly request_body: string
+  readonly response_body: string
+}
+
+const fromRow = (row: LogRow): LoggedRequest => ({
+  requestId: row.request_id,
+  createdAt: row.created_at,
+  respondedAt: row.responded_at,
+  path: row.path,
+  targetUrl: row.target_url,
+  model: row.model,
+  responseModel: row.response_model,
+  status: Number(row.status),
+  latencyMs: Number(row.latency_ms),
+  promptTokens: row.prompt_tokens === null ? null : Number(row.prompt_tokens),
+  completionTokens: row.completion_tokens === null ? null : Number(row.completion_tokens),
+  totalTokens: row.total_tokens === null ? null : Number(row.total_tokens),
+  properties: JSON.parse(row.properties) as Record<string, string>,
+  userId: row.user_id,
+  sessionId: row.session_id,
+  sessionPath: row.session_path,
+  sessionName: row.session_name,
+  requestBody: row.request_body,
+  responseBody: row.response_body
+})
 
 interface Pending {
   readonly requestId: string
@@ -270,5 +379,46 @@ export const make = (
       (rows) => rows.map((row) => row.name)
     )
 
-    return { upsert, scores, scoreNames }
+    const logRequest: Store["logRequest"] = (request) =>
+      sql`INSERT INTO request_log ${
+        sql.insert({
+          request_id: request.requestId,
+          created_at: request.createdAt,
+          responded_at: request.respondedAt,
+          path: request.path,
+          target_url: request.targetUrl,
+          model: request.model,
+          response_model: request.responseModel,
+          status: request.status,
+          latency_ms: request.latencyMs,
+          prompt_tokens: request.promptTokens,
+          completion_tokens: request.completionTokens,
+          total_tokens: request.totalTokens,
+          properties: JSON.stringify(request.properties),
+          user_id: request.userId,
+          session_id: request.sessionId,
+          session_path: request.sessionPath,
+          session_name: request.sessionName,
+          request_body: request.requestBody,
+          response_body: request.responseBody
+        })
+      }
+        ON CONFLICT (request_id) DO UPDATE SET created_at = excluded.created_at, responded_at = excluded.responded_at,
+          path = excluded.path, target_url = excluded.target_url, model = excluded.model,
+          response_model = excluded.response_model, status = excluded.status, latency_ms = excluded.latency_ms,
+          prompt_tokens = excluded.prompt_tokens, completion_tokens = excluded.completion_tokens,
+          total_tokens = excluded.total_tokens, properties = excluded.properties, user_id = excluded.user_id,
+          session_id = excluded.session_id, session_path = excluded.session_path, session_name = excluded.session_name,
+          request_body = excluded.request_body, response_body = excluded.response_body`.pipe(Effect.asVoid)
+
+    const loggedRequest: Store["loggedRequest"] = (requestId) =>
+      Effect.map(
+        sql<LogRow>`SELECT * FROM request_log WHERE request_id = ${requestId}`,
+        (rows) => rows.length === 0 ? undefined : fromRow(rows[0])
+      )
+
+    const isLogged: Store["isLogged"] = (requestId) =>
+      Effect.map(sql`SELECT 1 AS n FROM request_log WHERE request_id = ${requestId}`, (rows) => rows.length > 0)
+
+    return { upsert, scores, scoreNames, logRequest, isLogged, loggedRequest }
   })
