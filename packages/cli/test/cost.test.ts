@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Either } from "effect"
+import * as Cost from "@helicone-effect/evaluator/Cost"
+import { Effect } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import * as Cli from "../src/Cli.js"
@@ -11,11 +12,11 @@ describe("--prices, --max-cost and --cache on the command line", () => {
     Effect.gen(function*() {
       const dir = yield* tempDir
       const tables: Array<[string, string]> = [
-        ["{\"gpt-4o\": {\"input\": -1, \"output\": 10}}", "the input price of \"gpt-4o\" must be a number"],
-        ["{\"gpt-4o\": {\"input\": 2.5}}", "\"gpt-4o\" has no output price"],
-        ["{\"gpt-4o\": {\"input\": 2.5, \"output\": 1e999}}", "the output price of \"gpt-4o\" must be a number"],
-        ["{\"gpt-4o\": {\"input\": \"2.5\", \"output\": 10}}", "the input price of \"gpt-4o\""],
-        ["{\"gpt-4o\": 2.5}", "the prices of \"gpt-4o\" must be an object"],
+        ["{\"gpt-4o\": {\"input\": -1, \"output\": 10}}", "the input price of \"gpt-4o\" is negative (-1)"],
+        ["{\"gpt-4o\": {\"input\": 2.5}}", "the output price of \"gpt-4o\" is missing"],
+        ["{\"gpt-4o\": {\"input\": 2.5, \"output\": 1e999}}", "the output price of \"gpt-4o\" is not a finite number"],
+        ["{\"gpt-4o\": {\"input\": \"2.5\", \"output\": 10}}", "the input price of \"gpt-4o\" is not a finite number"],
+        ["{\"gpt-4o\": 2.5}", "the input price of \"gpt-4o\" is missing"],
         ["[1, 2]", "expected an object of"],
         ["{\"gpt-4o\": ", "not JSON"]
       ]
@@ -34,12 +35,15 @@ describe("--prices, --max-cost and --cache on the command line", () => {
       assert.strictEqual(missing.stderr, "helicone-eval: --prices nope.json: no such file\n")
     }))
 
-  it("a good price table reads as it is", () => {
-    assert.deepStrictEqual(
-      Prices.parse("{\"my-model\": {\"input\": 0.3, \"output\": 1.2}, \"free\": {\"input\": 0, \"output\": 0}}"),
-      Either.right({ "my-model": { input: 0.3, output: 1.2 }, free: { input: 0, output: 0 } })
-    )
-  })
+  it.effect("a good price table goes to the run as it is, and over the built-in prices for a dry run", () =>
+    Effect.gen(function*() {
+      const table = yield* Prices.parse(
+        "{\"my-model\": {\"input\": 0.3, \"output\": 1.2}, \"gpt-4o\": {\"input\": 0, \"output\": 0}}"
+      )
+      assert.deepStrictEqual(table.user, { "my-model": { input: 0.3, output: 1.2 }, "gpt-4o": { input: 0, output: 0 } })
+      assert.deepStrictEqual(table.merged["gpt-4o"], { input: 0, output: 0 })
+      assert.deepStrictEqual(table.merged["gpt-4o-mini"], Cost.builtInPrices["gpt-4o-mini"])
+    }))
 
   it.scopedLive("--max-cost below zero, not a number, or infinite is exit 2; --cache takes only its four modes", () =>
     Effect.gen(function*() {

@@ -7,6 +7,7 @@
  * @internal
  */
 import * as FileSystem from "@effect/platform/FileSystem"
+import * as Cost from "@helicone-effect/evaluator/Cost"
 import * as Dataset from "@helicone-effect/evaluator/Dataset"
 import type * as Eval from "@helicone-effect/evaluator/Eval"
 import * as Statistics from "@helicone-effect/evaluator/Statistics"
@@ -16,7 +17,6 @@ import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import * as NodePath from "node:path"
 import type * as CliOptions from "./options.js"
-import type * as Prices from "./prices.js"
 
 /** The facts of a call cache entry that an estimate needs; the request and response in the file are not read. */
 const Entry = Schema.Struct({
@@ -142,7 +142,8 @@ export interface SuiteEstimate {
 export interface Options {
   readonly cache: CliOptions.CacheMode
   readonly shard: CliOptions.Shard | undefined
-  readonly prices: Prices.PriceTable
+  /** The built-in prices with `--prices` over them. */
+  readonly prices: Cost.PriceTable
 }
 
 /** Estimates a suite (overrides and picks already applied) against the cache's entries. */
@@ -203,7 +204,7 @@ const expected = (
   entries: ReadonlyArray<Entry>,
   recordedRuns: number,
   runs: number,
-  prices: Prices.PriceTable
+  prices: Cost.PriceTable
 ): NonNullable<SuiteEstimate["expected"]> => {
   let input = 0
   let output = 0
@@ -223,10 +224,10 @@ const expected = (
       output += outputTokens
       outputKnown = true
     }
-    const price = Object.hasOwn(prices, entry.model) ? prices[entry.model] : undefined
+    const price = Cost.priceOf(prices, entry.model)
     if (price === undefined) unpriced.add(entry.model)
     else if (inputTokens === undefined || outputTokens === undefined) counted = false
-    else cost += (inputTokens * price.input + outputTokens * price.output) / 1_000_000
+    else cost += Cost.costOf(price, inputTokens, outputTokens)
   }
   const scale = runs / recordedRuns
   return {

@@ -69,7 +69,8 @@ export const local = (
             : `@helicone-effect/local could not be loaded: ${messageOf(error)}`
         )
     })
-    const server = yield* Local.make({ database }).pipe(
+    // Permissive: the run's scores are for request ids the task chose, not calls made through this server's gateway.
+    const server = yield* Local.make({ database, acceptUnknownRequests: true }).pipe(
       Effect.mapError((error) => setup(`the embedded Helicone server could not start: ${messageOf(error)}`))
     )
     // opened after the server, so closed before it: the queue's shutdown can still deliver to it

@@ -6,6 +6,7 @@
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
+import * as Cost from "@helicone-effect/evaluator/Cost"
 import * as Eval from "@helicone-effect/evaluator/Eval"
 import * as EvalReport from "@helicone-effect/evaluator/EvalReport"
 import * as MarkdownReport from "@helicone-effect/evaluator/MarkdownReport"
@@ -143,9 +144,10 @@ export const run = (
   Effect.gen(function*() {
     yield* checkLeftovers(args, env, valueOptions)
     // before any file is loaded: a bad price table stops the run before anything ran
-    const prices = args.prices === undefined
+    const priceTable = args.prices === undefined
       ? undefined
       : yield* Prices.read(NodePath.resolve(env.cwd, args.prices), args.prices)
+    const prices = priceTable?.user
     const overrides: CliOptions.Overrides = {
       concurrency: args.concurrency,
       trials: args.trials,
@@ -252,7 +254,7 @@ export const run = (
     if (args.dryRun) {
       const cacheDir = NodePath.resolve(env.cwd, args.cacheDir)
       const cache = yield* DryRun.readCache(cacheDir)
-      const dryRunOptions = { cache: args.cache, shard: args.shard, prices: prices ?? {} }
+      const dryRunOptions = { cache: args.cache, shard: args.shard, prices: priceTable?.merged ?? Cost.builtInPrices }
       const estimates: Array<DryRun.SuiteEstimate> = []
       for (const found of selected) {
         let suite = CliOptions.applyOverrides(found.suite, overrides)
@@ -288,7 +290,15 @@ export const run = (
     const written: Array<string> = []
     // the file reporters of each report, to write it again when the delivery adds a reason to its verdict
     const files: Array<ReadonlyArray<Reporter.Reporter<Reporter.Files>>> = []
+    // --max-cost is the budget of the whole command: each suite gets what the suites before it left
+    let spent = 0
+    let stoppedIn: string | undefined
+    const notStarted: Array<string> = []
     for (const found of selected) {
+      if (stoppedIn !== undefined) {
+        notStarted.push(found.suite.name)
+        continue
+      }
       let suite = CliOptions.applyOverrides(found.suite, overrides)
       if (Pick.picks(pick)) suite = Pick.apply(suite, pick)
       const fileReporters: Array<Reporter.Reporter<Reporter.Files>> = []
@@ -322,11 +332,22 @@ export const run = (
         maxErrors: args.maxErrors,
         baseline: baselines.get(found),
         failOnRegression,
-        shard: args.shard
+        shard: args.shard,
+        cache: args.cache,
+        prices,
+        maxCost: args.maxCost === undefined ? undefined : Math.max(0, args.maxCost - spent)
       }
+      // the prices and the budget were checked before anything ran
       let program = (target === undefined
         ? Eval.run(suite, options)
-        : Eval.run(suite, { ...options, helicone: {} })) as Effect.Effect<EvalReport.EvalReport, never, any>
+        : Eval.run(suite, { ...options, helicone: {} })).pipe(
+          Effect.catchTags({
+            PriceTableError: (error) =>
+              new CliError.BadPriceTable({ path: args.prices ?? "(built-in prices)", reason: error.message }),
+            // --max-cost's schema and the arithmetic above keep it a finite number >= 0
+            MaxCostError: (error) => Effect.die(error)
+          })
+        ) as Effect.Effect<EvalReport.EvalReport, CliError.CliError, any>
       if (heliconeContext !== undefined) program = Effect.provide(program, heliconeContext)
       const layer = layers.get(found.file)
       if (layer !== undefined) {
@@ -341,15 +362,29 @@ export const run = (
         }
         program = Effect.provide(program, context)
       }
-      reports.push(
-        yield* (program as Effect.Effect<EvalReport.EvalReport, never, FileSystem.FileSystem | Path.Path>)
-      )
+      const report = yield* (program as Effect.Effect<
+        EvalReport.EvalReport,
+        CliError.CliError,
+        FileSystem.FileSystem | Path.Path
+      >)
+      reports.push(report)
+      spent += report.stopped?.cost ?? report.usage?.cost ?? 0
+      if (report.stopped !== undefined) stoppedIn = suite.name
       yield* CasesFiles.prune(outputDir, suite.name, args.keepRuns)
       // a refused key has stopped delivery for good: the other suites would only add to the outbox
       if (target !== undefined && (yield* target.queue.stats).halted !== undefined) break
     }
 
     const failedRuns = reports.filter((report) => !report.passed).length
+    if (stoppedIn !== undefined) {
+      env.err(
+        `helicone-eval: --max-cost $${args.maxCost} reached in ${stoppedIn}: cases were left unstarted` +
+          (notStarted.length === 0
+            ? ""
+            : `, and ${plural(notStarted.length, "suite")} did not start (${notStarted.join(", ")})`) +
+          "\n"
+      )
+    }
     /** Adds a failing reason to every report that sent scores, and writes their files again. */
     const failDelivery = (message: string) =>
       Effect.gen(function*() {
@@ -434,7 +469,9 @@ export const run = (
     if (reports.length > 1) env.out(`${reports.length - failedRuns}/${reports.length} suites passed\n`)
     if (delivery !== undefined) env.out(`${delivery.summary}\n`)
     if (delivery?.failure !== undefined) env.err(`helicone-eval: ${delivery.failure}\n`)
-    return failedRuns > 0
+    return stoppedIn !== undefined
+      ? ExitCode.budget
+      : failedRuns > 0
       ? ExitCode.failed
       : delivery?.failure !== undefined
       ? ExitCode.undelivered
