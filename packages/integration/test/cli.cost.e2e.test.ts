@@ -4,6 +4,7 @@
  * dry run's estimate from a hand-written call cache, and the cache mode reaching the cases.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { EvalReport } from "@helicone-effect/evaluator"
 import { Effect } from "effect"
 import * as Fs from "node:fs"
 import * as Http from "node:http"
@@ -12,6 +13,8 @@ import * as Path from "node:path"
 import { fixture, spawnCli, type SpawnOptions, tempDir } from "./spawnCli.js"
 
 const spawn = (args: ReadonlyArray<string>, options: SpawnOptions) => spawnCli(["run", ...args], options)
+
+const readReport = (path: string) => EvalReport.fromJson(Fs.readFileSync(path, "utf8"))
 
 /**
  * A provider stand-in on loopback: answers every POST with the answer to its question and 1,000 input and 1,000
@@ -89,6 +92,54 @@ const writeCache = (dir: string) => {
 
 // Sequential, with room for a slow start-up on a busy machine (each spawn is ~2-4 s of CPU).
 describe("helicone-eval run: cost, budget and cache (subprocess)", { timeout: 90_000 }, () => {
+  it.scoped("--max-cost reached: exit 4, no case started after it, and the partial report printed and written", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const stub = yield* provider
+      // each case costs $0.002 (1,000 + 1,000 tokens at $1 per million): the third reaches $0.005
+      Fs.writeFileSync(Path.join(dir, "prices.json"), JSON.stringify({ "fixture-model": { input: 1, output: 1 } }))
+      const run = yield* spawn(
+        [fixture("budget.eval.ts"), "--prices", "prices.json", "--max-cost", "0.005", "--json", "r.json"],
+        { cwd: dir, env: { FIXTURE_PROVIDER_URL: stub.url } }
+      )
+      assert.strictEqual(run.code, 4, run.stderr)
+      assert.strictEqual(stub.requests(), 3, "no case started once the budget was reached")
+      assert.include(run.stdout, "budget: FAILED")
+      assert.include(run.stdout, "reports: r.json")
+      const report = yield* readReport(Path.join(dir, "r.json"))
+      assert.strictEqual(report.passed, false)
+      assert.strictEqual(report.stopped?.reason, "budget")
+      assert.strictEqual(report.cases.length, 3)
+      assert.deepStrictEqual(report.usage?.calls, { task: 3, judge: 0 })
+      assert.closeTo(report.usage?.cost ?? Number.NaN, 0.006, 1e-9)
+    }))
+
+  it.scoped("--max-cost is the budget of the whole command: a suite gets what the ones before left, then none starts", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const stub = yield* provider
+      Fs.writeFileSync(Path.join(dir, "prices.json"), JSON.stringify({ "fixture-model": { input: 1, output: 1 } }))
+      // first: 2 cases, $0.004, whole; second: $0.001 left, its first case reaches it; third: not started
+      const run = yield* spawn(
+        [fixture("budgets.eval.ts"), "--prices", "prices.json", "--max-cost", "0.005", "--json", "r.json"],
+        { cwd: dir, env: { FIXTURE_PROVIDER_URL: stub.url } }
+      )
+      assert.strictEqual(run.code, 4, run.stderr)
+      assert.strictEqual(stub.requests(), 3)
+      assert.include(
+        run.stderr,
+        "helicone-eval: --max-cost $0.005 reached in second: cases were left unstarted, and 1 suite did not start " +
+          "(third)\n"
+      )
+      const first = yield* readReport(Path.join(dir, "r.first.json"))
+      assert.strictEqual(first.stopped, undefined)
+      assert.strictEqual(first.cases.length, 2)
+      const second = yield* readReport(Path.join(dir, "r.second.json"))
+      assert.strictEqual(second.stopped?.reason, "budget")
+      assert.strictEqual(second.cases.length, 1)
+      assert.isFalse(Fs.existsSync(Path.join(dir, "r.third.json")))
+    }))
+
   it.scoped("a bad price table or --max-cost: exit 2 with one line, before any case runs", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
@@ -102,8 +153,8 @@ describe("helicone-eval run: cost, budget and cache (subprocess)", { timeout: 90
       assert.strictEqual(prices.code, 2, prices.stderr)
       assert.strictEqual(
         prices.stderr,
-        "helicone-eval: --prices prices.json: the input price of \"fixture-model\" must be a number of US dollars " +
-          ">= 0, got -1\n"
+        "helicone-eval: --prices prices.json: the input price of \"fixture-model\" is negative (-1): give USD per " +
+          "million tokens, >= 0\n"
       )
       const budget = yield* spawn([fixture("budget.eval.ts"), "--max-cost", "-0.5", "--json", "r.json"], {
         cwd: dir,
@@ -187,5 +238,38 @@ describe("helicone-eval run: cost, budget and cache (subprocess)", { timeout: 90
         "answers: 1 case × 1 trial = 1 case×trial\n  from the cache (--cache replay): 2 calls for 1 case×trial\n"
       )
       assert.notInclude(picked.stdout, "to call")
+
+      // with --helicone, still nothing is sent, nor an outbox opened; --cache-dir says which cache to read
+      const stub = yield* provider
+      const elsewhere = yield* spawn(
+        [fixture("estimated.eval.ts"), "--dry-run", "--helicone", "--cache", "auto", "--cache-dir", "elsewhere"],
+        { cwd: dir, env: { HELICONE_API_KEY: "sk-dry", HELICONE_BASE_URL: stub.url, HELICONE_REGION: undefined } }
+      )
+      assert.strictEqual(elsewhere.code, 0, elsewhere.stderr)
+      assert.include(elsewhere.stdout, "call cache elsewhere: none\n")
+      assert.include(
+        elsewhere.stdout,
+        "answers: 3 cases × 2 trials = 6 case×trials\n  from the cache (--cache auto): 0 calls"
+      )
+      assert.strictEqual(stub.requests(), 0)
+      assert.isFalse(Fs.existsSync(Path.join(dir, ".helicone-outbox")))
+    }))
+
+  it.scoped("--cache replay, or HELICONE_EVAL_CACHE, reaches every case of the run", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const flag = yield* spawn([fixture("cacheMode.eval.ts"), "--cache", "replay", "--json", "flag.json"], {
+        cwd: dir
+      })
+      assert.notStrictEqual(flag.code, 2, flag.stderr)
+      const fromFlag = yield* readReport(Path.join(dir, "flag.json"))
+      assert.deepStrictEqual(fromFlag.cases.map((c) => c.output), ["replay", "replay"])
+      const env = yield* spawn([fixture("cacheMode.eval.ts"), "--json", "env.json"], {
+        cwd: dir,
+        env: { HELICONE_EVAL_CACHE: "record" }
+      })
+      assert.notStrictEqual(env.code, 2, env.stderr)
+      const fromEnv = yield* readReport(Path.join(dir, "env.json"))
+      assert.deepStrictEqual(fromEnv.cases.map((c) => c.output), ["record", "record"])
     }))
 })
