@@ -138,12 +138,12 @@ export interface StoreService {
   /** The file of the entry under `key`. */
   readonly fileOf: (key: string) => string
   /**
-   * The entry under `key`, if there is one and it was recorded for the same suite, provider, model and trial (an
-   * entry for another is a miss, never an answer).
+   * The entry under `key`, if there is one and it was recorded for the same provider and model, and the suite and
+   * trial when they are given (an entry for another is a miss, never an answer).
    */
   readonly get: (
     key: string,
-    expected: Pick<Entry, "suite" | "provider" | "model" | "trial">
+    expected: Pick<Entry, "provider" | "model"> & Partial<Pick<Entry, "suite" | "trial">>
   ) => Effect.Effect<Option.Option<Entry>, CacheEntryError>
   readonly set: (entry: Entry) => Effect.Effect<void, CacheEntryError>
 }
@@ -199,9 +199,10 @@ export const make = (options: {
               reason: `not a call cache entry: ${entry.left.message}`
             })
           }
-          const matches = entry.right.key === key && entry.right.suite === expected.suite &&
-            entry.right.provider === expected.provider && entry.right.model === expected.model &&
-            entry.right.trial === expected.trial
+          const matches = entry.right.key === key && entry.right.provider === expected.provider &&
+            entry.right.model === expected.model &&
+            (!("suite" in expected) || entry.right.suite === expected.suite) &&
+            (!("trial" in expected) || entry.right.trial === expected.trial)
           return matches ? Option.some(entry.right) : Option.none()
         }),
       set: (entry) =>

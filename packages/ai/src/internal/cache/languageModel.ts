@@ -28,6 +28,7 @@ export interface Call {
   /** The suite and trial in the key (`null` for a call shared by suites and trials). */
   readonly suite: string | null
   readonly trial: number | null
+  readonly shared: boolean
   readonly state: { readonly requestId: string; waitedMs: number } | undefined
   readonly provider: string
   readonly model: string
@@ -69,6 +70,7 @@ export const begin = (options: {
       mode,
       suite,
       trial,
+      shared: options.shared === true,
       state: undefined,
       provider: options.provider,
       model: options.model
@@ -90,7 +92,11 @@ export const lookup = (
     ? Effect.flatMap(
       CallCacheModule.Store,
       (store) =>
-        store.get(call.key, { suite: call.suite, provider: call.provider, model: call.model, trial: call.trial })
+        store.get(call.key, {
+          provider: call.provider,
+          model: call.model,
+          ...(call.shared ? {} : { suite: call.suite, trial: call.trial })
+        })
     )
     : Effect.succeedNone
 
@@ -146,9 +152,9 @@ export const store = (
       const now = yield* DateTime.now
       yield* store.set({
         key: call.key,
-        suite: call.suite,
+        suite: nullable(call.kase?.suite),
         case: nullable(call.kase?.key),
-        trial: call.trial,
+        trial: nullable(call.kase?.trial),
         role: nullable(call.kase?.role),
         scorer: nullable(call.kase?.scorer),
         provider: call.provider,
@@ -324,8 +330,11 @@ export const wrap = (
             )
           )
           return call.state === undefined ? inner : Stream.provideService(inner, CurrentCall, call.state)
-        }).pipe(Effect.provideService(CallCacheModule.Store, cacheStore))
-      ) as Stream.Stream<Response.StreamPartEncoded, AiError.AiError>
+        })
+      ).pipe(Stream.provideService(CallCacheModule.Store, cacheStore)) as Stream.Stream<
+        Response.StreamPartEncoded,
+        AiError.AiError
+      >
 
     return yield* LanguageModel.make({ generateText, streamText })
   })
