@@ -12,6 +12,7 @@ import * as Figures from "./internal/report/figures.js"
 import * as Page from "./internal/report/html/page.js"
 import { caseLabel, plural } from "./internal/report/labels.js"
 import type { OnUnwritable } from "./internal/report/text.js"
+import * as Usage from "./internal/report/usage.js"
 
 /**
  * Escapes text for HTML element content and attribute values.
@@ -152,6 +153,9 @@ export const pageOptions = (report: EvalReport): Page.PageOptions => {
     }</span></li>`
   ).join("")
   const helicone = report.helicone === undefined ? "" : `<p>Helicone: ${heliconeText(report.helicone)}</p>`
+  const usage = report.usage === undefined ?
+    "" :
+    `<p class="usage">${Usage.lines(report.usage).map(escapeHtml).join("<br>")}</p>\n`
   const warnings = (report.warnings ?? []).map((w) => `<li class="fail">${escapeHtml(w)}</li>`).join("")
   const head = `<h1>${escapeHtml(report.name)} <span class="${report.passed ? "pass" : "fail"}">${status}</span></h1>
 ${verdictText(report)}
@@ -160,7 +164,7 @@ ${verdictText(report)}
   } each), ${report.totals.errored} with errors, ${(report.timings.duration / 1000).toFixed(2)} s, started ${
     escapeHtml(report.timings.startedAt)
   }</p>
-${helicone}${warnings === "" ? "" : `<ul>${warnings}</ul>`}
+${helicone}${usage}${warnings === "" ? "" : `<ul>${warnings}</ul>`}
 <h2>Scorers</h2>
 <table class="scorers"><thead><tr><th>scorer</th><th>mean</th><th title="the mean's 95% interval, clustered by case">95% CI</th><th title="what a threshold is judged on: the threshold mean, where a case the scorer did not score counts as 0, or the lower bound of its interval">judged on</th><th>min</th><th>max</th><th>scored</th><th>errors</th><th>threshold</th><th></th></tr></thead><tbody>
 ${scorerRows}

@@ -11,7 +11,9 @@
  * A case that scored below a threshold is not a failing test case of its own: a threshold is judged on the mean.
  * The suite's `<properties>` carry each scorer's mean with its 95% interval (`<scorer>.lower`, `<scorer>.upper`), its
  * threshold and the value judged on, pass@k with trials, and against a baseline the difference, its interval, the
- * Holm-adjusted p-value and the verdict (`<scorer>.baseline.*`). `failures` counts the failing test cases; a
+ * Holm-adjusted p-value and the verdict (`<scorer>.baseline.*`); a run that made model calls carries their totals
+ * (`usage.calls.task`, `usage.inputTokens.total`, `usage.cost`, ...: `report.usage`), one stopped at its budget
+ * `stopped.*`, with a failing `<name>.verdict` test case `budget`. `failures` counts the failing test cases; a
  * `regression` reason is a failing `<name>.verdict` test case.
  *
  * @since 0.1.0
@@ -25,6 +27,7 @@ import * as Stream from "effect/Stream"
 import type { CaseResult, EvalReport, UnreadableCasesFile } from "./EvalReport.js"
 import { readCases } from "./EvalReport.js"
 import { caseLabel } from "./internal/report/labels.js"
+import * as Usage from "./internal/report/usage.js"
 
 /**
  * Escapes text for an XML attribute or element, dropping the characters XML 1.0 cannot carry.
@@ -129,6 +132,7 @@ const properties = (report: EvalReport): string => {
       [`${s.name}.baseline.verdict`, s.verdict]
     )
   }
+  props.push(...Usage.properties(report.usage, report.stopped))
   return `    <properties>\n${
     props.map(([name, value]) => `      <property name="${escapeXml(name)}" value="${escapeXml(value)}"/>\n`).join("")
   }    </properties>\n`

@@ -5,7 +5,7 @@
  * - one table row per scorer: the mean and its 95% interval, the value a threshold is judged on, the threshold and its
  *   result, and against a baseline its mean, the difference with its interval and the verdict;
  * - then the worst regressions against the baseline, the flaky cases, the errored cases, the worst-scored cases and
- *   Helicone's delivery.
+ *   Helicone's delivery, and the totals of the run's model calls (calls, tokens, cost, cache, time waited).
  *
  * It stays under GitHub's 65,536-character limit for a comment: past `maxLength` the details of each suite go first,
  * then its lines, and a note at the end says what was left out. Text from the run (names, error messages) is escaped,
@@ -16,6 +16,7 @@
 import type { EvalReport } from "./EvalReport.js"
 import * as Figures from "./internal/report/figures.js"
 import { caseLabel } from "./internal/report/labels.js"
+import * as Usage from "./internal/report/usage.js"
 
 /**
  * GitHub's limit on a comment's body, in characters.
@@ -137,6 +138,8 @@ const section = (report: EvalReport): Section => {
       ""
     )
   }
+
+  if (report.usage !== undefined) core.push(Usage.lines(report.usage).join("; "), "")
 
   const details: Array<string> = []
   for (const c of baseline?.scorers ?? []) {

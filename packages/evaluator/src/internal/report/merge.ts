@@ -8,6 +8,7 @@ import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+import type * as Cost from "../../Cost.js"
 import type { MaxErrors, Threshold } from "../../Eval.js"
 import type { CaseResult, EvalReport, HeliconeSummary } from "../../EvalReport.js"
 import { baselinePaths } from "../runner/evalRun.js"
@@ -16,6 +17,7 @@ import * as Comparison from "./comparison.js"
 import * as ReadCases from "./readCases.js"
 import * as Report from "./report.js"
 import { Summary } from "./summary.js"
+import * as Usage from "./usage.js"
 
 /** Why the reports cannot be merged; the public module makes it a `MergeError`. */
 export interface Problem {
@@ -98,6 +100,20 @@ const heliconeOf = (reports: ReadonlyArray<EvalReport>): HeliconeSummary | undef
   return merged
 }
 
+/** The shards that stopped at their budget, as one stop: their costs and the cases they did not run summed. */
+const stoppedOf = (reports: ReadonlyArray<EvalReport>): Cost.Stopped | undefined => {
+  const stops = reports.flatMap((report) => (report.stopped === undefined ? [] : [report.stopped]))
+  if (stops.length === 0) return undefined
+  return {
+    reason: "budget",
+    maxCost: stops[0].maxCost,
+    cost: stops.reduce((sum, stop) => sum + stop.cost, 0),
+    casesNotRun: stops.some((stop) => stop.casesNotRun === null) ?
+      null :
+      stops.reduce((sum, stop) => sum + stop.casesNotRun!, 0)
+  }
+}
+
 /**
  * The merged report of checked shards. `baseline` is the baseline to compare with, already read; `undefined` when the
  * shards were not compared.
@@ -153,7 +169,9 @@ export const merge = (
       duration: finishedAt - startedAt,
       cases: results,
       helicone: helicone === undefined ? undefined : { summary: helicone, strict },
-      baseline
+      baseline,
+      usage: Usage.sum(reports.map((report) => report.usage)),
+      stopped: stoppedOf(reports)
     })
     const warnings = [...new Set(reports.flatMap((report) => report.warnings ?? []))]
     if (warnings.length > 0) report.warnings = warnings

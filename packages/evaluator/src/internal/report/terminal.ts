@@ -9,6 +9,7 @@ import type { EvalReport } from "../../EvalReport.js"
 import type { Progress, Reporter, RunInfo, TerminalOptions } from "../../Reporter.js"
 import * as Figures from "./figures.js"
 import { caseLabel, plural } from "./labels.js"
+import * as Usage from "./usage.js"
 
 export const make = (options: TerminalOptions): Reporter => {
   const progressOut = options.write ?? ((text: string) => void process.stderr.write(text))
@@ -287,6 +288,7 @@ export const summary = (report: EvalReport, color: boolean): string => {
       lines.push(dim(`  ${caseLabel(failure)} ${failure.requestId}: ${failure.error}: ${failure.message}`))
     }
   }
+  if (report.usage !== undefined) lines.push(...Usage.lines(report.usage))
   if (report.casesFile !== undefined) lines.push(`cases: ${report.casesFile}`)
   for (const warning of report.warnings ?? []) lines.push(red(`warning: ${warning}`))
   return lines.join("\n") + "\n"

@@ -103,3 +103,62 @@ export const sum = (usages: ReadonlyArray<ModelCalls.Usage | undefined>): ModelC
   }
   return total
 }
+
+const count = (n: number): string => Math.round(n).toLocaleString("en-US")
+
+/** USD with enough digits for a run of cheap calls: `$0.0123`, `$4.56`. */
+export const usd = (n: number): string => `$${n < 1 ? n.toFixed(4) : n.toFixed(2)}`
+
+const seconds = (ms: number): string => ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`
+
+/**
+ * The totals in two lines, for the terminal and the markdown summary: the calls and their tokens, then the cost, the
+ * cache and the time waited.
+ */
+export const lines = (u: ModelCalls.Usage): [string, string] => {
+  const calls = u.calls.task + u.calls.judge
+  const tokens = `tokens ${count(u.inputTokens.total)} in / ${count(u.outputTokens.total)} out` +
+    (u.calls.judge > 0 ? ` (judges ${count(u.inputTokens.judge)} / ${count(u.outputTokens.judge)})` : "")
+  const cost = u.cost === null ?
+    `cost unknown (no price for ${u.unknownPriceModels.join(", ")})` :
+    `cost ${usd(u.cost)}`
+  return [
+    `model calls: ${count(calls)} (task ${count(u.calls.task)}, judge ${count(u.calls.judge)}), ${tokens}`,
+    `${cost}, cache ${count(u.cache.hits)} hits / ${count(u.cache.misses)} misses, waited ${seconds(u.waitedMs)}`
+  ]
+}
+
+/** The totals as JUnit properties (`usage.*`), and a budget stop (`stopped.*`). */
+export const properties = (
+  u: ModelCalls.Usage | undefined,
+  stopped: { readonly maxCost: number; readonly cost: number; readonly casesNotRun: number | null } | undefined
+): Array<[string, string]> => {
+  const props: Array<[string, string]> = []
+  if (u !== undefined) {
+    props.push(
+      ["usage.calls.task", String(u.calls.task)],
+      ["usage.calls.judge", String(u.calls.judge)],
+      ["usage.inputTokens.task", String(u.inputTokens.task)],
+      ["usage.inputTokens.judge", String(u.inputTokens.judge)],
+      ["usage.inputTokens.total", String(u.inputTokens.total)],
+      ["usage.outputTokens.task", String(u.outputTokens.task)],
+      ["usage.outputTokens.judge", String(u.outputTokens.judge)],
+      ["usage.outputTokens.total", String(u.outputTokens.total)],
+      ["usage.cost", u.cost === null ? "unknown" : String(u.cost)],
+      ["usage.cache.hits", String(u.cache.hits)],
+      ["usage.cache.misses", String(u.cache.misses)],
+      ["usage.waitedMs", String(u.waitedMs)],
+      ["usage.latencyMs", String(u.latencyMs)]
+    )
+    if (u.unknownPriceModels.length > 0) props.push(["usage.unknownPriceModels", u.unknownPriceModels.join(",")])
+  }
+  if (stopped !== undefined) {
+    props.push(
+      ["stopped.reason", "budget"],
+      ["stopped.maxCost", String(stopped.maxCost)],
+      ["stopped.cost", String(stopped.cost)],
+      ["stopped.casesNotRun", stopped.casesNotRun === null ? "unknown" : String(stopped.casesNotRun)]
+    )
+  }
+  return props
+}
