@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import { EvalReport } from "@helicone-effect/evaluator"
 import * as Cost from "@helicone-effect/evaluator/Cost"
 import { Effect } from "effect"
 import * as Fs from "node:fs"
@@ -77,5 +78,26 @@ describe("--prices, --max-cost and --cache on the command line", () => {
       assert.strictEqual(modeOf(fromEnv.stdout), "replay")
       const both = yield* cli([capitals, "--dry-run", "--cache", "auto"], dir, { HELICONE_EVAL_CACHE: "replay" })
       assert.strictEqual(modeOf(both.stdout), "auto")
+    }))
+
+  it.scopedLive("--dry-run counts the cases of a shard as the run splits them, and runs none", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const capitals = fixture("capitals.eval.ts")
+      let total = 0
+      for (const shard of ["1/2", "2/2"]) {
+        const dry = yield* cli([capitals, "--dry-run", "--shard", shard, "--trials", "2"], dir)
+        assert.strictEqual(dry.code, Cli.ExitCode.passed, dry.stderr)
+        const counted = /^capitals: (\d+) cases? in shard (\d)\/2 × 2 trials = (\d+) case×trials$/m.exec(dry.stdout)
+        assert.isNotNull(counted, dry.stdout)
+        assert.strictEqual(Number(counted![3]), Number(counted![1]) * 2)
+        assert.isFalse(Fs.existsSync(Path.join(dir, ".helicone-eval")), "no cases file: nothing ran")
+        const run = yield* cli([capitals, "--shard", shard, "--trials", "2", "--json", "r.json"], dir)
+        const report = yield* EvalReport.fromJson(Fs.readFileSync(Path.join(dir, "r.json"), "utf8"))
+        assert.strictEqual(report.cases.length, Number(counted![3]), `shard ${shard}: ${run.stderr}`)
+        Fs.rmSync(Path.join(dir, ".helicone-eval"), { recursive: true, force: true })
+        total += Number(counted![1])
+      }
+      assert.strictEqual(total, 5)
     }))
 })

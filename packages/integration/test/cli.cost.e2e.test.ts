@@ -80,6 +80,13 @@ const writeCache = (dir: string) => {
     "answers/c1.json": entry("answers", "name:second", 0, "task", "my-finetune", 300, 30),
     // another suite's call, and files that are not entries: none of them counts for `answers`
     "other/d1.json": entry("other", "name:first", 0, "task", "gpt-4o", 5000, 5000),
+    // a call made outside a case, as an embedding of the data before a run is
+    "e1.json": {
+      ...entry("answers", "", 0, "task", "text-embedding-3-small", 40, 0),
+      case: null,
+      trial: null,
+      role: null
+    },
     "answers/torn.json": "{\"suite\": \"answers\", \"case\"",
     "answers/old-format.json": { suite: "answers", case: "name:third", trial: 0 }
   }
@@ -190,7 +197,7 @@ describe("helicone-eval run: cost, budget and cache (subprocess)", { timeout: 90
         auto.stdout,
         [
           "dry run: no task is run and nothing is sent",
-          "call cache .helicone-eval/cache: 6 recorded calls, 2 files skipped (not cache entries)",
+          "call cache .helicone-eval/cache: 7 recorded calls, 2 files skipped (not cache entries)",
           "answers: 3 cases × 2 trials = 6 case×trials",
           "  from the cache (--cache auto): 5 calls for 3 case×trials",
           "  to call: 3 case×trials × 1.7 calls (the average of 3 case×trials recorded) = 5 calls, 900 input + 150 " +

@@ -18,12 +18,15 @@ import * as Schema from "effect/Schema"
 import * as NodePath from "node:path"
 import type * as CliOptions from "./options.js"
 
-/** The facts of a call cache entry that an estimate needs; the request and response in the file are not read. */
+/**
+ * The facts of a call cache entry that an estimate needs; the request and response in the file are not read. A call
+ * made outside a case (an embedding of the data made before the run) has no suite, case, trial nor role.
+ */
 const Entry = Schema.Struct({
-  suite: Schema.String,
-  case: Schema.String,
-  trial: Schema.Number,
-  role: Schema.Literal("task", "judge"),
+  suite: Schema.NullOr(Schema.String),
+  case: Schema.NullOr(Schema.String),
+  trial: Schema.NullOr(Schema.Number),
+  role: Schema.NullOr(Schema.Literal("task", "judge")),
   scorer: Schema.optional(Schema.NullOr(Schema.String)),
   provider: Schema.String,
   model: Schema.String,
@@ -163,7 +166,7 @@ export const estimate = <I, O, E, R>(
     const keys = read.keys?.filter((key) => shard === undefined || Statistics.shardOf(key, shard.count) === shard.index)
     const recorded = new Map<string, Array<Entry>>()
     for (const entry of cache.entries) {
-      if (entry.suite !== suite.name) continue
+      if (entry.suite !== suite.name || entry.case === null || entry.trial === null) continue
       const run = `${entry.trial}\u0000${entry.case}`
       const calls = recorded.get(run)
       if (calls === undefined) recorded.set(run, [entry])
