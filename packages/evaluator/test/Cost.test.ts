@@ -1,0 +1,160 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit, Logger } from "effect"
+import { Cost, Eval, ModelCalls, Reporter, Scorers } from "../src/index.js"
+
+/** A model layer's record of one call of `model`, 1,000 tokens in and 100 out. */
+const call = (model: string): Effect.Effect<void> =>
+  Effect.flatMap(ModelCalls.CurrentCase, (current) =>
+    Effect.sync(() =>
+      current!.record({
+        requestId: current!.nextRequestId(),
+        role: current!.role,
+        scorer: current!.scorer,
+        provider: "openai",
+        model,
+        inputTokens: 1000,
+        outputTokens: 100,
+        latencyMs: 1,
+        cache: "off",
+        waitedMs: 0,
+        failed: false
+      })
+    ))
+
+const suiteOf = (models: ReadonlyArray<string>, started: Array<number> = []) =>
+  Eval.make({
+    name: "priced",
+    data: models.map((model, i) => ({ input: model, expected: model, name: `case ${i}` })),
+    concurrency: 1,
+    task: (model: string, ctx) =>
+      Effect.as(Effect.zipRight(Effect.sync(() => started.push(ctx.index)), call(model)), model),
+    scorers: [Scorers.exactMatch]
+  })
+
+/** Runs `effect` with its log lines at warning level and above kept in `logs`. */
+const logged = <A, E, R>(effect: Effect.Effect<A, E, R>, logs: Array<string>) =>
+  Effect.provide(
+    effect,
+    Logger.replace(
+      Logger.defaultLogger,
+      Logger.make(({ logLevel, message }) => {
+        if (logLevel._tag === "Warning") logs.push(String(Array.isArray(message) ? message.join(" ") : message))
+      })
+    )
+  )
+
+describe("Cost", () => {
+  it("built-in prices have their date, and a dated model name takes its undated price", () => {
+    assert.match(Cost.builtInPricesDate, /^\d{4}-\d{2}-\d{2}$/)
+    assert.deepStrictEqual(Cost.priceOf(Cost.builtInPrices, "gpt-4o-mini-2024-07-18"), { input: 0.15, output: 0.6 })
+    assert.deepStrictEqual(Cost.priceOf(Cost.builtInPrices, "claude-3-5-haiku-20241022"), { input: 0.8, output: 4 })
+    assert.isUndefined(Cost.priceOf(Cost.builtInPrices, "gpt-4o-mini-turbo"), "no guess past a date suffix")
+    assert.closeTo(Cost.costOf({ input: 2.5, output: 10 }, 1000, 100), 0.0035, 1e-15)
+  })
+
+  it.effect("a negative, non-finite or missing price fails Eval.run with PriceTableError before any case starts", () =>
+    Effect.gen(function*() {
+      const bad: ReadonlyArray<[unknown, string, string]> = [
+        [{ m: { input: -1, output: 1 } }, "negative", "the input price of \"m\" is negative (-1)"],
+        [
+          { m: { input: 1, output: Number.NaN } },
+          "not-finite",
+          "the output price of \"m\" is not a finite number (NaN)"
+        ],
+        [{ m: { input: 1 } }, "missing", "the output price of \"m\" is missing"],
+        [{ m: { input: "1", output: 1 } }, "not-finite", "the input price of \"m\" is not a finite number (\"1\")"]
+      ]
+      for (const [prices, problem, message] of bad) {
+        const started: Array<number> = []
+        const exit = yield* Effect.exit(Eval.run(suiteOf(["gpt-4o"], started), { prices: prices as Cost.PriceTable }))
+        assert.isTrue(Exit.isFailure(exit))
+        const error = yield* Effect.flip(Eval.run(suiteOf(["gpt-4o"], started), { prices: prices as Cost.PriceTable }))
+        assert.instanceOf(error, Cost.PriceTableError)
+        assert.strictEqual(error._tag, "PriceTableError")
+        assert.strictEqual(error.problem, problem)
+        assert.include(error.message, message)
+        assert.deepStrictEqual(started, [], "no case started")
+      }
+    }))
+
+  it.effect("a model missing from the table logs one warning per model, and its cost shows as unknown", () =>
+    Effect.gen(function*() {
+      const logs: Array<string> = []
+      const report = yield* logged(
+        Eval.run(suiteOf(["gpt-4o", "mystery", "mystery", "enigma"]), {
+          prices: { "my-model": { input: 1, output: 2 } }
+        }),
+        logs
+      )
+      assert.deepStrictEqual(logs, [
+        "no price for the model \"mystery\": the cost of its calls is unknown (give its price in the prices option)",
+        "no price for the model \"enigma\": the cost of its calls is unknown (give its price in the prices option)"
+      ])
+      assert.isNull(report.usage!.cost)
+      assert.deepStrictEqual(report.usage!.unknownPriceModels, ["enigma", "mystery"])
+      assert.isTrue(report.passed, "an unknown price is no failure")
+    }))
+})
+
+describe("maxCost", () => {
+  // each case costs 1,000 * 2.5 / 1e6 + 100 * 10 / 1e6 = $0.0035 on gpt-4o
+  const models = Array.from({ length: 10 }, () => "gpt-4o")
+
+  it.effect("stops starting cases once the cost reaches it: a partial report that says so, and does not pass", () =>
+    Effect.gen(function*() {
+      const started: Array<number> = []
+      const report = yield* Eval.run(suiteOf(models, started), { maxCost: 0.01 })
+      assert.deepStrictEqual(started, [0, 1, 2], "$0.0105 spent after 3 cases: the fourth does not start")
+      assert.strictEqual(report.totals.cases, 3)
+      assert.deepStrictEqual(report.stopped, {
+        reason: "budget",
+        maxCost: 0.01,
+        cost: report.usage!.cost!,
+        casesNotRun: 7
+      })
+      assert.closeTo(report.stopped!.cost, 0.0105, 1e-12)
+      assert.isFalse(report.passed)
+      assert.strictEqual(report.verdict.reasons[0].kind, "budget")
+      const first = Reporter.summaryText(report).split("\n")[0]
+      assert.strictEqual(
+        first,
+        "priced: FAILED: stopped at the budget: $0.0105 spent of maxCost $0.0100, 7 cases not run"
+      )
+    }))
+
+  it.effect("a run within its budget passes and has no stop", () =>
+    Effect.gen(function*() {
+      const report = yield* Eval.run(suiteOf(models), { maxCost: 1 })
+      assert.strictEqual(report.totals.cases, 10)
+      assert.isUndefined(report.stopped)
+      assert.isTrue(report.passed)
+    }))
+
+  it.effect("a negative or NaN maxCost is a MaxCostError before any case starts", () =>
+    Effect.gen(function*() {
+      for (const maxCost of [-1, Number.NaN, Infinity]) {
+        const started: Array<number> = []
+        const error = yield* Effect.flip(Eval.run(suiteOf(models, started), { maxCost }))
+        assert.instanceOf(error, Cost.MaxCostError)
+        assert.strictEqual(error.message, `maxCost must be a finite number of USD >= 0, got ${maxCost}`)
+        assert.deepStrictEqual(started, [])
+      }
+    }))
+})
+
+describe("cache", () => {
+  it.effect("a cache mode that no model call went through is a warning: it had no effect", () =>
+    Effect.gen(function*() {
+      const plain = Eval.make({ name: "no model", data: [{ input: 1 }], task: (n: number) => n, scorers: [] })
+      const logs: Array<string> = []
+      const report = yield* logged(Eval.run(plain, { cache: "replay" }), logs)
+      const warning = "the cache mode \"replay\" had no effect: no model call went through the run's model layers " +
+        "(give the task and the judges @helicone-effect/ai's model layers)"
+      assert.deepStrictEqual(report.warnings, [warning])
+      assert.deepStrictEqual(logs, [warning])
+      const used = yield* Eval.run(suiteOf(["gpt-4o"]), { cache: "replay" })
+      assert.isUndefined(used.warnings)
+      const off = yield* Eval.run(plain)
+      assert.isUndefined(off.warnings)
+    }))
+})
