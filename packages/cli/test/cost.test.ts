@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { EvalReport } from "@helicone-effect/evaluator"
+import { EvalReport, Statistics } from "@helicone-effect/evaluator"
 import * as Cost from "@helicone-effect/evaluator/Cost"
 import { Effect } from "effect"
 import * as Fs from "node:fs"
@@ -99,5 +99,37 @@ describe("--prices, --max-cost and --cache on the command line", () => {
         total += Number(counted![1])
       }
       assert.strictEqual(total, 5)
+    }))
+
+  it.scopedLive("--dry-run with --max-cost says whether the estimate stays within the budget", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const cache = Path.join(dir, ".helicone-eval", "cache")
+      Fs.mkdirSync(cache, { recursive: true })
+      // one recorded call of one case: 2,000 + 1,000 tokens of gpt-4o-mini ($0.15 and $0.60 per million): $0.0009
+      Fs.writeFileSync(
+        Path.join(cache, "one.json"),
+        JSON.stringify({
+          suite: "capitals",
+          case: Statistics.caseKey({ input: "France" }),
+          trial: 0,
+          role: "task",
+          scorer: null,
+          provider: "openai",
+          model: "gpt-4o-mini",
+          usage: { inputTokens: 2000, outputTokens: 1000 },
+          latencyMs: 300,
+          recordedAt: "2026-12-01T10:00:00.000Z"
+        })
+      )
+      const capitals = fixture("capitals.eval.ts")
+      const within = yield* cli([capitals, "--dry-run", "--cache", "auto", "--max-cost", "0.01"], dir)
+      assert.include(within.stdout, "  from the cache (--cache auto): 1 call for 1 case×trial\n")
+      assert.include(within.stdout, "= 4 calls, 8,000 input + 4,000 output tokens, estimated cost $0.0036\n")
+      assert.include(within.stdout, "--max-cost $0.0100: the estimate stays within it\n")
+      const over = yield* cli([capitals, "--dry-run", "--max-cost", "0.003"], dir)
+      assert.include(over.stdout, "= 5 calls, 10,000 input + 5,000 output tokens, estimated cost $0.0045\n")
+      assert.include(over.stdout, "--max-cost $0.0030: the estimate reaches it; the run would stop starting cases")
+      assert.strictEqual(over.code, Cli.ExitCode.passed)
     }))
 })

@@ -267,7 +267,7 @@ const cost = (expected: NonNullable<SuiteEstimate["expected"]>): string =>
 export const render = (
   estimates: ReadonlyArray<SuiteEstimate>,
   cache: CallCache,
-  options: Options & { readonly cacheDir: string }
+  options: Options & { readonly cacheDir: string; readonly maxCost: number | undefined }
 ): string => {
   const lines = ["dry run: no task is run and nothing is sent"]
   const skipped = cache.skipped === 0 ? "" : `, ${plural(cache.skipped, "file")} skipped (not cache entries)`
@@ -334,6 +334,16 @@ export const render = (
           ? `unknown (${usd(totalCost)} for the suites with prices and recorded calls)`
           : usd(totalCost)
       }`
+    )
+  }
+  if (options.maxCost !== undefined) {
+    const budget = `--max-cost ${usd(options.maxCost)}`
+    lines.push(
+      unknownCost.length > 0 || unknown.length > 0
+        ? `${budget}: the estimate is unknown, so is whether the run stays within it`
+        : totalCost >= options.maxCost
+        ? `${budget}: the estimate reaches it; the run would stop starting cases before its end (exit 4)`
+        : `${budget}: the estimate stays within it`
     )
   }
   return lines.join("\n") + "\n"

@@ -264,7 +264,9 @@ export const run = (
           yield* (DryRun.estimate(suite, cache, dryRunOptions) as Effect.Effect<DryRun.SuiteEstimate, never, any>)
         )
       }
-      env.out(DryRun.render(estimates, cache, { ...dryRunOptions, cacheDir: relative(cacheDir) }))
+      env.out(
+        DryRun.render(estimates, cache, { ...dryRunOptions, cacheDir: relative(cacheDir), maxCost: args.maxCost })
+      )
       return ExitCode.passed
     }
 
