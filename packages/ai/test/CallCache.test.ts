@@ -3,7 +3,8 @@
  * temporary directory: what a replay sends (nothing), what a miss, a corrupt entry or another model's entry does,
  * what the files hold (and do not: no key), and embeddings cached per text.
  */
-import { EmbeddingModel, LanguageModel } from "@effect/ai"
+import { EmbeddingModel, LanguageModel, Tool, Toolkit } from "@effect/ai"
+import { OpenAiLanguageModel } from "@effect/ai-openai"
 import { NodeContext } from "@effect/platform-node"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as FileSystem from "@effect/platform/FileSystem"
@@ -308,6 +309,18 @@ describe("CallCache", () => {
       )
       assert.instanceOf(failureOf(again), CallCache.CacheMiss)
 
+      // A per-call override of the model's options is another call too.
+      const overridden = yield* Effect.exit(
+        ask("Question", Case.make({ cache: "replay", suite: "s" }).kase).pipe(
+          OpenAiLanguageModel.withConfigOverride({ temperature: 1 })
+        )
+      ).pipe(Effect.provide(modelIn(server.apiUrl, directory, "gpt-4o-mini")))
+      assert.instanceOf(failureOf(overridden), CallCache.CacheMiss)
+      const same = yield* ask("Question", Case.make({ cache: "replay", suite: "s" }).kase).pipe(
+        Effect.provide(modelIn(server.apiUrl, directory, "gpt-4o-mini"))
+      )
+      assert.strictEqual(same, "answer to Question")
+
       const otherSuite = yield* Effect.exit(ask("Question", Case.make({ cache: "replay", suite: "t" }).kase)).pipe(
         Effect.provide(modelIn(server.apiUrl, directory, "gpt-4o-mini"))
       )
@@ -334,6 +347,52 @@ describe("CallCache", () => {
       assert.strictEqual(server.received.length, 2)
       const [{ entry }] = yield* entries(directory)
       assert.deepStrictEqual([entry.suite, entry.case, entry.trial], [null, null, null])
+    }).pipe(Effect.scoped))
+
+  it.live("tools: a replayed tool call is resolved by the handler again; a changed tool is another call", () =>
+    Effect.gen(function*() {
+      const directory = yield* tempDirectory
+      const server = yield* Gateway.make(() => ({ toolCall: { name: "GetCapital", params: { country: "France" } } }))
+      const handled: Array<string> = []
+      const toolkitWith = (description: string) => {
+        const GetCapital = Tool.make("GetCapital", {
+          description,
+          parameters: { country: Schema.String },
+          success: Schema.String
+        })
+        const toolkit = Toolkit.make(GetCapital)
+        const handlers = toolkit.toLayer({
+          GetCapital: ({ country }) => Effect.sync(() => (handled.push(country), `the capital of ${country}`))
+        })
+        return { toolkit, handlers }
+      }
+      const askWithTool = (kase: ModelCalls.Case, description = "The capital of a country") => {
+        const { handlers, toolkit } = toolkitWith(description)
+        return LanguageModel.generateText({ prompt: "Capital of France?", toolkit }).pipe(
+          Effect.map((response) => response.toolResults.map((r) => [r.name, r.result])),
+          Case.within(kase),
+          Effect.provide(handlers),
+          Effect.provide(modelIn(server.apiUrl, directory))
+        )
+      }
+
+      const recorded = yield* askWithTool(Case.make({ cache: "auto" }).kase)
+      assert.deepStrictEqual(recorded, [["GetCapital", "the capital of France"]])
+      assert.strictEqual(server.received.length, 1)
+      assert.deepStrictEqual(server.received[0].body.tools.map((t: any) => t.name), ["GetCapital"])
+      const [{ entry }] = yield* entries(directory)
+      // The model's answer is stored, not the handler's result.
+      assert.deepStrictEqual(entry.response.parts.map((p: any) => p.type), ["response-metadata", "tool-call", "finish"])
+      assert.strictEqual(entry.request.tools[0].description, "The capital of a country")
+
+      const replayed = yield* askWithTool(Case.make({ cache: "replay" }).kase)
+      assert.deepStrictEqual(replayed, recorded)
+      assert.deepStrictEqual(handled, ["France", "France"])
+      assert.strictEqual(server.received.length, 1)
+
+      const changed = yield* Effect.exit(askWithTool(Case.make({ cache: "replay" }).kase, "Another description"))
+      assert.instanceOf(failureOf(changed), CallCache.CacheMiss)
+      assert.strictEqual(server.received.length, 1)
     }).pipe(Effect.scoped))
 
   it.live("embeddings: cached per text, only the missing texts sent, in one batch; replay sends nothing", () =>

@@ -3,6 +3,7 @@
  * a judge's, the routes' authorization, and no secret in an error or a log.
  */
 import { LanguageModel } from "@effect/ai"
+import { OpenAiLanguageModel } from "@effect/ai-openai"
 import { NodeContext } from "@effect/platform-node"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { assert, describe, it } from "@effect/vitest"
@@ -111,6 +112,27 @@ describe("HeliconeGateway", () => {
       assert.strictEqual(judged.requestId, three["helicone-request-id"])
       assert.strictEqual(server.received[0].path, "/v1/responses")
       assert.strictEqual(server.received[0].body.model, "gpt-4o-mini")
+    }).pipe(Effect.scoped))
+
+  it.live("a plain OpenAiLanguageModel on the gateway's client gets a request id per request from the case", () =>
+    Effect.gen(function*() {
+      const server = yield* Gateway.make(() => ({ text: "hi" }))
+      const { kase, requestIds } = Case.make()
+      yield* Effect.all([
+        LanguageModel.generateText({ prompt: "one" }),
+        LanguageModel.generateText({ prompt: "two" })
+      ]).pipe(
+        Case.within(kase),
+        Effect.provide(
+          OpenAiLanguageModel.model("gpt-4o-mini").pipe(
+            Layer.provide(HeliconeGateway.layer({ baseUrl: server.apiUrl, apiKey: Redacted.make(heliconeKey) })),
+            Layer.provide(FetchHttpClient.layer)
+          )
+        )
+      )
+      assert.deepStrictEqual(server.received.map((r) => r.headers["helicone-request-id"]), requestIds)
+      assert.strictEqual(requestIds[0], kase.requestId)
+      assert.strictEqual(new Set(requestIds).size, 2)
     }).pipe(Effect.scoped))
 
   it.live("outside a case, no Helicone headers but the route's authorization", () =>
