@@ -33,7 +33,7 @@ const startServer = () =>
   new Promise<{ child: ChildProcess.ChildProcess; url: string }>((resolve, reject) => {
     const child = ChildProcess.spawn(
       process.execPath,
-      [bin, "--port", "0", "--db", ":memory:", "--api-key", "sk-bench"],
+      [bin, "--port", "0", "--db", ":memory:", "--api-key", "sk-bench", "--accept-unknown-requests"],
       { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, HELICONE_LOCAL_API_KEYS: "" } }
     )
     let output = ""

@@ -52,7 +52,7 @@ const program = Effect.gen(function*() {
   const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "helicone-local-bench-"))
   yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
   const database = onDisk ? Path.join(dir, "helicone.db") : ":memory:"
-  const local = yield* LocalHelicone.make({ database })
+  const local = yield* LocalHelicone.make({ acceptUnknownRequests: true, database })
   console.log(`${posts} POST /v1/request/:id/score, concurrency ${concurrency}, database ${database}`)
 
   yield* Effect.promise(async () => {

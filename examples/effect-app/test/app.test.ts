@@ -25,7 +25,7 @@ const TestLive = (outboxDir: string) => {
     Layer.provide(layerFaq),
     Layer.provideMerge(scoring),
     Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0 })),
-    Layer.provideMerge(LocalHelicone.layer())
+    Layer.provideMerge(LocalHelicone.layer({ acceptUnknownRequests: true }))
   )
 }
 

@@ -78,7 +78,7 @@ describe("pnpm demo", () => {
 
   it.scoped("with HELICONE_API_KEY it sends to that Helicone instead, and says so", () =>
     Effect.gen(function*() {
-      const helicone = yield* LocalHelicone.make({ apiKeys: ["sk-real"] })
+      const helicone = yield* LocalHelicone.make({ acceptUnknownRequests: true, apiKeys: ["sk-real"] })
       yield* withEnv({ HELICONE_API_KEY: "sk-real", HELICONE_BASE_URL: helicone.baseUrl, HELICONE_REGION: undefined })
       const dir = yield* tempDir
       const lines: Array<string> = []

@@ -16,7 +16,7 @@ const suite = numbersSuite("helicone")
 describe("Eval.run with Helicone", () => {
   it.live("sends each case's scores under its request id: 0..1 as integers, booleans as booleans", () =>
     Effect.gen(function*() {
-      const local = yield* LocalHelicone.make()
+      const local = yield* LocalHelicone.make({ acceptUnknownRequests: true })
       const report = yield* Eval.run(suite, { helicone: { scale: 100 } }).pipe(Effect.provide(helicone(local)))
       assert.deepStrictEqual(report.helicone, {
         delivery: "direct",
@@ -35,7 +35,7 @@ describe("Eval.run with Helicone", () => {
 
   it.live("a scale of 1000 sends per-mille integers; cases without scores send nothing", () =>
     Effect.gen(function*() {
-      const local = yield* LocalHelicone.make()
+      const local = yield* LocalHelicone.make({ acceptUnknownRequests: true })
       const failing = Eval.make({
         name: "some fail",
         data: [{ input: 1 }, { input: 2 }],
@@ -56,7 +56,7 @@ describe("Eval.run with Helicone", () => {
 
   it.live("records failed submissions in the report without failing the run, unless strict", () =>
     Effect.gen(function*() {
-      const local = yield* LocalHelicone.make({ faults: "503=1" })
+      const local = yield* LocalHelicone.make({ acceptUnknownRequests: true, faults: "503=1" })
       const layer = helicone(local, { retry: false })
       const report = yield* Eval.run(suite, { helicone: {} }).pipe(Effect.provide(layer))
       const summary = report.helicone!

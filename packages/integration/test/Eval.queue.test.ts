@@ -93,7 +93,7 @@ describe("Eval.run with Helicone through a ScoreQueue", () => {
   it.live("offers every case's scores to the queue; at the end all are stored and the summary says delivered", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
-      const local = yield* LocalHelicone.make()
+      const local = yield* LocalHelicone.make({ acceptUnknownRequests: true })
       const out = terminal()
       const report = yield* Eval.run(suite, { helicone: { strict: true }, reporters: [out.reporter] }).pipe(
         Effect.provide(queued(local, dir))
@@ -123,7 +123,7 @@ describe("Eval.run with Helicone through a ScoreQueue", () => {
       Effect.gen(function*() {
         const dir = yield* tempDir
         const ids = yield* Effect.scoped(Effect.gen(function*() {
-          const down = yield* LocalHelicone.make({ faults: "503=1" })
+          const down = yield* LocalHelicone.make({ acceptUnknownRequests: true, faults: "503=1" })
           const layer = queued(down, dir, { scores: { retry: { maxAttempts: 2, baseDelay: "1 millis" } } })
           return yield* Effect.gen(function*() {
             const out = terminal()
@@ -165,7 +165,7 @@ describe("Eval.run with Helicone through a ScoreQueue", () => {
           }).pipe(Effect.provide(layer))
         }))
 
-        const up = yield* LocalHelicone.make()
+        const up = yield* LocalHelicone.make({ acceptUnknownRequests: true })
         yield* Effect.gen(function*() {
           const queue = yield* ScoreQueue.ScoreQueue
           yield* eventually(Effect.map(queue.stats, (s) => s.inOutbox === 0 && s.queued === 0 && s.inFlight === 0))
@@ -181,7 +181,7 @@ describe("Eval.run with Helicone through a ScoreQueue", () => {
   it.live("Helicone refuses the key: delivery halts, the scores stay in the outbox, strict fails", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
-      const local = yield* LocalHelicone.make({ apiKeys: ["sk-the-right-one"] })
+      const local = yield* LocalHelicone.make({ acceptUnknownRequests: true, apiKeys: ["sk-the-right-one"] })
       const report = yield* Eval.run(suite, { helicone: { strict: true } }).pipe(
         Effect.provide(queued(local, dir, { apiKey: "sk-wrong" }))
       )
@@ -196,7 +196,7 @@ describe("Eval.run with Helicone through a ScoreQueue", () => {
   it.live("scores the queue refuses (an invalid score name) count as failed, with the error", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
-      const local = yield* LocalHelicone.make()
+      const local = yield* LocalHelicone.make({ acceptUnknownRequests: true })
       const reserved = Eval.make({
         name: "reserved",
         data: [{ input: 1 }, { input: 2 }],
@@ -220,7 +220,7 @@ describe("Eval.run with Helicone through a ScoreQueue", () => {
 
   it.live("without a ScoreQueue the run submits directly, as before", () =>
     Effect.gen(function*() {
-      const local = yield* LocalHelicone.make()
+      const local = yield* LocalHelicone.make({ acceptUnknownRequests: true })
       const report = yield* Eval.run(suite, { helicone: {} }).pipe(
         Effect.provide(
           HeliconeScores.layer({ apiKey: Redacted.make("sk-eval"), baseUrl: local.baseUrl }).pipe(

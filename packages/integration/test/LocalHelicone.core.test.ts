@@ -18,7 +18,7 @@ const client = (local: LocalHelicone.Service, options: Partial<HeliconeScores.Op
 describe("the core client against the local server", () => {
   it.live("submits scores and feedback that read back as Helicone stores them", () =>
     Effect.gen(function*() {
-      const local = yield* LocalHelicone.make({ apiKeys: ["sk-e2e"] })
+      const local = yield* LocalHelicone.make({ acceptUnknownRequests: true, apiKeys: ["sk-e2e"] })
       const helicone = yield* client(local)
       const id = RequestId.make()
       yield* helicone.submitScore(id, { accuracy: 92, grounded: true })
@@ -33,7 +33,7 @@ describe("the core client against the local server", () => {
 
   it.live("a key the server does not know is Unauthorized, and nothing is stored", () =>
     Effect.gen(function*() {
-      const local = yield* LocalHelicone.make({ apiKeys: ["sk-someone-else"] })
+      const local = yield* LocalHelicone.make({ acceptUnknownRequests: true, apiKeys: ["sk-someone-else"] })
       const helicone = yield* client(local)
       const id = RequestId.make()
       const error = yield* Effect.flip(helicone.submitScore(id, { accuracy: 1 }))
@@ -60,7 +60,12 @@ describe("the core client against the local server", () => {
           assert.include(sequence, fault, "the seed exercises it")
         }
 
-        const local = yield* LocalHelicone.make({ faults: spec, seed, apiKeys: ["sk-e2e"] })
+        const local = yield* LocalHelicone.make({
+          acceptUnknownRequests: true,
+          faults: spec,
+          seed,
+          apiKeys: ["sk-e2e"]
+        })
         const helicone = yield* client(local, {
           timeout: "1 second",
           retry: { maxAttempts: 8, baseDelay: "10 millis" }

@@ -6,15 +6,17 @@ import { LocalHelicone } from "@helicone-effect/local"
 import { Effect, Redacted } from "effect"
 
 // Live services, so the client's retry delays run on the real clock.
-layer(LocalHelicone.layer({ faults: "503=0.2", seed: 1 }), { excludeTestServices: true })((it) => {
-  it.effect("survives outages", () =>
-    Effect.gen(function*() {
-      const local = yield* LocalHelicone.LocalHelicone
-      const helicone = yield* HeliconeScores.HeliconeScores.pipe(
-        Effect.provide(HeliconeScores.layer({ apiKey: Redacted.make("test"), baseUrl: local.baseUrl })),
-        Effect.provide(FetchHttpClient.layer)
-      )
-      yield* helicone.submitScore("8d0b4a5e-5f7e-4c59-9d36-2bd7c1a4a9a1", { accuracy: 90 })
-      assert.deepStrictEqual(yield* local.scores("8d0b4a5e-5f7e-4c59-9d36-2bd7c1a4a9a1"), { accuracy: 90 })
-    }))
-})
+layer(LocalHelicone.layer({ acceptUnknownRequests: true, faults: "503=0.2", seed: 1 }), { excludeTestServices: true })(
+  (it) => {
+    it.effect("survives outages", () =>
+      Effect.gen(function*() {
+        const local = yield* LocalHelicone.LocalHelicone
+        const helicone = yield* HeliconeScores.HeliconeScores.pipe(
+          Effect.provide(HeliconeScores.layer({ apiKey: Redacted.make("test"), baseUrl: local.baseUrl })),
+          Effect.provide(FetchHttpClient.layer)
+        )
+        yield* helicone.submitScore("8d0b4a5e-5f7e-4c59-9d36-2bd7c1a4a9a1", { accuracy: 90 })
+        assert.deepStrictEqual(yield* local.scores("8d0b4a5e-5f7e-4c59-9d36-2bd7c1a4a9a1"), { accuracy: 90 })
+      }))
+  }
+)

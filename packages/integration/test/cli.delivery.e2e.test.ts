@@ -30,7 +30,7 @@ describe("helicone-eval run --helicone (subprocess)", { timeout: 120_000 }, () =
   it.scoped("(slow, ~40 s) 20,000 cases: every score is stored before the process exits, and the last line says so", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
-      const local = yield* LocalHelicone.make({ apiKeys: ["sk-e2e"] })
+      const local = yield* LocalHelicone.make({ acceptUnknownRequests: true, apiKeys: ["sk-e2e"] })
       const run = yield* spawnCli(["run", fixture("many.eval.ts"), "--helicone", "--json", "many.json"], {
         cwd: dir,
         env: { HELICONE_API_KEY: "sk-e2e", HELICONE_BASE_URL: local.baseUrl, HELICONE_REGION: undefined }
@@ -57,7 +57,7 @@ describe("helicone-eval run --helicone (subprocess)", { timeout: 120_000 }, () =
   it.scoped("a wrong key: one error line, exit 2, the scores kept in the outbox; outbox send delivers them", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
-      const local = yield* LocalHelicone.make({ apiKeys: ["sk-right"] })
+      const local = yield* LocalHelicone.make({ acceptUnknownRequests: true, apiKeys: ["sk-right"] })
       const env = { HELICONE_BASE_URL: local.baseUrl, HELICONE_REGION: undefined }
       const run = yield* spawnCli(["run", fixture("named.eval.ts"), "--helicone", "--json", "r.json"], {
         cwd: dir,

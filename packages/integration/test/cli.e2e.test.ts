@@ -304,7 +304,10 @@ describe("helicone-eval (subprocess)", { timeout: 90_000 }, () => {
       )
 
       const report = yield* readReport(Path.join(dir, "eval.json"))
-      const local = yield* LocalHelicone.make({ database: Path.join(dir, ".helicone-local/helicone.db") })
+      const local = yield* LocalHelicone.make({
+        acceptUnknownRequests: true,
+        database: Path.join(dir, ".helicone-local/helicone.db")
+      })
       for (const c of report.cases) {
         assert.deepStrictEqual(yield* local.scores(c.requestId), { exactMatch: c.input === "Australia" ? 0 : 100 })
       }
@@ -313,7 +316,7 @@ describe("helicone-eval (subprocess)", { timeout: 90_000 }, () => {
   it.scoped("--helicone sends to HELICONE_BASE_URL with HELICONE_API_KEY", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
-      const local = yield* LocalHelicone.make({ apiKeys: ["sk-e2e"] })
+      const local = yield* LocalHelicone.make({ acceptUnknownRequests: true, apiKeys: ["sk-e2e"] })
       const run = yield* spawn([fixture("capitals.eval.ts"), "--helicone", "--json", "eval.json"], {
         cwd: dir,
         env: { HELICONE_API_KEY: "sk-e2e", HELICONE_BASE_URL: local.baseUrl, HELICONE_REGION: undefined }
