@@ -7,7 +7,8 @@ import { OpenAiLanguageModel } from "@effect/ai-openai"
 import { NodeContext } from "@effect/platform-node"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, ConfigProvider, Effect, Exit, Layer, Logger, LogLevel, Redacted, Schema } from "effect"
+import { Cause, ConfigProvider, Effect, Exit, FastCheck, Layer, Logger, LogLevel, Redacted, Schema } from "effect"
+import * as Http from "node:http"
 import * as CallCache from "../src/CallCache.js"
 import * as HeliconeGateway from "../src/HeliconeGateway.js"
 import * as Case from "./fixtures/Case.js"
@@ -24,6 +25,8 @@ const modelLayer = (options: HeliconeGateway.Options) =>
   )
 
 const ConfigProviderFromEnv = (env: Record<string, string>) => ConfigProvider.fromMap(new Map(Object.entries(env)))
+
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 
@@ -229,6 +232,28 @@ describe("HeliconeGateway", () => {
       assert.isTrue(calls[0].failed)
       assert.strictEqual(server.received[0].headers["helicone-auth"], `Bearer ${heliconeKey}`)
     }).pipe(Effect.scoped))
+
+  it.prop("any suite, case key and scorer make headers Node sends, whose values decode back", [
+    FastCheck.string({ unit: "binary" }),
+    FastCheck.string({ unit: "binary" }),
+    FastCheck.string({ unit: "binary" })
+  ], ([suite, key, scorer]) => {
+    const kase = Case.make({ suite, key }).judge(scorer)
+    const headers = HeliconeGateway.caseHeaders(kase, kase.requestId)
+    for (const [name, value] of Object.entries(headers)) {
+      Http.validateHeaderName(name)
+      Http.validateHeaderValue(name, value)
+    }
+    const wellFormed = (text: string) => decodeURIComponent(HeliconeGateway.encodeHeaderValue(text))
+    assert.strictEqual(decodeURIComponent(headers["Helicone-Property-Eval"]), wellFormed(suite))
+    assert.strictEqual(decodeURIComponent(headers["Helicone-Property-Case"]), wellFormed(key))
+    assert.strictEqual(decodeURIComponent(headers["Helicone-Property-Scorer"]), wellFormed(scorer))
+    // Only a lone surrogate, which UTF-8 cannot carry, comes back changed (as U+FFFD).
+    if (!loneSurrogate.test(key)) assert.strictEqual(wellFormed(key), key)
+    const segments = headers["Helicone-Session-Path"].split("/")
+    assert.deepStrictEqual(segments.slice(2), ["trial-0", encodeURIComponent(wellFormed(scorer))])
+    assert.strictEqual(decodeURIComponent(segments[1]), wellFormed(key))
+  })
 
   it("header values: printable ASCII as it is, the rest percent-encoded and decodable", () => {
     assert.strictEqual(HeliconeGateway.encodeHeaderValue("plain value-1"), "plain value-1")
