@@ -7,6 +7,7 @@ import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { auth, call, postScore } from "./fixtures/Http.js"
 import * as TempDir from "./fixtures/TempDir.js"
+import * as Upstream from "./fixtures/Upstream.js"
 
 const bin = fileURLToPath(new URL("../bin/helicone-local.js", import.meta.url))
 
@@ -266,6 +267,73 @@ describe("helicone-local", () => {
       const result = yield* exitOf(["--port", "0", "--faults", "teapot=1"], dir)
       assert.strictEqual(result.code, 1)
       assert.include(result.output, `unknown fault "teapot"`)
+    }).pipe(Effect.scoped), 60_000)
+
+  it.live(
+    "--recording answers offline, the rest goes to --upstream with the key from the environment, never printed; " +
+      "only logged requests keep scores",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* TempDir.make("helicone-local-bin-")
+        const upstream = yield* Upstream.make
+        const recorded = Upstream.responsesAnswer("gpt-4o-mini", "4")
+        Fs.writeFileSync(
+          Path.join(dir, "answers.jsonl"),
+          JSON.stringify({ endpoint: "/v1/responses", model: "gpt-4o-mini", input: "2+2?", response: recorded }) + "\n"
+        )
+        const secret = "sk-upstream-kept-0ut-of-sight"
+        const running = yield* start(
+          ["--port", "0", "--db", ":memory:", "--recording", "answers.jsonl", "--upstream", upstream.baseUrl],
+          dir,
+          { HELICONE_LOCAL_UPSTREAM_API_KEY: secret }
+        )
+        assert.include(
+          running.output(),
+          "  gateway: POST /v1/responses, /v1/chat/completions, /v1/embeddings; answers from the recording " +
+            `answers.jsonl, the rest forwarded to ${upstream.baseUrl} with the configured provider key\n`
+        )
+        const ask = (text: string) =>
+          call(running.url, "/v1/responses", {
+            body: JSON.stringify({ model: "gpt-4o-mini", input: [{ role: "user", content: text }] }),
+            headers: auth("sk-any")
+          })
+        const hit = yield* ask("2+2?")
+        assert.deepStrictEqual([hit.status, JSON.parse(hit.body)], [200, recorded])
+        assert.strictEqual(upstream.received.length, 0)
+        const forwarded = yield* ask("3+3?")
+        assert.strictEqual(forwarded.status, 200)
+        assert.strictEqual(upstream.received.length, 1)
+        assert.strictEqual(upstream.received[0].headers.authorization, `Bearer ${secret}`)
+
+        const logged = hit.headers.get("helicone-id")!
+        const unknown = randomUUID()
+        assert.strictEqual((yield* postScore(running.url, logged, { scores: { correct: true } }, "sk-any")).status, 201)
+        assert.strictEqual(
+          (yield* postScore(running.url, unknown, { scores: { correct: true } }, "sk-any")).status,
+          201
+        )
+        yield* running.waitFor(new RegExp(`${unknown}\\W+ but did not store them: no request`))
+        const read = JSON.parse((yield* call(running.url, `/v1/request/${logged}`, { headers: auth("sk-any") })).body)
+        assert.deepStrictEqual(read.data.scores, { "correct-hcone-bool": 1 })
+        assert.strictEqual(
+          (yield* call(running.url, `/v1/request/${unknown}`, { headers: auth("sk-any") })).status,
+          404
+        )
+        assert.notInclude(running.output(), secret)
+      }).pipe(Effect.scoped),
+    60_000
+  )
+
+  it.live("exits 1 with a one-line message for a --recording it cannot read", () =>
+    Effect.gen(function*() {
+      const dir = yield* TempDir.make("helicone-local-bin-")
+      Fs.writeFileSync(Path.join(dir, "answers.jsonl"), "not json\n")
+      const result = yield* exitOf(["--port", "0", "--db", ":memory:", "--recording", "answers.jsonl"], dir)
+      assert.strictEqual(result.code, 1, result.output)
+      assert.match(
+        result.output,
+        /^helicone-local: could not read the recording "answers.jsonl": line 1 is not a recorded answer: [^\n]*\n$/
+      )
     }).pipe(Effect.scoped), 60_000)
 
   it("the bin module is not importable from the package (importing it would start the server)", () => {
