@@ -132,4 +132,19 @@ describe("--prices, --max-cost and --cache on the command line", () => {
       assert.include(over.stdout, "--max-cost $0.0030: the estimate reaches it; the run would stop starting cases")
       assert.strictEqual(over.code, Cli.ExitCode.passed)
     }))
+
+  it.scopedLive("--dry-run reads a suite's data with its file's layer, and says when that layer does not build", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const rows = fixture("dataFromLayer.eval.ts")
+      const built = yield* cli([rows, "--dry-run"], dir, { FIXTURE_ROWS: "a,b,c" })
+      assert.strictEqual(built.code, Cli.ExitCode.passed, built.stderr)
+      assert.include(built.stdout, "rows: 3 cases × 1 trial = 3 case×trials\n")
+      const broken = yield* cli([rows, "--dry-run"], dir, { FIXTURE_ROWS: undefined })
+      assert.strictEqual(broken.code, Cli.ExitCode.passed, broken.stderr)
+      assert.match(
+        broken.stdout,
+        /^rows: cases unknown \(the layer exported by .*dataFromLayer\.eval\.ts failed to build: .*FIXTURE_ROWS.*\) × 1 trial$/m
+      )
+    }))
 })

@@ -12,10 +12,14 @@ import * as Dataset from "@helicone-effect/evaluator/Dataset"
 import type * as Eval from "@helicone-effect/evaluator/Eval"
 import * as Statistics from "@helicone-effect/evaluator/Statistics"
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
 import * as NodePath from "node:path"
+import * as Load from "./load.js"
 import type * as CliOptions from "./options.js"
 
 /**
@@ -108,6 +112,19 @@ export const caseKeys = <I, E, R>(
       keys.push(n === 1 ? raw : `${raw}#${n}`)
     }
   }))
+
+/** The estimate of a suite whose cases cannot be counted without running something. */
+const unknownCases = (suite: Eval.Suite<any, any, any, any>, reason: string): SuiteEstimate => ({
+  suite: suite.name,
+  cases: undefined,
+  unreadable: reason,
+  trials: suite.trials,
+  cachedRuns: 0,
+  cachedCalls: 0,
+  uncachedRuns: 0,
+  recordedRuns: 0,
+  expected: undefined
+})
 
 /** The estimate for one suite. */
 export interface SuiteEstimate {
@@ -348,3 +365,52 @@ export const render = (
   }
   return lines.join("\n") + "\n"
 }
+
+/** A suite to estimate (overrides and picks applied), with its file and the layer that file exports. */
+export interface DrySuite {
+  readonly suite: Eval.Suite<any, any, any, any>
+  readonly file: string
+  readonly layer: Layer.Layer<any, any, never> | undefined
+}
+
+/**
+ * The dry run: reads the cache, then each suite's data with its file's layer provided (a dataset may need one of its
+ * services, as in the run), and answers with the report to print.
+ */
+export const run = (
+  suites: ReadonlyArray<DrySuite>,
+  options: Options & {
+    readonly cacheDir: string
+    readonly shownCacheDir: string
+    readonly maxCost: number | undefined
+  }
+): Effect.Effect<string, never, FileSystem.FileSystem | Scope.Scope> =>
+  Effect.gen(function*() {
+    const cache = yield* readCache(options.cacheDir)
+    const contexts = new Map<Layer.Layer<any, any, never>, Either.Either<Context.Context<never>, string>>()
+    const estimates: Array<SuiteEstimate> = []
+    for (const { file, layer, suite } of suites) {
+      let context: Either.Either<Context.Context<never>, string> = Either.right(Context.empty())
+      if (layer !== undefined) {
+        context = contexts.get(layer) ?? (yield* Layer.build(layer).pipe(
+          Effect.map((built) => Either.right(built as Context.Context<never>)),
+          Effect.catchAllCause((cause) =>
+            Effect.succeed(
+              Either.left(`the layer exported by ${file} failed to build: ${Load.reasonOf(Cause.squash(cause))}`)
+            )
+          )
+        ))
+        contexts.set(layer, context)
+      }
+      estimates.push(
+        Either.isLeft(context)
+          ? unknownCases(suite, context.left)
+          : yield* (Effect.provide(estimate(suite, cache, options), context.right) as Effect.Effect<
+            SuiteEstimate,
+            never,
+            FileSystem.FileSystem
+          >)
+      )
+    }
+    return render(estimates, cache, { ...options, cacheDir: options.shownCacheDir })
+  })

@@ -253,19 +253,23 @@ export const run = (
 
     if (args.dryRun) {
       const cacheDir = NodePath.resolve(env.cwd, args.cacheDir)
-      const cache = yield* DryRun.readCache(cacheDir)
-      const dryRunOptions = { cache: args.cache, shard: args.shard, prices: priceTable?.merged ?? Cost.builtInPrices }
-      const estimates: Array<DryRun.SuiteEstimate> = []
-      for (const found of selected) {
-        let suite = CliOptions.applyOverrides(found.suite, overrides)
-        if (Pick.picks(pick)) suite = Pick.apply(suite, pick)
-        // a dataset that needs a service of its file's layer is not read: building the layer may call out
-        estimates.push(
-          yield* (DryRun.estimate(suite, cache, dryRunOptions) as Effect.Effect<DryRun.SuiteEstimate, never, any>)
-        )
-      }
+      const suites = selected.map((found) => {
+        const suite = CliOptions.applyOverrides(found.suite, overrides)
+        return {
+          suite: Pick.picks(pick) ? Pick.apply(suite, pick) : suite,
+          file: relative(found.file),
+          layer: loaded.find((file) => file.file === found.file)?.layer
+        }
+      })
       env.out(
-        DryRun.render(estimates, cache, { ...dryRunOptions, cacheDir: relative(cacheDir), maxCost: args.maxCost })
+        yield* DryRun.run(suites, {
+          cache: args.cache,
+          cacheDir,
+          shownCacheDir: relative(cacheDir),
+          shard: args.shard,
+          prices: priceTable?.merged ?? Cost.builtInPrices,
+          maxCost: args.maxCost
+        })
       )
       return ExitCode.passed
     }
