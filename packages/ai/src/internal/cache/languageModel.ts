@@ -277,8 +277,9 @@ export const wrap = (
         }
         const parts = yield* Schema.encode(Schema.Array(Response.Part(toolkit)))(exit.value.content).pipe(Effect.orDie)
         const usage = usageOf(parts)
-        yield* store(call, { usage, latencyMs, response: { parts } })
+        // Recorded before it is stored: the call was made and paid for even if the store then fails.
         yield* record(call, { usage, latencyMs, cache: answered(call.mode), failed: false })
+        yield* store(call, { usage, latencyMs, response: { parts } })
         return parts as Array<Response.PartEncoded>
       }).pipe(Effect.provideService(CallCacheModule.Store, cacheStore)) as Effect.Effect<
         Array<Response.PartEncoded>,
@@ -323,8 +324,8 @@ export const wrap = (
                 Effect.gen(function*() {
                   const latencyMs = yield* latency
                   const usage = usageOf(parts)
-                  yield* store(call, { usage, latencyMs, response: { parts } })
                   yield* record(call, { usage, latencyMs, cache: answered(call.mode), failed: false })
+                  yield* store(call, { usage, latencyMs, response: { parts } })
                 })
               ).pipe(Stream.drain)
             )
