@@ -398,6 +398,38 @@ describe("recordings", () => {
       assert.strictEqual(Fs.readFileSync(file, "utf8"), text)
     }).pipe(Effect.scoped))
 
+  it.live("a streamed call is relayed as the upstream's events, logged with the usage of its last event, and recorded", () =>
+    Effect.gen(function*() {
+      const dir = yield* TempDir.make()
+      const file = Path.join(dir, "answers.jsonl")
+      const body = { ...responsesBody("2+2?"), stream: true }
+      const first = yield* Effect.scoped(Effect.gen(function*() {
+        const upstream = yield* Upstream.make
+        const local = yield* LocalHelicone.make({ upstream: upstream.baseUrl, record: file })
+        const reply = yield* post(local.baseUrl, "/v1/responses", body)
+        assert.strictEqual(reply.status, 200)
+        assert.strictEqual(reply.headers.get("content-type"), "text/event-stream; charset=utf-8")
+        assert.strictEqual(reply.body, Upstream.streamed("gpt-4o-mini"))
+        const logged = (yield* local.request(reply.headers.get("helicone-id")!))!
+        assert.deepStrictEqual(
+          [logged.prompt_tokens, logged.completion_tokens, logged.total_tokens, logged.response_model],
+          [12, 3, 15, "gpt-4o-mini-2024-07-18"]
+        )
+        return reply
+      }))
+      const line = JSON.parse(Fs.readFileSync(file, "utf8"))
+      assert.deepStrictEqual([line.stream, line.contentType], [true, "text/event-stream; charset=utf-8"])
+
+      const local = yield* LocalHelicone.make({ recording: file })
+      const replayed = yield* post(local.baseUrl, "/v1/responses", body)
+      assert.deepStrictEqual(
+        [replayed.status, replayed.headers.get("content-type"), replayed.body],
+        [200, first.headers.get("content-type"), first.body]
+      )
+      // The same call without `stream` is another call.
+      assert.strictEqual((yield* post(local.baseUrl, "/v1/responses", responsesBody("2+2?"))).status, 404)
+    }).pipe(Effect.scoped))
+
   it.effect("a recording that is missing or has a bad line does not start the server, naming the file and line", () =>
     Effect.gen(function*() {
       const dir = yield* TempDir.make()
