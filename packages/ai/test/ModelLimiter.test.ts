@@ -290,6 +290,31 @@ describe("ModelLimiter", () => {
       assert.deepStrictEqual(yield* Fiber.join(fiber), [200, 200, 200])
     }))
 
+  it.scoped("a request interrupted in line, or while held, gives its slot back (as a case's timeout interrupts it)", () =>
+    Effect.gen(function*() {
+      const s = yield* server()
+      const { client, status } = yield* limited({ initialConcurrency: 1 })
+      const first = yield* Effect.fork(post(client, s.url))
+      yield* until("the first request", () => s.pending.length === 1)
+      const inLine = yield* Effect.fork(post(client, s.url))
+      yield* untilEffect("one in line", Effect.map(status, (w) => w.queued === 1))
+      yield* Fiber.interrupt(inLine)
+      assert.deepInclude(yield* status, { queued: 0, inFlight: 1 })
+
+      answerAll(s.pending, tooMany({ "retry-after-ms": "500" }))
+      yield* sleepsOf(1)
+      yield* Fiber.interrupt(first)
+      assert.deepInclude(yield* status, { queued: 0, inFlight: 0 })
+
+      const next = yield* Effect.fork(post(client, s.url))
+      yield* sleepsOf(1)
+      yield* TestClock.adjust(500)
+      yield* until("the next request", () => s.pending.length === 1)
+      answerAll(s.pending, { status: 200 })
+      assert.strictEqual(yield* Fiber.join(next), 200)
+      assert.strictEqual(s.received.length, 2)
+    }))
+
   it.scoped("budgets: requests a minute, and tokens a minute corrected by the answer's usage", () =>
     Effect.gen(function*() {
       const s = yield* server((_, i) => ({ status: 200, body: { usage: { total_tokens: i === 0 ? 10 : 900 } } }))
