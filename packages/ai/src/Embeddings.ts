@@ -37,6 +37,7 @@ import * as Scorer from "@helicone-effect/evaluator/Scorer"
 import { MissingExpected } from "@helicone-effect/evaluator/Scorers"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
 import * as Memo from "./internal/embeddings/memo.js"
 import * as Retry from "./internal/judges/retry.js"
@@ -107,6 +108,18 @@ const json = (value: unknown): string => {
   }
 }
 
+/**
+ * Runs an embedding call in a fiber of its own, so that the case can be interrupted (at its timeout) while the call is
+ * in flight. `@effect/ai`'s `EmbeddingModel.make` sends its texts through Effect's request batching, and a batch of
+ * two or more texts does not stop when the fiber waiting for it is interrupted: awaited in place, a provider that
+ * never answers would hold the case, and the run, past any timeout. The call is told to stop, without waiting for it.
+ */
+const detached = <A, E>(call: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  Effect.flatMap(
+    Effect.forkDaemon(call),
+    (fiber) => Effect.onInterrupt(Fiber.join(fiber), () => Fiber.interruptFork(fiber))
+  )
+
 /** The cosine of the angle between `a` and `b`, or an error when it has none. */
 const cosine = (
   scorer: string,
@@ -142,7 +155,8 @@ const cosine = (
  *
  * A case without `expected` fails with `MissingExpected`, without an embedding call. A failed call is tried again as
  * `retry` says, and is then the scorer's typed error, recorded for that case; so is a vector of zeros or of another
- * length than the other (`InvalidEmbedding`). Throws at construction when
+ * length than the other (`InvalidEmbedding`). At the case's timeout the scorer stops at once, but an embedding request
+ * of two texts already sent is left to finish: `@effect/ai` cannot abort one. Throws at construction when
  * `expectedMin` is not in [-1, 1) or `retry.maxAttempts` is not an integer of at least 1.
  *
  * Differences from autoevals: a value that is not a string is embedded as its JSON, not as `String(value)`
@@ -190,7 +204,7 @@ export const embeddingSimilarityWith = (
         const model = yield* EmbeddingModel.EmbeddingModel
         const run = yield* CurrentCase
         const memo = Memo.of(model, run?.runId ?? "")
-        const [a, b] = yield* Memo.pair(memo, output, expected, (texts) => retry(model.embedMany(texts)))
+        const [a, b] = yield* Memo.pair(memo, output, expected, (texts) => detached(retry(model.embedMany(texts))))
         const similarity = yield* cosine(name, a, b)
         const score = Math.min(1, Math.max(0, (similarity - expectedMin) / (1 - expectedMin)))
         return { score, metadata: { similarity } }

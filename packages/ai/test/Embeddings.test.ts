@@ -6,7 +6,8 @@
 import { OpenAiClient, OpenAiEmbeddingModel } from "@effect/ai-openai"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { assert, describe, it } from "@effect/vitest"
-import { Eval } from "@helicone-effect/evaluator"
+import { Eval, Scorer } from "@helicone-effect/evaluator"
+import { CurrentCase } from "@helicone-effect/evaluator/ModelCalls"
 import { Effect, Layer, Redacted } from "effect"
 import * as Embeddings from "../src/Embeddings.js"
 import * as OpenAi from "./fixtures/OpenAiEmbeddings.js"
@@ -124,6 +125,97 @@ describe("Embeddings", () => {
         sent(server.requests).filter((t) => t !== "Paris").sort(),
         Array.from({ length: 8 }, (_, i) => `answer ${i}`).sort()
       )
+    }).pipe(Effect.scoped))
+
+  it.live("a new run embeds its expected texts again; the same run, in another case, does not", () =>
+    Effect.gen(function*() {
+      const server = yield* OpenAi.make(vectorOf)
+      // what the runner provides around a scorer; only the run id matters here
+      const inRun = (runId: string, output: string) =>
+        Scorer.run(Embeddings.embeddingSimilarity, { input: null, output, expected: "Paris", metadata: {} }).pipe(
+          Effect.provideService(CurrentCase, {
+            suite: "runs",
+            runId,
+            index: 0,
+            trial: 0,
+            key: "k",
+            name: undefined,
+            requestId: "r",
+            role: "judge",
+            scorer: "embeddingSimilarity",
+            cache: "off",
+            nextRequestId: () => crypto.randomUUID(),
+            record: () => {},
+            waiting: (wait) => wait
+          })
+        )
+      yield* Effect.gen(function*() {
+        yield* inRun("run-1", "answer a")
+        yield* inRun("run-1", "answer b")
+        yield* inRun("run-2", "answer c")
+        yield* inRun("run-1", "answer d")
+      }).pipe(Effect.provide(embedder(server.apiUrl)))
+      assert.deepStrictEqual(server.requests.map(OpenAi.inputsOf), [
+        ["answer a", "Paris"],
+        ["answer b"],
+        ["answer c", "Paris"],
+        ["answer d"]
+      ])
+    }).pipe(Effect.scoped))
+
+  it.live("two runs on one embedding model: each embeds its expected texts once", () =>
+    Effect.gen(function*() {
+      const server = yield* OpenAi.make(vectorOf)
+      const suite = Eval.make({
+        name: "twice",
+        data: [{ input: "a", expected: "Paris" }, { input: "b", expected: "Paris" }],
+        task: (letter: string) => `answer ${letter}`,
+        scorers: [Embeddings.embeddingSimilarity],
+        concurrency: 1
+      })
+      yield* Effect.zip(Eval.run(suite), Eval.run(suite)).pipe(Effect.provide(embedder(server.apiUrl)))
+      assert.deepStrictEqual(server.requests.map(OpenAi.inputsOf), [
+        ["answer a", "Paris"],
+        ["answer b"],
+        ["answer a", "Paris"],
+        ["answer b"]
+      ])
+    }).pipe(Effect.scoped))
+
+  it.live("a case that times out while embedding an expected text leaves it to the cases waiting for it", () =>
+    Effect.gen(function*() {
+      // "slow" is never answered; "filler" is answered late, so that "fine" starts (and its timeout with it) well
+      // after "slow", and waits for the "Paris" that "slow" is embedding
+      const server = yield* OpenAi.make(vectorOf, {
+        delayMs: (texts) => texts.includes("slow") ? Infinity : texts.includes("filler") ? 500 : 0
+      })
+      const suite = Eval.make({
+        name: "timeout",
+        data: [
+          { input: "slow", expected: "Paris" },
+          { input: "filler", expected: "Lyon" },
+          { input: "fine", expected: "Paris" }
+        ],
+        task: (output: string) => output,
+        scorers: [Embeddings.embeddingSimilarity],
+        concurrency: 2,
+        timeout: "1 second"
+      })
+      const report = yield* Eval.run(suite).pipe(Effect.provide(embedder(server.apiUrl)))
+      const [slow, filler, fine] = report.cases
+      assert.deepStrictEqual(slow.errors.map((e) => [e.source, e.message]), [
+        ["timeout", "the case did not finish within 1s"],
+        ["scorer", "Scorer \"embeddingSimilarity\" timed out: no score within 1s"]
+      ])
+      assert.deepStrictEqual([filler.errors, fine.errors], [[], []])
+      assert.deepStrictEqual([filler.scores[0].score, fine.scores[0].score], [1, 1])
+      // "fine" waited for the "Paris" of "slow", then asked for it itself once "slow" gave up
+      assert.deepStrictEqual(server.requests.map(OpenAi.inputsOf), [
+        ["slow", "Paris"],
+        ["filler", "Lyon"],
+        ["fine"],
+        ["Paris"]
+      ])
     }).pipe(Effect.scoped))
 
   it.live("texts on the wire: JSON for values that are not strings, stringify, prefix; the same text needs no call", () =>
