@@ -298,9 +298,14 @@ export const make = (options: Options = {}): Effect.Effect<ModelLimiter> =>
         const ticket: Ticket = { held: false, sent: false, request: 0, tokens: 0 }
         return yield* Effect.gen(function*() {
           const waitStart = yield* Clock.currentTimeMillis
-          const wait = takeTurn(entry, ticket, estimate, state.held)
+          const wait = takeTurn(entry, ticket, estimate, state.held).pipe(
+            Effect.ensuring(Effect.clockWith((clock) =>
+              Effect.sync(() => {
+                if (call !== undefined) call.waitedMs += clock.unsafeCurrentTimeMillis() - waitStart
+              })
+            ))
+          )
           state.held += yield* (current === undefined ? wait : current.waiting(wait))
-          if (call !== undefined) call.waitedMs += (yield* Clock.currentTimeMillis) - waitStart
           const epoch = window.epoch
           ticket.sent = true
           const response = yield* send

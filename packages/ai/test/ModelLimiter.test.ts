@@ -237,7 +237,8 @@ describe("ModelLimiter", () => {
     Effect.gen(function*() {
       const s = yield* server()
       const { client } = yield* limited({ maxWait: "5 seconds" })
-      const fiber = yield* Effect.fork(Effect.flip(post(client, s.url)))
+      const call = { requestId: "r-1", waitedMs: 0 }
+      const fiber = yield* Effect.fork(Effect.flip(post(client, s.url).pipe(Effect.provideService(CurrentCall, call))))
       for (let i = 0; i < 2; i++) {
         yield* until("the request", () => s.pending.length === 1)
         answerAll(s.pending, tooMany({ "retry-after": "2" }))
@@ -253,6 +254,7 @@ describe("ModelLimiter", () => {
       assert.deepInclude(exceeded, { waitedMs: 4000, askedMs: 2000, maxWaitMs: 5000 })
       assert.include(exceeded.key, "gpt-4o-mini")
       assert.include(exceeded.message, "maximum wait of 5000 ms")
+      assert.strictEqual(call.waitedMs, 4000)
 
       // An hour asked: no sleeping an hour to fail then.
       const other = yield* Effect.fork(Effect.flip(post(client, s.url, { model: "gpt-4o" })))
