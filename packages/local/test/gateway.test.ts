@@ -326,6 +326,79 @@ describe("recordings", () => {
       )
     }).pipe(Effect.scoped))
 
+  it.live("a line's text stands for a whole answer, with every field @effect/ai-openai decodes and the usage given", () =>
+    Effect.gen(function*() {
+      const dir = yield* TempDir.make()
+      const recording = Path.join(dir, "answers.jsonl")
+      Fs.writeFileSync(
+        recording,
+        [
+          {
+            endpoint: "/v1/responses",
+            model: "gpt-4o-mini",
+            input: "What is 2+2?",
+            text: "4",
+            usage: { input_tokens: 12, output_tokens: 1 }
+          },
+          {
+            endpoint: "/v1/chat/completions",
+            model: "gpt-4o-mini",
+            messages: [{ role: "user", content: "2+2?" }],
+            text: "4"
+          }
+        ].map((line) => JSON.stringify(line) + "\n").join("")
+      )
+      const local = yield* LocalHelicone.make({ recording })
+      const reply = yield* post(local.baseUrl, "/v1/responses", responsesBody("What is 2+2?"))
+      const answer = JSON.parse(reply.body)
+      const id = answer.id as string
+      assert.match(id, /^resp_[0-9a-f]{24}$/)
+      assert.deepStrictEqual(answer, {
+        id,
+        object: "response",
+        created_at: 0,
+        status: "completed",
+        error: null,
+        incomplete_details: null,
+        instructions: null,
+        model: "gpt-4o-mini",
+        output: [{
+          type: "message",
+          id: `msg_${id.slice(5)}`,
+          status: "completed",
+          role: "assistant",
+          content: [{ type: "output_text", text: "4", annotations: [] }]
+        }],
+        parallel_tool_calls: true,
+        tools: [],
+        tool_choice: "auto",
+        metadata: {},
+        temperature: null,
+        top_p: null,
+        usage: {
+          input_tokens: 12,
+          input_tokens_details: { cached_tokens: 0 },
+          output_tokens: 1,
+          output_tokens_details: { reasoning_tokens: 0 },
+          total_tokens: 13
+        }
+      })
+      // The same line answers the same way every time.
+      assert.strictEqual((yield* post(local.baseUrl, "/v1/responses", responsesBody("What is 2+2?"))).body, reply.body)
+      const logged = (yield* local.request(reply.headers.get("helicone-id")!))!
+      assert.deepStrictEqual([logged.prompt_tokens, logged.completion_tokens], [12, 1])
+
+      const chat = yield* post(local.baseUrl, "/v1/chat/completions", {
+        model: "gpt-4o-mini",
+        messages: [{ role: "user", content: "2+2?" }]
+      })
+      const completion = JSON.parse(chat.body)
+      assert.deepStrictEqual(
+        [completion.object, completion.choices[0].message.content, completion.usage],
+        ["chat.completion", "4", { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }]
+      )
+    }).pipe(Effect.scoped))
+
   it.live("a call the recording lacks is a 404 OpenAI error naming the model and input, and nothing is forwarded", () =>
     Effect.gen(function*() {
       const dir = yield* TempDir.make()
@@ -443,5 +516,12 @@ describe("recordings", () => {
       const error = yield* Effect.flip(LocalHelicone.make({ recording: bad }))
       assert.strictEqual(error._tag, "RecordingError")
       assert.include(error.message, `could not read the recording "${bad}": line 2 is not a recorded answer`)
+      Fs.writeFileSync(
+        bad,
+        `${JSON.stringify({ endpoint: "/v1/responses", model: "m", input: "x", response: {}, text: "4" })}\n`
+      )
+      const both = yield* Effect.flip(LocalHelicone.make({ recording: bad }))
+      assert.include(both.message, "line 1 is not a recorded answer: ")
+      assert.include(both.message, "a line needs either response or text")
     }).pipe(Effect.scoped))
 })

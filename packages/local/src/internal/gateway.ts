@@ -234,12 +234,15 @@ const forward = (
   )
 }
 
-const answerFromEntry = (recording: Recording.Recording, entry: Recording.Entry): Answer => ({
-  status: entry.status,
-  contentType: entry.contentType,
-  body: typeof entry.response === "string" ? entry.response : JSON.stringify(entry.response),
-  targetUrl: `recording:${recording.file}`
-})
+const answerFromEntry = (recording: Recording.Recording, entry: Recording.Entry): Answer => {
+  const response = Recording.responseOf(entry)
+  return {
+    status: entry.status,
+    contentType: entry.contentType,
+    body: typeof response === "string" ? response : JSON.stringify(response),
+    targetUrl: `recording:${recording.file}`
+  }
+}
 
 /** Records a forwarded answer; a recording that cannot be written is said in the log and the call still answered. */
 const record = (ctx: GatewayContext, match: Recording.Match, answer: Answer): Effect.Effect<void> => {

@@ -13,6 +13,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as Crypto from "node:crypto"
 
 /**
  * One line of a recording.
@@ -28,8 +29,19 @@ export const Entry = Schema.Struct({
   stream: Schema.optional(Schema.Boolean),
   status: Schema.optionalWith(Schema.Int, { default: () => 200 }),
   contentType: Schema.optionalWith(Schema.String, { default: () => "application/json" }),
-  response: Schema.Unknown
-})
+  response: Schema.optional(Schema.Unknown),
+  /** Shorthand for a whole answer whose only content is this text (responses and chat). */
+  text: Schema.optional(Schema.String),
+  usage: Schema.optional(Schema.Struct({ input_tokens: Schema.Int, output_tokens: Schema.Int }))
+}).pipe(
+  Schema.filter((entry) => {
+    if ((entry.response === undefined) === (entry.text === undefined)) return "a line needs either response or text"
+    if (entry.text !== undefined && (entry.endpoint === "/v1/embeddings" || entry.stream === true)) {
+      return "text stands for a whole answer of /v1/responses or /v1/chat/completions, not streamed"
+    }
+    return true
+  })
+)
 
 /** @internal */
 export type Entry = typeof Entry.Type
@@ -141,8 +153,71 @@ const lineOf = (match: Match, entry: Entry): string =>
     stream: match.stream,
     status: entry.status,
     contentType: entry.contentType === "application/json" ? undefined : entry.contentType,
-    response: entry.response
+    response: entry.response,
+    text: entry.text,
+    usage: entry.usage
   })
+
+/** A short stable id for a synthesised answer, from what the call is matched on. */
+const answerId = (match: Match): string => Crypto.createHash("sha256").update(keyOf(match)).digest("hex").slice(0, 24)
+
+/**
+ * The body an entry answers with: its `response`, or the whole answer its `text` stands for, shaped as OpenAI's (with
+ * every field `@effect/ai-openai` requires), `created_at` 0 and the usage given (else zero tokens).
+ *
+ * @internal
+ */
+export const responseOf = (entry: Entry): unknown => {
+  if (entry.text === undefined) return entry.response
+  const match = matchOf(entry.endpoint, entry as unknown as Record<string, unknown>)
+  const id = answerId(match)
+  const input = entry.usage?.input_tokens ?? 0
+  const output = entry.usage?.output_tokens ?? 0
+  if (entry.endpoint === "/v1/chat/completions") {
+    return {
+      id: `chatcmpl-${id}`,
+      object: "chat.completion",
+      created: 0,
+      model: entry.model,
+      choices: [{
+        index: 0,
+        message: { role: "assistant", content: entry.text, refusal: null },
+        finish_reason: "stop"
+      }],
+      usage: { prompt_tokens: input, completion_tokens: output, total_tokens: input + output }
+    }
+  }
+  return {
+    id: `resp_${id}`,
+    object: "response",
+    created_at: 0,
+    status: "completed",
+    error: null,
+    incomplete_details: null,
+    instructions: null,
+    model: entry.model,
+    output: [{
+      type: "message",
+      id: `msg_${id}`,
+      status: "completed",
+      role: "assistant",
+      content: [{ type: "output_text", text: entry.text, annotations: [] }]
+    }],
+    parallel_tool_calls: true,
+    tools: [],
+    tool_choice: "auto",
+    metadata: {},
+    temperature: null,
+    top_p: null,
+    usage: {
+      input_tokens: input,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: output,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: input + output
+    }
+  }
+}
 
 /**
  * Answers by key, as read from a file.
