@@ -8,9 +8,10 @@
  * a slot adds one slot per window of successes, up to `maxConcurrency`; a rate-limit answer halves it, once per
  * window. A 429 is not returned to the caller: every request of the key holds off for the time the provider asked
  * (`retry-after-ms`, else `Retry-After` in seconds or as an HTTP date, else a back-off of `backoff` doubled at each
- * 429 of the request that said nothing usable), then the request is sent again. A provider's answer with
- * `x-ratelimit-remaining-requests` not covering the requests in flight, or `x-ratelimit-remaining-tokens` under the
- * request's estimate, lowers the window too, and holds the key until `x-ratelimit-reset-*` says enough is back.
+ * 429 of the request that said nothing usable), then the request is sent again. An answer whose remaining requests
+ * (`x-ratelimit-remaining-requests`, or Anthropic's `anthropic-ratelimit-requests-remaining`) do not cover the requests
+ * in flight, or whose remaining tokens are under the request's estimate, lowers the window too, and holds the key until
+ * the limit's reset (`x-ratelimit-reset-*`, `anthropic-ratelimit-*-reset`) says enough is back.
  *
  * The time a request waits (for a slot, for the provider, for the budgets) runs inside the current case's
  * `CurrentCase.waiting`, so a case's timeout does not count it, and is added to the current call's `waitedMs`.

@@ -233,6 +233,38 @@ describe("ModelLimiter", () => {
     }
   })
 
+  it("reads OpenAI's and Anthropic's remaining requests and tokens, and their time to be back", () => {
+    const now = Date.UTC(2026, 11, 3, 12)
+    const read = (headers: Record<string, string>, inFlight: number, tokens: number) =>
+      Headers.read(PlatformHeaders.fromInput(headers), now, inFlight, tokens)
+    const openAi = {
+      "x-ratelimit-limit-requests": "500",
+      "x-ratelimit-remaining-requests": "0",
+      "x-ratelimit-reset-requests": "1m0s"
+    }
+    // 500 a minute: one request is back after 120 ms, two after 240 ms.
+    assert.deepStrictEqual(read(openAi, 0, 0), { retryAfterMs: undefined, exhausted: true, resetMs: 120 })
+    assert.strictEqual(read(openAi, 1, 0).resetMs, 240)
+    assert.isFalse(read({ ...openAi, "x-ratelimit-remaining-requests": "10" }, 3, 0).exhausted)
+    const tokens = {
+      "x-ratelimit-limit-tokens": "10000",
+      "x-ratelimit-remaining-tokens": "100",
+      "x-ratelimit-reset-tokens": "1h2m3.5s"
+    }
+    assert.isFalse(read(tokens, 0, 100).exhausted)
+    assert.strictEqual(read(tokens, 0, 199).resetMs, (99 * 3_723_500) / 9900)
+    const anthropic = {
+      "anthropic-ratelimit-requests-limit": "50",
+      "anthropic-ratelimit-requests-remaining": "0",
+      "anthropic-ratelimit-requests-reset": new Date(now + 60_000).toISOString()
+    }
+    assert.deepStrictEqual(read(anthropic, 0, 0), { retryAfterMs: undefined, exhausted: true, resetMs: 1200 })
+    for (const [text, ms] of [["6m0s", 360_000], ["20ms", 20], ["17.28s", 17_280], ["2", 2000]] as const) {
+      assert.strictEqual(Headers.parseResetDuration(text), ms, text)
+    }
+    for (const text of ["", "m", "1y", "-1s", "1s2h"]) assert.isUndefined(Headers.parseResetDuration(text), text)
+  })
+
   it.scoped("past the maximum wait the request fails with RateLimitWaitExceeded, and a wait asked past it fails at once", () =>
     Effect.gen(function*() {
       const s = yield* server()

@@ -8,9 +8,9 @@ import type * as Headers from "@effect/platform/Headers"
 export interface Signal {
   /** The wait asked by `retry-after-ms` or `Retry-After`, in milliseconds. */
   readonly retryAfterMs: number | undefined
-  /** Whether `x-ratelimit-remaining-requests` or `-tokens` is near zero. */
+  /** Whether the remaining requests or tokens (`x-ratelimit-remaining-*`, `anthropic-ratelimit-*-remaining`) are near zero. */
   readonly exhausted: boolean
-  /** When {@link exhausted}: how long until what was short is back, from `x-ratelimit-reset-*`, if it can tell. */
+  /** When {@link exhausted}: how long until what was short is back, from the limit and its reset, if it can tell. */
   readonly resetMs: number | undefined
 }
 
@@ -68,34 +68,53 @@ const refillMs = (
   return Math.min(resetMs, (needed * resetMs) / (limit - remaining))
 }
 
+/** One limit as an answer states it: what is left of it, its size, and the time until it is whole again. */
+interface Limit {
+  readonly remaining: number | undefined
+  readonly limit: number | undefined
+  readonly resetMs: number | undefined
+}
+
 /**
- * Reads the answer's rate-limit headers. `inFlight` is how many other requests to the same model are on their way
- * (each will take one of the remaining requests), `tokens` what this request was estimated to use: remaining
- * requests are near zero when they do not cover the requests in flight, remaining tokens when they are fewer than
- * this request's estimate.
+ * A limit from OpenAI's headers (`x-ratelimit-remaining-requests`, `-limit-`, `-reset-` as a duration), else from
+ * Anthropic's (`anthropic-ratelimit-requests-remaining`, `-limit`, `-reset` as an RFC 3339 date).
+ */
+const limitOf = (headers: Headers.Headers, what: "requests" | "tokens", now: number): Limit => {
+  const openAi = parseNumber(headers[`x-ratelimit-remaining-${what}`])
+  if (openAi !== undefined) {
+    return {
+      remaining: openAi,
+      limit: parseNumber(headers[`x-ratelimit-limit-${what}`]),
+      resetMs: parseResetDuration(headers[`x-ratelimit-reset-${what}`])
+    }
+  }
+  const reset = headers[`anthropic-ratelimit-${what}-reset`]
+  const at = reset === undefined ? NaN : Date.parse(reset)
+  return {
+    remaining: parseNumber(headers[`anthropic-ratelimit-${what}-remaining`]),
+    limit: parseNumber(headers[`anthropic-ratelimit-${what}-limit`]),
+    resetMs: Number.isFinite(at) ? Math.max(0, at - now) : undefined
+  }
+}
+
+/**
+ * Reads the answer's rate-limit headers (OpenAI's, or Anthropic's). `inFlight` is how many other requests to the
+ * same model are on their way (each will take one of the remaining requests), `tokens` what this request was
+ * estimated to use: remaining requests are near zero when they do not cover the requests in flight, remaining
+ * tokens when they are fewer than this request's estimate.
  */
 export const read = (headers: Headers.Headers, now: number, inFlight: number, tokens: number): Signal => {
   const retryAfterMs = parseNumber(headers["retry-after-ms"]) ?? parseRetryAfter(headers["retry-after"], now)
-  const requests = parseNumber(headers["x-ratelimit-remaining-requests"])
-  const remainingTokens = parseNumber(headers["x-ratelimit-remaining-tokens"])
-  const requestsShort = requests !== undefined && requests <= inFlight
-  const tokensShort = remainingTokens !== undefined && remainingTokens < tokens
+  const requests = limitOf(headers, "requests", now)
+  const budget = limitOf(headers, "tokens", now)
+  const requestsShort = requests.remaining !== undefined && requests.remaining <= inFlight
+  const tokensShort = budget.remaining !== undefined && budget.remaining < tokens
   let resetMs: number | undefined
   if (requestsShort) {
-    resetMs = refillMs(
-      inFlight + 1 - requests,
-      requests,
-      parseNumber(headers["x-ratelimit-limit-requests"]),
-      parseResetDuration(headers["x-ratelimit-reset-requests"])
-    )
+    resetMs = refillMs(inFlight + 1 - requests.remaining!, requests.remaining!, requests.limit, requests.resetMs)
   }
   if (tokensShort) {
-    const wait = refillMs(
-      tokens - remainingTokens,
-      remainingTokens,
-      parseNumber(headers["x-ratelimit-limit-tokens"]),
-      parseResetDuration(headers["x-ratelimit-reset-tokens"])
-    )
+    const wait = refillMs(tokens - budget.remaining!, budget.remaining!, budget.limit, budget.resetMs)
     if (wait !== undefined) resetMs = Math.max(resetMs ?? 0, wait)
   }
   return { retryAfterMs, exhausted: requestsShort || tokensShort, resetMs }
