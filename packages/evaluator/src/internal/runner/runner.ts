@@ -260,7 +260,7 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
         config.task,
         scorers,
         config.timeout,
-        Runtime.runFork(runtime),
+        runtime,
         record,
         yield* Effect.clock,
         modelCalls
