@@ -11,3 +11,17 @@ export * as LlmJudge from "./LlmJudge.js"
  * @since 0.1.0
  */
 export * as CallCache from "./CallCache.js"
+
+/**
+ * Embedding scorers on `@effect/ai`'s `EmbeddingModel`: `embeddingSimilarity`.
+ *
+ * @since 0.1.0
+ */
+export * as Embeddings from "./Embeddings.js"
+
+/**
+ * Adaptive rate limiting of model calls per provider and model, on the provider's `HttpClient`.
+ *
+ * @since 0.1.0
+ */
+export * as ModelLimiter from "./ModelLimiter.js"
