@@ -4,7 +4,10 @@
  * model calls, the cache mode of the run, and a log the layers write each model call into. The runner provides it;
  * `@helicone-effect/ai`'s gateway and model layers read it, so a task needs no code to tie its calls to the case.
  *
- * Outside a run, `CurrentCase` is `undefined` and model layers behave as plain `@effect/ai` ones.
+ * Outside a run, `CurrentCase` is `undefined` and model layers behave as plain `@effect/ai` ones. The runner provides
+ * it around an Effect task and, as a judge's, around each scorer's Effect; a Promise task finds it as
+ * `ctx.currentCase` and provides it to the Effects it runs. Its state (the call log, the ids given) is made at the
+ * first call, so a case that makes none costs nothing more.
  *
  * @since 0.1.0
  */
@@ -165,7 +168,10 @@ export interface Case {
   readonly index: number
   /** The trial, from 0. */
   readonly trial: number
-  /** The case's key: its name, else a hash of its input (as baseline comparisons match cases). */
+  /**
+   * The case's key: its name, else a hash of its input, as baseline comparisons match cases; a key met again in the
+   * data gets `#2`, `#3`, ... when the run keys its cases (with a baseline, a shard or a cache mode other than `off`).
+   */
   readonly key: string
   readonly name: string | undefined
   /** The Helicone request id the case's scores are sent to. */
