@@ -110,6 +110,11 @@ export interface Options {
    * otherwise answered 404 with an OpenAI error naming what was missing.
    */
   readonly recording?: string | undefined
+  /**
+   * How a recorded answer's `latencyMs` is replayed: the gateway waits that long times this factor before answering.
+   * Default 0, at once; 1 at the recorded pace.
+   */
+  readonly replaySpeed?: number | undefined
   /** A recording file to write each answer forwarded to `upstream` into (answers already in it are kept). */
   readonly record?: string | undefined
 }
@@ -251,7 +256,8 @@ export const make = (options: Options = {}): Effect.Effect<Service, StartError, 
         upstream: options.upstream,
         upstreamApiKey,
         recording,
-        recorder
+        recorder,
+        replaySpeed: options.replaySpeed !== undefined && options.replaySpeed > 0 ? options.replaySpeed : 0
       }
     })
     const app = Effect.gen(function*() {

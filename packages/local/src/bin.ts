@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import * as Faults from "./Faults.js"
 import * as Address from "./internal/address.js"
 import * as LocalHelicone from "./LocalHelicone.js"
@@ -78,6 +79,11 @@ const recording = Options.file("recording").pipe(
   Options.optional,
   Options.withDescription("JSONL recording to answer model calls from, offline; a call it lacks is a 404")
 )
+const replaySpeed = Options.float("replay-speed").pipe(
+  Options.withSchema(Schema.NonNegative),
+  Options.withDefault(0),
+  Options.withDescription("Replay a recorded answer's latencyMs times this factor (0: answer at once, 1: as recorded)")
+)
 const record = Options.file("record").pipe(
   Options.optional,
   Options.withDescription("JSONL file to record each answer forwarded to --upstream into")
@@ -102,6 +108,7 @@ const command = Command.make(
     upstream,
     upstreamApiKey,
     recording,
+    replaySpeed,
     record
   },
   (options) =>
@@ -119,6 +126,7 @@ const command = Command.make(
         upstream: Option.getOrUndefined(options.upstream),
         upstreamApiKey: Option.getOrUndefined(options.upstreamApiKey),
         recording: Option.getOrUndefined(options.recording),
+        replaySpeed: options.replaySpeed,
         record: Option.getOrUndefined(options.record)
       })
       yield* Console.log(`helicone-local listening on ${listening(options.host, server.port)}`)

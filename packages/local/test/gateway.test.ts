@@ -326,6 +326,28 @@ describe("recordings", () => {
       )
     }).pipe(Effect.scoped))
 
+  it.live("a line's latencyMs is replayed at replaySpeed, and the logged latency is the replayed one", () =>
+    Effect.gen(function*() {
+      const dir = yield* TempDir.make()
+      const recording = Path.join(dir, "answers.jsonl")
+      Fs.writeFileSync(
+        recording,
+        JSON.stringify({
+          endpoint: "/v1/responses",
+          model: "gpt-4o-mini",
+          input: "What is 2+2?",
+          text: "4",
+          latencyMs: 400
+        }) + "\n"
+      )
+      const local = yield* LocalHelicone.make({ recording, replaySpeed: 0.5 })
+      const reply = yield* post(local.baseUrl, "/v1/responses", responsesBody("What is 2+2?"))
+      assert.strictEqual(reply.status, 200)
+      const logged = (yield* local.request(reply.headers.get("helicone-id")!))!
+      // at least the 200 ms waited: a lower bound, whatever the machine's load
+      assert.isAtLeast(logged.delay_ms as number, 200)
+    }).pipe(Effect.scoped))
+
   it.live("a line's text stands for a whole answer, with every field @effect/ai-openai decodes and the usage given", () =>
     Effect.gen(function*() {
       const dir = yield* TempDir.make()

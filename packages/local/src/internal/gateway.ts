@@ -40,6 +40,8 @@ export interface GatewayContext {
   readonly upstreamApiKey: Redacted.Redacted | undefined
   readonly recording: Recording.Recording | undefined
   readonly recorder: Recording.Recorder | undefined
+  /** A recorded answer's `latencyMs` is waited times this before answering (0: at once). */
+  readonly replaySpeed: number
 }
 
 /** An OpenAI-style error body, which OpenAI clients know how to read. */
@@ -279,7 +281,11 @@ const answer = (
     const match = Recording.matchOf(endpoint, body)
     if (ctx.recording !== undefined) {
       const entry = Recording.lookup(ctx.recording, match)
-      if (Option.isSome(entry)) return answerFromEntry(ctx.recording, entry.value)
+      if (Option.isSome(entry)) {
+        const delay = (entry.value.latencyMs ?? 0) * ctx.replaySpeed
+        if (delay > 0) yield* Effect.sleep(delay)
+        return answerFromEntry(ctx.recording, entry.value)
+      }
       if (ctx.upstream === undefined) return yield* Effect.fail(recordingMiss(ctx.recording, match))
     }
     if (ctx.upstream === undefined) {

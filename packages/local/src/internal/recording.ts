@@ -32,7 +32,9 @@ export const Entry = Schema.Struct({
   response: Schema.optional(Schema.Unknown),
   /** Shorthand for a whole answer whose only content is this text (responses and chat). */
   text: Schema.optional(Schema.String),
-  usage: Schema.optional(Schema.Struct({ input_tokens: Schema.Int, output_tokens: Schema.Int }))
+  usage: Schema.optional(Schema.Struct({ input_tokens: Schema.Int, output_tokens: Schema.Int })),
+  /** How long the provider took to answer, in milliseconds: replayed at the server's `replaySpeed`. */
+  latencyMs: Schema.optional(Schema.NonNegative)
 }).pipe(
   Schema.filter((entry) => {
     if ((entry.response === undefined) === (entry.text === undefined)) return "a line needs either response or text"
