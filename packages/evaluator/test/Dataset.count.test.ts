@@ -53,3 +53,30 @@ describe("Dataset.jsonl's total, for progress", () => {
       assert.strictEqual(result.cases, 1)
     }).pipe(Effect.provide(NodeContext.layer)))
 })
+
+describe("Eval.run over Dataset.jsonl", () => {
+  it.live("needs no Scope from its caller: the count before the run is scoped to the run", () =>
+    Effect.gen(function*() {
+      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "helicone-eval-count-"))
+      try {
+        const file = Path.join(dir, "cases.jsonl")
+        Fs.writeFileSync(file, `{"input":1,"expected":1}\n{"input":2,"expected":2}\n`)
+        // run as a program does it: Effect.runPromise with the platform layer, no Scope
+        const report = yield* Effect.promise(() =>
+          Effect.runPromise(
+            Eval.run(
+              Eval.make({
+                name: "jsonl",
+                data: Dataset.jsonl<number, number>(file),
+                task: (n: number) => n,
+                scorers: []
+              })
+            ).pipe(Effect.provide(NodeContext.layer))
+          )
+        )
+        assert.strictEqual(report.totals.cases, 2)
+      } finally {
+        Fs.rmSync(dir, { recursive: true, force: true })
+      }
+    }))
+})

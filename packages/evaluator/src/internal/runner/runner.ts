@@ -120,7 +120,9 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       // a shard runs a part of the cases that is known only as they are read
       // a JSONL file's cases are counted first when that is cheap, so that progress has a total
       const size = config.dataset.size ??
-        (config.dataset.count === undefined || shard !== undefined ? undefined : yield* config.dataset.count)
+        (config.dataset.count === undefined || shard !== undefined ?
+          undefined :
+          yield* config.dataset.count.pipe(Scope.extend(scope)))
       const total = size === undefined || shard !== undefined ? undefined : size * trials
       // Case keys, for a baseline to match cases by and for shards to split them by: counted over the whole data,
       // so that a repeated key is told apart by its order there (`name:a#2`), in every shard alike.
