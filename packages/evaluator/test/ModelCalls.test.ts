@@ -145,6 +145,25 @@ describe("ModelCalls.CurrentCase", () => {
       assert.isUndefined(plain.usage)
     }))
 
+  it.effect("an Effect task of a suite with no timeout gets the case too", () =>
+    Effect.gen(function*() {
+      const seen: Array<Seen> = []
+      const call = fakeModel(seen)
+      const suite = Eval.make({
+        name: "no timeout",
+        data: [{ input: "a" }, { input: "b" }],
+        timeout: Infinity,
+        task: (input: string) => Effect.as(call("gpt-4o", { input: 1, output: 1 }), input),
+        scorers: []
+      })
+      const report = yield* Eval.run(suite)
+      assert.deepStrictEqual(
+        seen.map((s) => [s.index, s.role, s.requestId]),
+        report.cases.map((c) => [c.index, "task", c.requestId])
+      )
+      assert.isUndefined(yield* ModelCalls.CurrentCase, "nothing is left behind in the caller's context")
+    }))
+
   it.effect("time inside waiting is kept out of the case's timeout, and counted as waited", () =>
     Effect.gen(function*() {
       const suite = Eval.make({
