@@ -115,7 +115,7 @@ export const encodeHeaderValue: (value: string) => string = Headers_.encodeHeade
 
 /**
  * The Helicone headers for one request made for `kase` under `requestId`: `Helicone-Request-Id`,
- * `Helicone-Property-Eval` (suite), `-Case` (case key), `-Trial`, `-Run` (run id), `-Role` (`task` or `judge`),
+ * `Helicone-Property-Eval` (suite), `-Case` (the case's name, else its key), `-Trial`, `-Run` (run id), `-Role` (`task` or `judge`),
  * `-Scorer` (judge calls only), and `Helicone-Session-Id` (run id), `-Session-Name` (suite) and `-Session-Path`
  * (`/<case key>/trial-<n>`, a judge's under it as `/<case key>/trial-<n>/<scorer>`, each segment URI-encoded). For a
  * client of your own; the gateway's client adds them itself.

@@ -16,9 +16,12 @@ export const encodeHeaderValue = (value: string): string => {
 /** One segment of a Helicone session path: `/` and everything `encodeURIComponent` encodes are encoded. */
 const pathSegment = (value: string): string => encodeURIComponent(value.replace(loneSurrogate, "\uFFFD"))
 
-/** The session path of a case's calls: `/<case key>/trial-<n>`, and `/<case key>/trial-<n>/<scorer>` for a judge. */
+/** What Helicone shows for the case: its name, else its key (a hash of its input). */
+const caseLabel = (kase: ModelCalls.Case): string => kase.name ?? kase.key
+
+/** The session path of a case's calls: `/<case>/trial-<n>`, and `/<case>/trial-<n>/<scorer>` for a judge. */
 export const sessionPath = (kase: ModelCalls.Case): string => {
-  const base = `/${pathSegment(kase.key)}/trial-${kase.trial}`
+  const base = `/${pathSegment(caseLabel(kase))}/trial-${kase.trial}`
   return kase.role === "judge" && kase.scorer !== undefined ? `${base}/${pathSegment(kase.scorer)}` : base
 }
 
@@ -27,7 +30,7 @@ export const caseHeaders = (kase: ModelCalls.Case, requestId: string): Record<st
   const headers: Record<string, string> = {
     "Helicone-Request-Id": encodeHeaderValue(requestId),
     "Helicone-Property-Eval": encodeHeaderValue(kase.suite),
-    "Helicone-Property-Case": encodeHeaderValue(kase.key),
+    "Helicone-Property-Case": encodeHeaderValue(caseLabel(kase)),
     "Helicone-Property-Trial": String(kase.trial),
     "Helicone-Property-Run": encodeHeaderValue(kase.runId),
     "Helicone-Property-Role": kase.role,
