@@ -22,6 +22,7 @@ import * as ValidationError from "@effect/cli/ValidationError"
 import type * as HeliconeScores from "@helicone-effect/core/HeliconeScores"
 import type * as ScoreQueue from "@helicone-effect/core/ScoreQueue"
 import * as Config from "effect/Config"
+import type * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as HashSet from "effect/HashSet"
@@ -166,6 +167,22 @@ export interface Helicone {
    */
   readonly layer: Layer.Layer<HeliconeScores.HeliconeScores | ScoreQueue.ScoreQueue>
   readonly scores: ((requestId: string) => Effect.Effect<Readonly<Record<string, number>> | null>) | undefined
+  /**
+   * For the embedded server: a model call its gateway logged, shaped as Helicone's `GET /v1/request/{id}` answers
+   * it (model, latency, tokens, properties, session, scores), or `null` when it logged none with that id.
+   */
+  readonly request: ((requestId: string) => Effect.Effect<Readonly<Record<string, unknown>> | null>) | undefined
+  /**
+   * For the embedded server: its OpenAI-compatible gateway (`<baseUrl>/v1`), for `HeliconeGateway.layer({ baseUrl })`
+   * from `@helicone-effect/ai`.
+   */
+  readonly gatewayUrl: string | undefined
+  /**
+   * What a model layer made with `HeliconeGateway.layerConfig()` should read its configuration from: the environment,
+   * and for the embedded server given a `recording`, its gateway and key under it. `helicone-eval run --local
+   * --recording <file>` builds an eval file's `layer` with it.
+   */
+  readonly gatewayConfig: ConfigProvider.ConfigProvider
 }
 
 /**
@@ -182,6 +199,10 @@ export interface HeliconeOptions {
   readonly outbox?: string | undefined
   /** The embedded server's database file. Default `":memory:"` (and its outbox in a temporary directory). */
   readonly database?: string | undefined
+  /** A JSONL recording the embedded server's gateway answers model calls from (see `@helicone-effect/local`). */
+  readonly recording?: string | undefined
+  /** How the embedded gateway replays a recorded answer's `latencyMs`: times this factor. Default 0, at once. */
+  readonly replaySpeed?: number | undefined
 }
 
 /**
@@ -214,6 +235,17 @@ export const helicone = (
     const kind = options.kind ?? ((yield* CliHelicone.hasApiKey) ? "helicone" : "embedded")
     const target = yield* kind === "helicone"
       ? CliHelicone.fromEnvironment(Path.resolve(options.outbox ?? CliHelicone.outboxDir))
-      : CliHelicone.local(options.database ?? ":memory:")
-    return { kind: target.kind, baseUrl: target.baseUrl, layer: target.layer, scores: target.readBack }
+      : CliHelicone.local(options.database ?? ":memory:", {
+        recording: options.recording === undefined ? undefined : Path.resolve(options.recording),
+        replaySpeed: options.replaySpeed
+      })
+    return {
+      kind: target.kind,
+      baseUrl: target.baseUrl,
+      layer: target.layer,
+      scores: target.readBack,
+      request: target.readRequest,
+      gatewayUrl: target.gatewayUrl,
+      gatewayConfig: target.gatewayConfig
+    }
   })

@@ -287,6 +287,7 @@ describe("helicone-eval run (in process)", () => {
           `--shard expects i/n, the ith of n shards with 1 <= i <= n (such as 2/4), got "${shard}"`
         ]),
         [[capitals, "--fail-on-regression"], "helicone-eval: --fail-on-regression needs --baseline <report.json>"],
+        [[capitals, "--recording", capitals], "helicone-eval: --recording needs --local"],
         [
           [capitals, "--min-difference", "0.02"],
           "helicone-eval: --min-difference needs --fail-on-regression"
@@ -317,7 +318,7 @@ describe("helicone-eval run (in process)", () => {
   it.scopedLive("--local without @helicone-effect/local installed says to install it", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(
-        Helicone.local(":memory:", () => import("@helicone-effect/local-not-installed" as string))
+        Helicone.local(":memory:", {}, () => import("@helicone-effect/local-not-installed" as string))
       )
       assert.strictEqual(error._tag, "HeliconeSetupError")
       assert.strictEqual(error.message, "install @helicone-effect/local to use --local")

@@ -161,6 +161,14 @@ export const runOptions = {
         "stored in .helicone-local/helicone.db."
     )
   ),
+  recording: Options.file("recording").pipe(
+    Options.withSchema(CliOptions.Value("recording", "file")),
+    Options.withDescription(
+      "With --local: the embedded server's gateway answers the suites' model calls from this JSONL recording " +
+        "(see @helicone-effect/local), offline; an eval file's HeliconeGateway.layerConfig() is pointed at it."
+    ),
+    Options.optional
+  ),
   deliveryTimeout: Options.text("delivery-timeout").pipe(
     Options.withPseudoName("duration"),
     Options.withSchema(CliOptions.durationFor("delivery-timeout")),
@@ -375,6 +383,7 @@ export const make = <R, R2, R3>(
           keepRuns: Option.getOrElse(options.keepRuns, () => CliOptions.defaultKeepRuns),
           helicone: options.helicone,
           local: options.local,
+          recording: Option.getOrUndefined(options.recording),
           deliveryTimeout: Option.getOrElse(options.deliveryTimeout, () => CliOptions.defaultDeliveryTimeout),
           strictDelivery: options.strictDelivery,
           cache: options.cache,

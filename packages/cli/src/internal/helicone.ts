@@ -17,6 +17,7 @@ import * as HeliconeScores from "@helicone-effect/core/HeliconeScores"
 import * as ScoreQueue from "@helicone-effect/core/ScoreQueue"
 import type * as LocalHelicone from "@helicone-effect/local/LocalHelicone"
 import * as Config from "effect/Config"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -38,7 +39,16 @@ export interface Target {
   readonly description: string
   /** For the embedded server: reads what it stored for a request id. */
   readonly readBack: ((requestId: string) => Effect.Effect<Readonly<Record<string, number>> | null>) | undefined
+  /** For the embedded server: a request its gateway logged, as `GET /v1/request/{id}` answers it. */
+  readonly readRequest: ((requestId: string) => Effect.Effect<Readonly<Record<string, unknown>> | null>) | undefined
   readonly baseUrl: string
+  /** For the embedded server: its OpenAI-compatible gateway, `<baseUrl>/v1`. */
+  readonly gatewayUrl: string | undefined
+  /**
+   * The configuration a model layer made with `HeliconeGateway.layerConfig()` reads: the environment, and for the
+   * embedded server with a recording, its gateway and key under it (`HELICONE_GATEWAY_URL`, `HELICONE_API_KEY`).
+   */
+  readonly gatewayConfig: ConfigProvider.ConfigProvider
   /** The embedded server's database file (absent in memory). */
   readonly database: string | undefined
   /** The queue in `layer`, for the wait after the run. */
@@ -51,12 +61,21 @@ type LocalModule = typeof LocalHelicone
 
 const importLocal = (): Promise<LocalModule> => import("@helicone-effect/local/LocalHelicone")
 
+/** The key the CLI gives the embedded server, which checks none. */
+const localApiKey = "helicone-eval-local"
+
 /** Where `--local` keeps scores: the same file `helicone-local` serves by default, so they can be browsed after. */
 export const localDatabase = ".helicone-local/helicone.db"
 
 /** Starts the embedded server in the scope. */
 export const local = (
   database: string,
+  options: {
+    /** A recording the gateway answers model calls from. */
+    readonly recording?: string | undefined
+    /** How a recorded answer's latency is replayed (0: at once). */
+    readonly replaySpeed?: number | undefined
+  } = {},
   load: () => Promise<LocalModule> = importLocal
 ): Effect.Effect<Target, HeliconeSetupError, Scope.Scope> =>
   Effect.gen(function*() {
@@ -70,12 +89,17 @@ export const local = (
         )
     })
     // Permissive: the run's scores are for request ids the task chose, not calls made through this server's gateway.
-    const server = yield* Local.make({ database, acceptUnknownRequests: true }).pipe(
+    const server = yield* Local.make({
+      database,
+      acceptUnknownRequests: true,
+      recording: options.recording,
+      replaySpeed: options.replaySpeed
+    }).pipe(
       Effect.mapError((error) => setup(`the embedded Helicone server could not start: ${messageOf(error)}`))
     )
     // opened after the server, so closed before it: the queue's shutdown can still deliver to it
     const { layer, outbox, queue } = yield* withQueue(
-      HeliconeScores.layer({ apiKey: Redacted.make("helicone-eval-local"), baseUrl: server.baseUrl }),
+      HeliconeScores.layer({ apiKey: Redacted.make(localApiKey), baseUrl: server.baseUrl }),
       database === ":memory:" ? undefined : Path.dirname(database)
     )
     return {
@@ -85,7 +109,17 @@ export const local = (
       description: `sending scores to the embedded Helicone server at ${server.baseUrl} (stored in ${database})`,
       kind: "embedded" as const,
       readBack: server.scores,
+      readRequest: server.request,
       baseUrl: server.baseUrl,
+      gatewayUrl: `${server.baseUrl}/v1`,
+      // only a server with a recording answers model calls; without one they go where the environment says
+      gatewayConfig: options.recording === undefined ? ConfigProvider.fromEnv() : ConfigProvider.fromEnv().pipe(
+        ConfigProvider.orElse(() =>
+          ConfigProvider.fromMap(
+            new Map([["HELICONE_GATEWAY_URL", `${server.baseUrl}/v1`], ["HELICONE_API_KEY", localApiKey]])
+          )
+        )
+      ),
       database: database === ":memory:" ? undefined : database
     }
   })
@@ -124,7 +158,10 @@ export const fromEnvironment = (outbox: string): Effect.Effect<Target, HeliconeS
       description: `sending scores to Helicone at ${resolved.baseUrl} (HELICONE_API_KEY is set; undelivered scores ` +
         `wait in ${outbox})`,
       readBack: undefined,
+      readRequest: undefined,
       baseUrl: resolved.baseUrl,
+      gatewayUrl: undefined,
+      gatewayConfig: ConfigProvider.fromEnv(),
       database: undefined
     }
   })

@@ -16,6 +16,7 @@ import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import { identity } from "effect/Function"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -63,6 +64,8 @@ export interface RunArgs {
   readonly keepRuns: number
   readonly helicone: boolean
   readonly local: boolean
+  /** `--recording`: with `--local`, the recording the embedded gateway answers model calls from. */
+  readonly recording: string | undefined
   readonly deliveryTimeout: Duration.Duration
   readonly strictDelivery: boolean
   /** `--cache`: how the suites' model calls use the call cache, as `Eval.run`'s `cache`. */
@@ -214,6 +217,9 @@ export const run = (
     if (args.failOnRegression && args.baseline === undefined) {
       return yield* new CliError.OptionNeeds({ option: "--fail-on-regression", needs: "--baseline <report.json>" })
     }
+    if (args.recording !== undefined && !args.local) {
+      return yield* new CliError.OptionNeeds({ option: "--recording", needs: "--local" })
+    }
     if (args.minDifference !== undefined && !args.failOnRegression) {
       return yield* new CliError.OptionNeeds({ option: "--min-difference", needs: "--fail-on-regression" })
     }
@@ -279,7 +285,9 @@ export const run = (
       ? yield* Effect.promise(() => import("./helicone.js")).pipe(
         Effect.flatMap((Helicone) =>
           args.local
-            ? Helicone.local(NodePath.resolve(env.cwd, Helicone.localDatabase))
+            ? Helicone.local(NodePath.resolve(env.cwd, Helicone.localDatabase), {
+              recording: args.recording === undefined ? undefined : NodePath.resolve(env.cwd, args.recording)
+            })
             : Helicone.fromEnvironment(NodePath.resolve(env.cwd, Helicone.outboxDir))
         )
       )
@@ -360,6 +368,9 @@ export const run = (
         let context = contexts.get(found.file)
         if (context === undefined) {
           context = yield* Layer.build(layer).pipe(
+            // with --local, a layer made with HeliconeGateway.layerConfig() sends its model calls through the
+            // embedded server's gateway, unless HELICONE_GATEWAY_URL says otherwise
+            target === undefined ? identity : Effect.withConfigProvider(target.gatewayConfig),
             Effect.catchAllCause((cause) =>
               new CliError.LayerBuildError({ file: relative(found.file), reason: Load.reasonOf(Cause.squash(cause)) })
             )
