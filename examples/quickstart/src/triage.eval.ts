@@ -2,17 +2,22 @@
  * A support-ticket triage suite: the model reads a customer's message and answers JSON with the ticket's category,
  * its priority and the order id it mentions. Run it with
  *
- *   pnpm exec helicone-eval run src/triage.eval.ts --local
+ *   pnpm exec helicone-eval run src/triage.eval.ts --local --recording fixtures/recording.jsonl
  *
- * or through `pnpm demo` (src/demo.ts), which also reads the scores back from the server.
+ * or through `pnpm demo` (src/demo.ts), which also reads the logged requests and their scores back.
  *
- * The task replays outputs recorded from a model (fixtures/recorded-outputs.json), mistakes included, so the suite
- * runs with no network and no key. In your own suite, call the model in the task and send `ctx.heliconeHeaders`
- * with the request through Helicone's gateway: the scores then land on that logged request.
+ * The task makes a real `@effect/ai` call through Helicone's gateway (`layer` below). With no key, that gateway is
+ * the embedded `helicone-local`, answering from answers recorded from a model (fixtures/recording.jsonl), mistakes
+ * included: no network. With `HELICONE_API_KEY` (and `OPENAI_API_KEY` for the proxy route) the same call goes to
+ * Helicone and the model.
  */
+import { LanguageModel } from "@effect/ai"
+import { FetchHttpClient } from "@effect/platform"
+import { NodeContext } from "@effect/platform-node"
+import { CallCache } from "@helicone-effect/ai"
+import * as HeliconeGateway from "@helicone-effect/ai/HeliconeGateway"
 import { Dataset, Eval, Scorer, Scorers } from "@helicone-effect/evaluator"
-import { Effect, Schema } from "effect"
-import * as Fs from "node:fs"
+import { Effect, Layer, Schema } from "effect"
 import { fileURLToPath } from "node:url"
 
 /** What the model must answer. */
@@ -29,12 +34,28 @@ export interface Ticket {
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url))
 
-const recorded: Record<string, { readonly output: string; readonly latencyMs: number }> = JSON.parse(
-  Fs.readFileSync(fixture("recorded-outputs.json"), "utf8")
-)
+/** The model the suite asks. */
+export const model = "gpt-4o-mini"
 
-/** How fast recordings are replayed: 1 is the recorded latency, 0 is no waiting (tests). */
-export const replay = { speed: Number(process.env.REPLAY_SPEED ?? 0.25) }
+/** The instructions the model gets before each ticket. */
+export const instructions = "You triage customer support tickets. Answer with JSON only, no prose: " +
+  "{\"category\": \"billing\" | \"shipping\" | \"account\" | \"product\" | \"other\", " +
+  "\"priority\": \"low\" | \"normal\" | \"urgent\", \"orderId\": the order id the ticket mentions, or null}."
+
+/**
+ * The model through Helicone's gateway, configured from the environment (`HELICONE_API_KEY`, `OPENAI_API_KEY`,
+ * `HELICONE_GATEWAY_URL`; `helicone-eval run --local` and `pnpm demo` point it at the embedded gateway), with the
+ * call cache in `.helicone-eval/cache/` of the working directory (used as `--cache` says; off by default).
+ */
+export const modelLayer = (options: { readonly cacheDirectory?: string | undefined } = {}) =>
+  HeliconeGateway.model(model, { temperature: 0 }).pipe(
+    Layer.provide(HeliconeGateway.layerConfig()),
+    Layer.provide(CallCache.layerStore({ directory: options.cacheDirectory })),
+    Layer.provide(Layer.mergeAll(FetchHttpClient.layer, NodeContext.layer))
+  )
+
+/** What `helicone-eval run` provides to this file's suite. */
+export const layer = modelLayer()
 
 /** The model's JSON, also when it wrapped it in a Markdown fence; `undefined` when there is none. */
 const parseAnswer = (output: string): Partial<Triage> | undefined => {
@@ -61,14 +82,11 @@ const validTriage: Scorer.Scorer<Ticket, string, Triage> = Scorer.withName(
 export default Eval.make({
   name: "support-triage",
   data: Dataset.jsonl<Ticket, Triage>(fixture("tickets.jsonl")),
-  task: (_ticket: Ticket, ctx) =>
-    Effect.gen(function*() {
-      // A real task: `yield* model.generateText({ prompt: …, headers: ctx.heliconeHeaders })`.
-      const recording = recorded[ctx.name ?? ""]
-      if (recording === undefined) return yield* Effect.fail(new Error(`no recording for ${ctx.name}`))
-      if (replay.speed > 0) yield* Effect.sleep(recording.latencyMs * replay.speed)
-      return recording.output
-    }),
+  // No Helicone headers here: the gateway's client adds the case's request id, properties and session.
+  task: ({ ticket }: Ticket) =>
+    LanguageModel.generateText({
+      prompt: [{ role: "system", content: instructions }, { role: "user", content: ticket }]
+    }).pipe(Effect.map((response) => response.text)),
   scorers: [Scorers.jsonValid, validTriage, Scorers.jsonDiff, category],
   concurrency: 4,
   thresholds: { jsonValid: 0.9, validTriage: 0.9, jsonDiff: 0.85, category: 0.85 }

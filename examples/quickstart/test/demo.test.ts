@@ -9,10 +9,17 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { demo } from "../src/demo.js"
-import { replay } from "../src/triage.eval.js"
 
-// The recordings' latencies are for watching; the tests replay without waiting.
-replay.speed = 0
+const recording = fileURLToPath(new URL("../fixtures/recording.jsonl", import.meta.url))
+const noKeys = {
+  HELICONE_API_KEY: undefined,
+  HELICONE_BASE_URL: undefined,
+  HELICONE_REGION: undefined,
+  HELICONE_GATEWAY_URL: undefined,
+  HELICONE_GATEWAY_ROUTE: undefined,
+  OPENAI_API_KEY: undefined,
+  HELICONE_EVAL_CACHE: undefined
+}
 
 const tempDir = Effect.acquireRelease(
   Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "example-quickstart-"))),
@@ -42,12 +49,12 @@ const withEnv = (vars: Record<string, string | undefined>) =>
 const quiet = { write: () => {} }
 
 describe("pnpm demo", () => {
-  it.scoped("runs the suite, stores every case's scores in the embedded server, writes the reports, passes", () =>
+  it.scoped("runs the suite, its model calls logged by the embedded gateway with every case's scores, and passes", () =>
     Effect.gen(function*() {
-      yield* withEnv({ HELICONE_API_KEY: undefined, HELICONE_BASE_URL: undefined, HELICONE_REGION: undefined })
+      yield* withEnv(noKeys)
       const dir = yield* tempDir
       const lines: Array<string> = []
-      const result = yield* demo({ outputDir: dir, log: (line) => lines.push(line), terminal: quiet })
+      const result = yield* demo({ outputDir: dir, log: (line) => lines.push(line), terminal: quiet, replaySpeed: 0 })
 
       assert.isTrue(result.report.passed)
       assert.strictEqual(result.helicone.kind, "embedded")
@@ -67,39 +74,105 @@ describe("pnpm demo", () => {
       // The recordings are imperfect on purpose: some cases score low.
       assert.isTrue(result.report.scorers.every((s) => s.min === 0 && s.mean !== null && s.mean < 1))
 
+      // each case's one model call went through the gateway, which logged it under the case's request id
+      assert.strictEqual(result.logged, 30)
+      assert.deepStrictEqual(result.report.usage?.calls, { task: 30, judge: 0 })
+      assert.deepStrictEqual(result.report.usage?.cache, { hits: 0, misses: 0 })
+      assert.strictEqual(result.report.usage?.inputTokens.total, 2394)
+      for (const c of result.report.cases) {
+        assert.strictEqual(c.calls?.length, 1)
+        assert.strictEqual(c.calls?.[0]?.requestId, c.requestId)
+      }
+      assert.strictEqual(result.requests.length, 4)
+      const [first] = result.requests
+      assert.deepStrictEqual(
+        [first?.case, first?.model, first?.promptTokens, first?.completionTokens, first?.scores],
+        ["T-001", "gpt-4o-mini", 86, 17, { "category-hcone-bool": 1, jsonDiff: 100, jsonValid: 100, validTriage: 100 }]
+      )
+
       const output = lines.join("\n")
       assert.include(output, "No HELICONE_API_KEY: started an embedded Helicone-compatible server at http://127.0.0.1:")
-      assert.include(output, "scores stored for 30/30 requests")
+      assert.include(output, "30/30 cases' requests logged by its gateway, scores stored for 30/30")
+      assert.include(output, "T-001 " + first?.requestId + "  gpt-4o-mini")
       const json = yield* EvalReport.fromJson(Fs.readFileSync(result.files.json, "utf8"))
       assert.strictEqual(json.name, "support-triage")
       assert.include(Fs.readFileSync(result.files.junit, "utf8"), "<testsuite name=\"support-triage\"")
       assert.include(Fs.readFileSync(result.files.html, "utf8"), "support-triage")
     }).pipe(Effect.provide(NodeContext.layer)))
 
-  it.scoped("with HELICONE_API_KEY it sends to that Helicone instead, and says so", () =>
+  it.scoped("with HELICONE_API_KEY the model calls go through that Helicone's gateway and the scores land on them", () =>
     Effect.gen(function*() {
-      const helicone = yield* LocalHelicone.make({ acceptUnknownRequests: true, apiKeys: ["sk-real"] })
-      yield* withEnv({ HELICONE_API_KEY: "sk-real", HELICONE_BASE_URL: helicone.baseUrl, HELICONE_REGION: undefined })
+      // a stand-in for Helicone that keeps scores only for requests its gateway logged, as Helicone does
+      const helicone = yield* LocalHelicone.make({ apiKeys: ["sk-real"], recording })
+      yield* withEnv({
+        ...noKeys,
+        HELICONE_API_KEY: "sk-real",
+        HELICONE_BASE_URL: helicone.baseUrl,
+        HELICONE_GATEWAY_URL: `${helicone.baseUrl}/v1`
+      })
       const dir = yield* tempDir
       const lines: Array<string> = []
-      const result = yield* demo({ outputDir: dir, log: (line) => lines.push(line), terminal: quiet })
+      const result = yield* demo({ outputDir: dir, log: (line) => lines.push(line), terminal: quiet, replaySpeed: 0 })
 
       assert.strictEqual(result.helicone.kind, "helicone")
-      assert.include(lines.join("\n"), `HELICONE_API_KEY is set: sending scores to Helicone at ${helicone.baseUrl}`)
+      assert.include(lines.join("\n"), `the scores to ${helicone.baseUrl}`)
       assert.strictEqual(result.report.helicone?.delivered, 30)
-      for (const c of result.report.cases) assert.isNotNull(yield* helicone.scores(c.requestId), `case ${c.index}`)
+      for (const c of result.report.cases) {
+        const logged = yield* helicone.request(c.requestId)
+        assert.isNotNull(logged, `case ${c.index}`)
+        assert.deepInclude(logged!.properties as object, {
+          eval: "support-triage",
+          case: c.name!,
+          trial: "0",
+          role: "task"
+        })
+        assert.isNotNull(yield* helicone.scores(c.requestId), `case ${c.index}`)
+      }
       // its outbox is kept with the reports, for a later replay; empty when Helicone took everything
       const outbox = Path.join(dir, "outbox", "outbox.jsonl")
       assert.strictEqual(Fs.existsSync(outbox) ? Fs.readFileSync(outbox, "utf8").trim() : "", "")
       assert.isTrue(Fs.existsSync(Path.dirname(outbox)))
     }).pipe(Effect.provide(NodeContext.layer)))
 
-  it.scoped("the suite file runs from the CLI too: helicone-eval run src/triage.eval.ts --local", () =>
+  it.scoped("a rerun with HELICONE_EVAL_CACHE=replay makes no model call and scores the same", () =>
     Effect.gen(function*() {
+      yield* withEnv(noKeys)
+      const dir = yield* tempDir
+      const first = yield* demo({ outputDir: dir, log: () => {}, terminal: quiet, replaySpeed: 0, cache: "record" })
+      assert.deepStrictEqual(first.report.usage?.cache, { hits: 0, misses: 30 })
+      assert.strictEqual(first.logged, 30)
+      const cached = Fs.readdirSync(Path.join(dir, "cache"))
+      assert.strictEqual(cached.length, 30)
+
+      const lines: Array<string> = []
+      const again = yield* demo({
+        outputDir: dir,
+        log: (line) => lines.push(line),
+        terminal: quiet,
+        replaySpeed: 0,
+        cache: "replay"
+      })
+      assert.isTrue(again.report.passed)
+      assert.deepStrictEqual(again.report.usage?.cache, { hits: 30, misses: 0 })
+      // no request reached the gateway
+      assert.strictEqual(again.logged, 0)
+      assert.deepStrictEqual(
+        again.report.scorers.map((s) => s.mean),
+        first.report.scorers.map((s) => s.mean)
+      )
+      // the recorded tokens are kept, and the replayed calls cost nothing
+      assert.strictEqual(again.report.usage?.inputTokens.total, first.report.usage?.inputTokens.total)
+      assert.strictEqual(again.report.usage?.cost, 0)
+      assert.include(lines.join("\n"), "0 sent through the gateway, 30 answered from the call cache")
+    }).pipe(Effect.provide(NodeContext.layer)))
+
+  it.scoped("the suite file runs from the CLI too: helicone-eval run src/triage.eval.ts --local --recording …", () =>
+    Effect.gen(function*() {
+      yield* withEnv(noKeys)
       const dir = yield* tempDir
       const evalFile = fileURLToPath(new URL("../src/triage.eval.ts", import.meta.url))
       let stdout = ""
-      const code = yield* Cli.run(["node", "helicone-eval", "run", evalFile, "--local"], {
+      const code = yield* Cli.run(["node", "helicone-eval", "run", evalFile, "--local", "--recording", recording], {
         cwd: dir,
         loader: "native",
         stdout: (text) => void (stdout += text),
