@@ -42,7 +42,10 @@ const provider = Effect.acquireRelease(
         server
       })))
   }),
-  ({ server }) => Effect.async<void>((resume) => server.close(() => resume(Effect.void)))
+  ({ server }) =>
+    Effect.async<void>((resume) => {
+      server.close(() => resume(Effect.void))
+    })
 )
 
 /** A call cache entry as the cache layer writes it (the request and response it also holds are not read). */
