@@ -424,8 +424,9 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       if (cacheMode !== "off" && modelCalls.totals.calls === 0) {
         const warning = `the cache mode "${cacheMode}" had no effect: no model call went through the run's model ` +
           "layers (give the task and the judges @helicone-effect/ai's model layers)"
+        // in the report's warnings, which every reporter shows, as the run's other warnings are; not logged too,
+        // so the terminal does not say it twice
         warnings.push(warning)
-        yield* Effect.logWarning(warning)
       }
       // The reporters see the run's warnings (a cases file that could not be written, a reporter that failed to
       // start); the array is the report's, so a reporter that fails below is listed too in the returned report.
