@@ -70,7 +70,7 @@ export const run = (
     return runWith(suite, options, firstIndex, Cost.builtInPrices)
   }
   return Effect.flatMap(
-    options.maxCost === undefined ? Effect.void : Cost.checkMaxCost(options.maxCost),
+    options.maxCost === undefined ? Effect.void : Effect.asVoid(Cost.checkMaxCost(options.maxCost)),
     () => Effect.flatMap(Cost.merge(options.prices), (prices) => runWith(suite, options, firstIndex, prices))
   )
 }
