@@ -176,7 +176,8 @@ export class TypeScriptMissing extends Schema.TaggedError<TypeScriptMissing>(
     return this.reason === undefined
       ? `type checking the eval files (--typecheck, on when CI is set) needs typescript installed: ${this.install}, ` +
         "or pass --no-typecheck"
-      : `type checking the eval files needs typescript, which could not be loaded: ${this.reason}`
+      : `type checking the eval files (--typecheck, on when CI is set) needs typescript, which could not be used: ` +
+        this.reason
   }
 }
 

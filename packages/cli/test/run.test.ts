@@ -184,7 +184,23 @@ describe("--typecheck", () => {
       assert.strictEqual(
         run.stderr,
         "helicone-eval: type checking the eval files (--typecheck, on when CI is set) needs typescript installed: " +
-          "pnpm add -D typescript, or pass --no-typecheck\n"
+          "pnpm add -D typescript@~5.9, or pass --no-typecheck\n"
+      )
+      // TypeScript 7, npm's latest, is a native compiler with no JavaScript API to call: said, not a crash
+      const ts7 = Path.join(dir, "node_modules", "typescript")
+      Fs.mkdirSync(ts7, { recursive: true })
+      Fs.writeFileSync(
+        Path.join(ts7, "package.json"),
+        JSON.stringify({ name: "typescript", version: "7.0.2", main: "index.js" })
+      )
+      Fs.writeFileSync(Path.join(ts7, "index.js"), "exports.version = \"7.0.2\"\n")
+      const seven = yield* cli(["a.eval.ts"], dir, { CI: "true", npm_config_user_agent: "npm/11.0.0 node/v22" })
+      assert.strictEqual(seven.code, Cli.ExitCode.usage)
+      assert.strictEqual(
+        seven.stderr,
+        "helicone-eval: type checking the eval files (--typecheck, on when CI is set) needs typescript, which could " +
+          "not be used: the installed typescript 7.0.2 has no compiler API (TypeScript 7 and later); install " +
+          "TypeScript 5 (npm i -D typescript@~5.9) or pass --no-typecheck\n"
       )
       // JavaScript eval files need no typescript
       Fs.writeFileSync(Path.join(dir, "b.eval.mjs"), "export default 1\n")

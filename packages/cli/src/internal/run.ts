@@ -176,7 +176,7 @@ export const run = (
       const checked = yield* TypeCheck.check(
         expanded.files,
         env.cwd,
-        PackageManager.addDevDependency("typescript", env.userAgent)
+        PackageManager.addDevDependency("typescript@~5.9", env.userAgent)
       )
       if (checked.first !== undefined) {
         return yield* new CliError.TypeCheckFailed({

@@ -98,7 +98,16 @@ const loadTypeScript = (cwd: string, files: ReadonlyArray<string>, install: stri
       try: () => import(pathToFileURL(resolved).href) as Promise<{ default?: TypeScript } & Partial<TypeScript>>,
       catch: (error) => new CliError.TypeScriptMissing({ install, reason: String(error) })
     })
-    return (module.default ?? module) as TypeScript
+    const ts = (module.default ?? module) as Partial<TypeScript>
+    // TypeScript 7 (the native compiler, npm's `latest` since 2026) has no JavaScript compiler API to call
+    if (typeof ts.createProgram !== "function" || ts.sys === undefined) {
+      return yield* new CliError.TypeScriptMissing({
+        install,
+        reason: `the installed typescript${ts.version === undefined ? "" : ` ${ts.version}`} has no compiler API ` +
+          `(TypeScript 7 and later); install TypeScript 5 (${install}) or pass --no-typecheck`
+      })
+    }
+    return ts as TypeScript
   })
 
 /** Forced over the project's options: check only, write nothing, do not check library declarations. */
