@@ -178,6 +178,22 @@ describe("loading eval files", () => {
     )
     assert.strictEqual(Load.reasonOf(error), "/x/a.eval.ts:3:63: ERROR: Expected identifier but found \",\"")
   })
+
+  it("an eval file loaded as CommonJS says to make it an ES module", () => {
+    // what Node 20 and tsx say for a .ts file of an `npm init -y` project ("type": "commonjs") importing the packages
+    const cycle = Object.assign(new Error("Cannot require() ES Module /p/x.eval.ts in a cycle. (from /p/x.eval.ts)"), {
+      code: "ERR_REQUIRE_CYCLE_MODULE"
+    })
+    assert.strictEqual(
+      Load.loadReasonOf(cycle),
+      "Cannot require() ES Module /p/x.eval.ts in a cycle. (from /p/x.eval.ts)" + Load.commonJsHint
+    )
+    const esm = Object.assign(new Error("require() of ES Module /p/node_modules/effect/dist/esm/index.js"), {
+      code: "ERR_REQUIRE_ESM"
+    })
+    assert.isTrue(Load.loadReasonOf(esm).endsWith("or name the file .eval.mts)"))
+    assert.strictEqual(Load.loadReasonOf(new Error("the dataset server is down")), "the dataset server is down")
+  })
 })
 
 describe("helicone-eval run (in process)", () => {

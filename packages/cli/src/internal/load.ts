@@ -96,11 +96,25 @@ export const reasonOf = (error: unknown): string => {
   return useful.length > 300 ? `${useful.slice(0, 297)}...` : useful
 }
 
+/** Node's ways of saying a CommonJS module met an ES module it cannot require. */
+const requireOfEsm = /ERR_REQUIRE_ESM|ERR_REQUIRE_CYCLE_MODULE|ERR_REQUIRE_ASYNC_MODULE|require\(\) (?:of )?ES Module/
+
+/** What to do when an eval file was loaded as CommonJS and could not import the packages, which are ESM only. */
+export const commonJsHint = " (a .ts file of a package without \"type\": \"module\" is loaded as CommonJS, and these " +
+  "packages are ES modules: add \"type\": \"module\" to its package.json, or name the file .eval.mts)"
+
+/** The reason an eval file did not load, with {@link commonJsHint} when it was loaded as CommonJS. */
+export const loadReasonOf = (error: unknown): string => {
+  const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : ""
+  const message = error instanceof Error ? error.message : String(error)
+  return reasonOf(error) + (requireOfEsm.test(code) || requireOfEsm.test(message) ? commonJsHint : "")
+}
+
 /** Imports one eval file. A throw while importing (a syntax error, a missing module, a throwing top level) fails. */
 export const load = (file: string, importer: Importer): Effect.Effect<LoadedFile, LoadFailure> =>
   Effect.tryPromise({
     try: () => importer(Path.resolve(file)),
-    catch: (error): LoadFailure => ({ file, reason: reasonOf(error) })
+    catch: (error): LoadFailure => ({ file, reason: loadReasonOf(error) })
   }).pipe(Effect.map((module): LoadedFile => ({
     file,
     suites: suitesOf(file, module),
