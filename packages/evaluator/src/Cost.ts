@@ -187,6 +187,19 @@ export const costOf = (price: Price, inputTokens: number | undefined, outputToke
   ((inputTokens ?? 0) * price.input + (outputTokens ?? 0) * price.output) / 1_000_000
 
 /**
+ * An amount of US dollars as reports print it: cents from a dollar up, four decimals below, and two significant
+ * digits for less than a hundredth of a cent, so that a small budget never reads `$0.0000`.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const formatUsd = (amount: number): string => {
+  if (amount >= 1) return `$${amount.toFixed(2)}`
+  if (amount === 0 || amount >= 0.0001) return `$${amount.toFixed(4)}`
+  return `$${amount.toFixed(Math.min(20, 1 - Math.floor(Math.log10(amount))))}`
+}
+
+/**
  * Why a run stopped starting cases before the end of its data: its cost reached its budget (`maxCost`). Cases in
  * flight then finished; `casesNotRun` counts the case trials never started (`null` when the size of the data was not
  * known).

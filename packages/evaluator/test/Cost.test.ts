@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Logger } from "effect"
+import { HeliconeScores } from "@helicone-effect/core"
+import { Deferred, Effect, Exit, Logger } from "effect"
 import { Cost, Eval, ModelCalls, Reporter, Scorers } from "../src/index.js"
 
 /** A model layer's record of one call of `model`, 1,000 tokens in and 100 out. */
@@ -87,8 +88,8 @@ describe("Cost", () => {
         logs
       )
       assert.deepStrictEqual(logs, [
-        "no price for the model \"mystery\": the cost of its calls is unknown (give its price in the prices option)",
-        "no price for the model \"enigma\": the cost of its calls is unknown (give its price in the prices option)"
+        "no price for the model \"mystery\": the cost of its calls is unknown (give its price in the prices option, or --prices <file.json> to helicone-eval)",
+        "no price for the model \"enigma\": the cost of its calls is unknown (give its price in the prices option, or --prices <file.json> to helicone-eval)"
       ])
       assert.isNull(report.usage!.cost)
       assert.deepStrictEqual(report.usage!.unknownPriceModels, ["enigma", "mystery"])
@@ -120,6 +121,36 @@ describe("maxCost", () => {
         first,
         "priced: FAILED: stopped at the budget: $0.0105 spent of maxCost $0.0100, 7 cases not run"
       )
+    }))
+
+  it.effect("a run whose cases all started before the budget was reached says it went over, and why", () =>
+    Effect.gen(function*() {
+      // two cases at once, each $0.0035, neither calling before both have started: the run ends at $0.007
+      const bothStarted = yield* Deferred.make<void>()
+      let started = 0
+      const wide = Eval.make({
+        name: "priced",
+        data: [{ input: "gpt-4o" }, { input: "gpt-4o" }],
+        concurrency: 2,
+        task: (model: string) =>
+          Effect.gen(function*() {
+            if (++started === 2) yield* Deferred.succeed(bothStarted, undefined)
+            yield* Deferred.await(bothStarted)
+            yield* call(model)
+            return model
+          }),
+        scorers: [Scorers.exactMatch]
+      })
+      const report = yield* Eval.run(wide, { maxCost: 0.000001 })
+      assert.strictEqual(report.totals.cases, 2)
+      assert.isUndefined(report.stopped)
+      assert.deepStrictEqual(report.warnings, [
+        "the run cost $0.0070, over maxCost $0.0000010, with every case started before the budget was reached (the " +
+        "budget stops starting cases; a lower concurrency stops sooner)"
+      ])
+      assert.strictEqual(Cost.formatUsd(0.0000001), "$0.00000010")
+      assert.strictEqual(Cost.formatUsd(0), "$0.0000")
+      assert.strictEqual(Cost.formatUsd(12.345), "$12.35")
     }))
 
   it.effect("a run within its budget passes and has no stop", () =>
@@ -157,4 +188,40 @@ describe("cache", () => {
       const off = yield* Eval.run(plain)
       assert.isUndefined(off.warnings)
     }))
+
+  it.effect("a case whose scores' request was answered from the cache is not sent to Helicone, and the run says so", () =>
+    Effect.gen(function*() {
+      const replayed = Eval.make({
+        name: "replayed",
+        data: [{ input: "hit", expected: "hit" }, { input: "off", expected: "off" }],
+        task: (cache: "hit" | "off") =>
+          Effect.flatMap(ModelCalls.CurrentCase, (current) =>
+            Effect.sync(() => {
+              current!.record({
+                requestId: current!.nextRequestId(),
+                role: "task",
+                scorer: undefined,
+                provider: "openai",
+                model: "gpt-4o",
+                inputTokens: 10,
+                outputTokens: 1,
+                latencyMs: 1,
+                cache,
+                waitedMs: 0,
+                failed: false
+              })
+              return cache
+            })),
+        scorers: [Scorers.exactMatch]
+      })
+      const report = yield* Eval.run(replayed, { helicone: {} })
+      const sent = yield* Effect.flatMap(HeliconeScores.HeliconeScoresTest, (test) => test.submissions)
+      // Helicone would drop scores for a request it never logged: only the case whose call went out is sent
+      assert.deepStrictEqual(sent.map((s) => s.requestId), [report.cases[1]!.requestId])
+      assert.deepStrictEqual(report.warnings, [
+        "1 case's scores were not sent to Helicone: the task's first model call, whose request id they go to, was " +
+        "answered from the call cache, so no request was logged under it and Helicone would drop them"
+      ])
+      assert.strictEqual(report.helicone?.submitted, 1)
+    }).pipe(Effect.provide(HeliconeScores.layerTest)))
 })

@@ -265,8 +265,8 @@ const plural = (n: number, noun: string): string => `${count(n)} ${noun}${n === 
 const runs = (n: number): string => plural(n, "case×trial")
 const calls = (n: number): string => plural(n, "call")
 
-/** US dollars: cents from a dollar up, four decimals below (a small suite's estimate is a fraction of a cent). */
-export const usd = (amount: number): string => `$${amount.toFixed(amount >= 1 ? 2 : 4)}`
+/** US dollars, as the reports print them. */
+export const usd: (amount: number) => string = Cost.formatUsd
 
 const tokens = (input: number | undefined, output: number | undefined): string =>
   `${input === undefined ? "unknown" : count(input)} input + ${

@@ -395,7 +395,9 @@ export const run = (
     const failedRuns = reports.filter((report) => !report.passed).length
     if (stoppedIn !== undefined) {
       env.err(
-        `helicone-eval: --max-cost $${args.maxCost} reached in ${stoppedIn}: cases were left unstarted` +
+        `helicone-eval: --max-cost ${
+          Cost.formatUsd(args.maxCost!)
+        } reached in ${stoppedIn}: cases were left unstarted` +
           (notStarted.length === 0
             ? ""
             : `, and ${plural(notStarted.length, "suite")} did not start (${notStarted.join(", ")})`) +

@@ -107,7 +107,7 @@ export const sum = (usages: ReadonlyArray<ModelCalls.Usage | undefined>): ModelC
 const count = (n: number): string => Math.round(n).toLocaleString("en-US")
 
 /** USD with enough digits for a run of cheap calls: `$0.0123`, `$4.56`. */
-export const usd = (n: number): string => `$${n < 1 ? n.toFixed(4) : n.toFixed(2)}`
+export const usd: (n: number) => string = Cost.formatUsd
 
 const seconds = (ms: number): string => ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`
 

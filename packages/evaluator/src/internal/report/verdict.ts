@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import type { Stopped } from "../../Cost.js"
+import { formatUsd, type Stopped } from "../../Cost.js"
 import type { MaxErrors } from "../../Eval.js"
 import type { HeliconeSummary, ScorerSummary, Verdict, VerdictReason } from "../../EvalReport.js"
 import * as Submitter from "../runner/submitter.js"
@@ -153,7 +153,7 @@ export const deliveryReason = (h: HeliconeSummary): VerdictReason => {
   return { kind: "delivery", message: `Helicone did not take every score (strict): ${parts.join(", ")}` }
 }
 
-const usd = (n: number): string => `$${n < 1 ? n.toFixed(4) : n.toFixed(2)}`
+const usd: (n: number) => string = formatUsd
 
 const budgetReason = (stopped: Stopped): VerdictReason => ({
   kind: "budget",

@@ -40,6 +40,7 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Scope from "effect/Scope"
+import { formatUsd } from "../../Cost.js"
 import type * as Cost from "../../Cost.js"
 import type * as Dataset from "../../Dataset.js"
 import type { MaxErrors, Threshold } from "../../Eval.js"
@@ -115,6 +116,8 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       const { scorers, trials, maxCases } = config
       const summary = new Summary(scorers.map((s) => s.name), config.thresholds, { trials, k: config.k })
       const warnings: Array<string> = []
+      /** Cases whose scores were not sent: the request they go to was answered from the call cache, never sent. */
+      let unlogged = 0
       if (config.baselineProblem !== undefined) warnings.push(config.baselineProblem.message)
       const shard = config.shard
       // a shard runs a part of the cases that is known only as they are read
@@ -139,7 +142,7 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
           Runtime.runFork(runtime)(
             Effect.logWarning(
               `no price for the model ${JSON.stringify(model)}: the cost of its calls is unknown (give its price in ` +
-                "the prices option)"
+                "the prices option, or --prices <file.json> to helicone-eval)"
             )
           )
         })
@@ -241,7 +244,9 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       /** Records a result and sends its scores to Helicone; gives back what to wait for when the queue is full. */
       const finish = (result: CaseResult): Effect.Effect<void> | undefined => {
         let wait = record(result)
-        if (submitter !== undefined && result.scores.length > 0) {
+        if (submitter !== undefined && result.scores.length > 0 && answeredFromCache(result)) {
+          unlogged++
+        } else if (submitter !== undefined && result.scores.length > 0) {
           const scores: Record<string, number | boolean> = {}
           for (const score of result.scores) {
             scores[score.name] = score.boolean ? score.score === 1 : Scores.fromUnit(score.score, helicone!.scale)
@@ -421,6 +426,20 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
           } :
           undefined
       })
+      if (maxCost !== undefined && !stoppedAtBudget && modelCalls.totals.cost > maxCost) {
+        warnings.push(
+          `the run cost ${formatUsd(modelCalls.totals.cost)}, over maxCost ${formatUsd(maxCost)}, with every case ` +
+            "started before the budget was reached (the budget stops starting cases; a lower concurrency stops " +
+            "sooner)"
+        )
+      }
+      if (unlogged > 0) {
+        warnings.push(
+          `${unlogged} ${unlogged === 1 ? "case's scores were" : "cases' scores were"} not sent to Helicone: the ` +
+            "task's first model call, whose request id they go to, was answered from the call cache, so no request " +
+            "was logged under it and Helicone would drop them"
+        )
+      }
       if (cacheMode !== "off" && modelCalls.totals.calls === 0) {
         const warning = `the cache mode "${cacheMode}" had no effect: no model call went through the run's model ` +
           "layers (give the task and the judges @helicone-effect/ai's model layers)"
@@ -441,6 +460,16 @@ export const run = (config: Config): Effect.Effect<EvalReport, never, any> =>
       return report
     })
   )
+
+/**
+ * Whether the request a case's scores go to was never sent: the task's call under that id was answered from the call
+ * cache. Helicone drops scores for a request it never logged, so they are not sent.
+ */
+const answeredFromCache = (result: CaseResult): boolean => {
+  if (result.calls === undefined) return false
+  for (const call of result.calls) if (call.requestId === result.requestId) return call.cache === "hit"
+  return false
+}
 
 /** A reporter's failure as a warning: a `ReporterWarning`'s own words, else `what` and the cause. */
 const reporterWarning = (what: string, cause: Cause.Cause<unknown>): string => {
