@@ -151,7 +151,9 @@ export const demo = (options: DemoOptions) =>
             }`
         )
       }
-      if (logged === 0 && hits > 0) log("  (every answer came from the call cache, so no request reached the gateway)")
+      if (logged === 0 && hits > 0) {
+        log("  (every answer came from the call cache: no request reached the gateway, so no score was sent)")
+      }
     }
 
     log("")

@@ -154,8 +154,10 @@ describe("pnpm demo", () => {
       })
       assert.isTrue(again.report.passed)
       assert.deepStrictEqual(again.report.usage?.cache, { hits: 30, misses: 0 })
-      // no request reached the gateway
+      // no request reached the gateway, and no score was sent to requests Helicone never logged
       assert.strictEqual(again.logged, 0)
+      assert.strictEqual(again.report.helicone?.submitted, 0)
+      assert.include(again.report.warnings?.[0] ?? "", "30 cases' scores were not sent to Helicone")
       assert.deepStrictEqual(
         again.report.scorers.map((s) => s.mean),
         first.report.scorers.map((s) => s.mean)
@@ -180,5 +182,19 @@ describe("pnpm demo", () => {
       }).pipe(Effect.provide(NodeContext.layer))
       assert.strictEqual(code, Cli.ExitCode.passed, stdout)
       assert.include(stdout, "helicone-local: scores stored for 30/30 requests")
+    }))
+
+  it.scoped("--dry-run --local --recording counts the suite's cases without a key, and sends nothing", () =>
+    Effect.gen(function*() {
+      yield* withEnv(noKeys)
+      const dir = yield* tempDir
+      const evalFile = fileURLToPath(new URL("../src/triage.eval.ts", import.meta.url))
+      let stdout = ""
+      const code = yield* Cli.run(
+        ["node", "helicone-eval", "run", evalFile, "--local", "--recording", recording, "--dry-run"],
+        { cwd: dir, loader: "native", stdout: (text) => void (stdout += text), stderr: () => {} }
+      ).pipe(Effect.provide(NodeContext.layer))
+      assert.strictEqual(code, Cli.ExitCode.passed, stdout)
+      assert.include(stdout, "support-triage: 30 cases × 1 trial = 30 case×trials")
     }))
 })

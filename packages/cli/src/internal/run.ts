@@ -12,6 +12,7 @@ import * as EvalReport from "@helicone-effect/evaluator/EvalReport"
 import * as MarkdownReport from "@helicone-effect/evaluator/MarkdownReport"
 import * as Reporter from "@helicone-effect/evaluator/Reporter"
 import * as Cause from "effect/Cause"
+import * as ConfigProvider from "effect/ConfigProvider"
 import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -103,6 +104,24 @@ export const ExitCode = {
   budget: CliOptions.budgetExitCode,
   interrupted: 130
 } as const
+
+/**
+ * A file's layer as the dry run builds it: with `--local --recording`, a model layer's `HeliconeGateway.layerConfig()`
+ * finds a gateway and a key, as in the run itself (the dry run starts no server and sends nothing, so neither is used).
+ */
+const dryRunLayer = (
+  layer: Layer.Layer<any, any, never> | undefined,
+  args: RunArgs
+): Layer.Layer<any, any, never> | undefined =>
+  layer === undefined || !args.local || args.recording === undefined ? layer : layer.pipe(
+    Layer.provide(Layer.setConfigProvider(
+      ConfigProvider.fromEnv().pipe(ConfigProvider.orElse(() =>
+        ConfigProvider.fromMap(
+          new Map([["HELICONE_GATEWAY_URL", "http://127.0.0.1:9/v1"], ["HELICONE_API_KEY", "helicone-eval-dry-run"]])
+        )
+      ))
+    ))
+  )
 
 /** The file arguments that are options `@effect/cli` did not take: unknown ones, and ones without their value. */
 const checkLeftovers = (args: RunArgs, env: Environment, valueOptions: ReadonlySet<string>) =>
@@ -264,7 +283,7 @@ export const run = (
         return {
           suite: Pick.picks(pick) ? Pick.apply(suite, pick) : suite,
           file: relative(found.file),
-          layer: loaded.find((file) => file.file === found.file)?.layer
+          layer: dryRunLayer(loaded.find((file) => file.file === found.file)?.layer, args)
         }
       })
       env.out(
