@@ -439,9 +439,11 @@ describe("recordings", () => {
         `helicone-local: the recording ${JSON.stringify(recording)} has no answer for POST /v1/responses with model ` +
           `"gpt-4o" and input [{"content":[{"text":"What is 3+3?","type":"input_text"}],"role":"user"}]. It holds 0 ` +
           "answers for this model and 1 in all. Record it with --record while forwarding to --upstream, or add the " +
-          "line by hand."
+          "line by hand (the whole request is logged: GET /v1/request/<this answer's Helicone-Id>?includeBody=true) " +
+          "and restart the server, which reads the recording at start."
       )
-      assert.strictEqual((yield* local.request(reply.headers.get("helicone-id")!))!.response_status, 404)
+      const logged = (yield* local.request(reply.headers.get("helicone-id")!))!
+      assert.strictEqual(logged.response_status, 404)
     }).pipe(Effect.scoped))
 
   it.live("--record writes forwarded answers as sorted JSONL that a rerun with the recording replays with zero upstream calls", () =>

@@ -193,7 +193,9 @@ const recordingMiss = (recording: Recording.Recording, match: Recording.Match): 
     `helicone-local: the recording ${JSON.stringify(recording.file)} has no answer for POST ${match.endpoint} with ` +
       `model ${JSON.stringify(match.model)}${instructions}${match.stream ? ", stream: true" : ""} and ${what}. ` +
       `It holds ${forModel} answer${forModel === 1 ? "" : "s"} for this model and ${recording.answers.size} in all. ` +
-      "Record it with --record while forwarding to --upstream, or add the line by hand.",
+      "Record it with --record while forwarding to --upstream, or add the line by hand (the whole request is logged: " +
+      "GET /v1/request/<this answer's Helicone-Id>?includeBody=true) and restart the server, which reads the " +
+      "recording at start.",
     "invalid_request_error",
     "recording_miss"
   )
