@@ -193,7 +193,7 @@ describe("cache", () => {
     Effect.gen(function*() {
       const replayed = Eval.make({
         name: "replayed",
-        data: [{ input: "hit", expected: "hit" }, { input: "off", expected: "off" }],
+        data: [{ input: "hit" as const, expected: "hit" }, { input: "off" as const, expected: "off" }],
         task: (cache: "hit" | "off") =>
           Effect.flatMap(ModelCalls.CurrentCase, (current) =>
             Effect.sync(() => {
