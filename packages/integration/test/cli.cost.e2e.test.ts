@@ -138,7 +138,7 @@ describe("helicone-eval run: cost, budget and cache (subprocess)", { timeout: 90
       assert.strictEqual(stub.requests(), 3)
       assert.include(
         run.stderr,
-        "helicone-eval: --max-cost $0.005 reached in second: cases were left unstarted, and 1 suite did not start " +
+        "helicone-eval: --max-cost $0.0050 reached in second: cases were left unstarted, and 1 suite did not start " +
           "(third)\n"
       )
       const first = yield* readReport(Path.join(dir, "r.first.json"))
