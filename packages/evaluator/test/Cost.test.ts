@@ -1,26 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import { HeliconeScores } from "@helicone-effect/core"
 import { Deferred, Effect, Exit, Logger } from "effect"
-import { Cost, Eval, ModelCalls, Reporter, Scorers } from "../src/index.js"
+import { Cost, Eval, Reporter, Scorers } from "../src/index.js"
+import { recordCall } from "./fixtures/modelCall.js"
 
 /** A model layer's record of one call of `model`, 1,000 tokens in and 100 out. */
-const call = (model: string): Effect.Effect<void> =>
-  Effect.flatMap(ModelCalls.CurrentCase, (current) =>
-    Effect.sync(() =>
-      current!.record({
-        requestId: current!.nextRequestId(),
-        role: current!.role,
-        scorer: current!.scorer,
-        provider: "openai",
-        model,
-        inputTokens: 1000,
-        outputTokens: 100,
-        latencyMs: 1,
-        cache: "off",
-        waitedMs: 0,
-        failed: false
-      })
-    ))
+const call = (model: string): Effect.Effect<void> => recordCall({ model, inputTokens: 1000, outputTokens: 100 })
 
 const suiteOf = (models: ReadonlyArray<string>, started: Array<number> = []) =>
   Eval.make({
@@ -195,23 +180,7 @@ describe("cache", () => {
         name: "replayed",
         data: [{ input: "hit" as const, expected: "hit" }, { input: "off" as const, expected: "off" }],
         task: (cache: "hit" | "off") =>
-          Effect.flatMap(ModelCalls.CurrentCase, (current) =>
-            Effect.sync(() => {
-              current!.record({
-                requestId: current!.nextRequestId(),
-                role: "task",
-                scorer: undefined,
-                provider: "openai",
-                model: "gpt-4o",
-                inputTokens: 10,
-                outputTokens: 1,
-                latencyMs: 1,
-                cache,
-                waitedMs: 0,
-                failed: false
-              })
-              return cache
-            })),
+          Effect.as(recordCall({ model: "gpt-4o", inputTokens: 10, outputTokens: 1, cache }), cache),
         scorers: [Scorers.exactMatch]
       })
       const report = yield* Eval.run(replayed, { helicone: {} })

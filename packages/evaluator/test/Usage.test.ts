@@ -10,30 +10,11 @@ import {
   Reporter,
   Scorer
 } from "../src/index.js"
+import { recordCall } from "./fixtures/modelCall.js"
 
 /** A model layer's record of one call, from inside `CurrentCase`. */
-const call = (
-  model: string,
-  inputTokens: number,
-  outputTokens: number,
-  cache: ModelCalls.CacheOutcome
-): Effect.Effect<void> =>
-  Effect.flatMap(ModelCalls.CurrentCase, (current) =>
-    Effect.sync(() =>
-      current!.record({
-        requestId: current!.nextRequestId(),
-        role: current!.role,
-        scorer: current!.scorer,
-        provider: "openai",
-        model,
-        inputTokens,
-        outputTokens,
-        latencyMs: 20,
-        cache,
-        waitedMs: 0,
-        failed: false
-      })
-    ))
+const call = (model: string, inputTokens: number, outputTokens: number, cache: ModelCalls.CacheOutcome) =>
+  recordCall({ model, inputTokens, outputTokens, cache, latencyMs: 20 })
 
 // 2 cases x 2 trials: the task calls gpt-4o (1,000 in, 100 out) once; the judge calls gpt-4o-mini (500 in, 10 out),
 // stored on trial 0 and answered from the cache on trial 1
