@@ -166,7 +166,8 @@ export const demo = (options: DemoOptions) =>
         : `Suite FAILED: ${report.verdict.reasons.map((reason) => reason.message).join("; ")}`
     )
     log("Next: the same suite from the CLI, then your own *.eval.ts the same way:")
-    log("  pnpm --filter @helicone-effect/example-quickstart eval   # helicone-eval run src/triage.eval.ts --local")
+    log("  pnpm --filter @helicone-effect/example-quickstart eval")
+    log("    # = helicone-eval run src/triage.eval.ts --local --recording fixtures/recording.jsonl")
     log("  HELICONE_EVAL_CACHE=replay pnpm demo                     # the same run from the call cache, no model call")
     return {
       report,
